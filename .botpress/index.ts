@@ -1,0 +1,77 @@
+/**
+ * Stand-in for the module `bp gen` writes. The `bp` CLI cannot run offline here, so the types are
+ * inferred from the definitions instead of generated. Exported names match `bp gen`'s, so a user
+ * with the real CLI can run `bp gen && bp build && bp deploy` over this project unchanged.
+ */
+import * as sdk from '@botpress/sdk'
+import type { Configuration } from '../definitions/configuration'
+import type { entities } from '../definitions/entities'
+import type * as hitlDefs from '../definitions/hitl-interface'
+import type { states } from '../definitions/states'
+import type { hitlConversationTags, hitlMessageTags, userTags } from '../definitions/tags'
+
+type Infer<T extends sdk.z.ZodTypeAny> = sdk.z.infer<T>
+type Tags<T> = { [K in keyof T]: string }
+
+type TicketEntity = Infer<(typeof entities)['ticket']['schema']>
+type HitlMessages = { [K in keyof typeof hitlDefs.hitlMessageSchemas]: Infer<(typeof hitlDefs.hitlMessageSchemas)[K]> }
+type States = { [K in keyof typeof states]: { type: (typeof states)[K]['type']; payload: Infer<(typeof states)[K]['schema']> } }
+
+export type StartHitlInput = Infer<ReturnType<typeof hitlDefs.buildStartHitlInputSchema<sdk.z.ZodType<TicketEntity>>>>
+
+export type TIntegration = {
+  name: 'hubspot-hitl'
+  version: '0.1.0'
+  configuration: Configuration
+  configurations: {}
+  actions: {
+    createUser: { input: Infer<typeof hitlDefs.createUserInputSchema>; output: Infer<typeof hitlDefs.createUserOutputSchema> }
+    startHitl: { input: StartHitlInput; output: Infer<typeof hitlDefs.startHitlOutputSchema> }
+    stopHitl: { input: Infer<typeof hitlDefs.stopHitlInputSchema>; output: {} }
+  }
+  events: {
+    hitlAssigned: Infer<typeof hitlDefs.hitlAssignedSchema>
+    hitlStopped: Infer<typeof hitlDefs.hitlStoppedSchema>
+  }
+  channels: {
+    hitl: {
+      messages: HitlMessages
+      message: { tags: Tags<typeof hitlMessageTags> }
+      conversation: { tags: Tags<typeof hitlConversationTags> }
+    }
+  }
+  states: States
+  user: { tags: Tags<typeof userTags> }
+  entities: { ticket: TicketEntity }
+}
+
+export type TI = sdk.DefaultIntegration<TIntegration>
+
+export class Integration extends sdk.Integration<TI> {}
+export type IntegrationProps = sdk.IntegrationProps<TI>
+export type Client = sdk.IntegrationSpecificClient<TI>
+export type Logger = sdk.IntegrationLogger
+export type Context = Parameters<IntegrationProps['register']>[0]['ctx']
+export type HandlerProps = Parameters<IntegrationProps['handler']>[0]
+export type RegisterProps = Parameters<IntegrationProps['register']>[0]
+export type UnregisterProps = Parameters<IntegrationProps['unregister']>[0]
+
+export type ActionProps = {
+  [K in keyof TI['actions']]: Parameters<IntegrationProps['actions'][K]>[0]
+}
+export type AnyActionProps = ActionProps[keyof ActionProps]
+
+export type MessageProps = {
+  [C in keyof TI['channels']]: {
+    [M in keyof TI['channels'][C]['messages']]: Parameters<IntegrationProps['channels'][C]['messages'][M]>[0]
+  }
+}
+
+export type EventProps = { [K in keyof TI['events']]: TI['events'][K] }
+export type StatePayloads = { [K in keyof TI['states']]: TI['states'][K]['payload'] }
+
+export namespace channels {
+  export namespace hitl {
+    export type Messages = TI['channels']['hitl']['messages']
+  }
+}

@@ -1,0 +1,5 @@
+export { configuration, configurationSchema, type Configuration } from './configuration'
+export { states } from './states'
+export { entities } from './entities'
+export { hitlConversationTags, hitlMessageTags, userTags } from './tags'
+export { hitl, hitlPackage } from './hitl-interface'

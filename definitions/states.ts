@@ -1,0 +1,40 @@
+import * as sdk from '@botpress/sdk'
+
+const { z } = sdk
+
+export const channelAccountSchema = z.object({
+  id: z.string().title('Channel account ID').describe('HubSpot channel account id'),
+  inboxId: z.string().title('Inbox ID').describe('HubSpot inbox the account is connected to'),
+  name: z.string().title('Name').describe('Channel account name'),
+  authorized: z.boolean().title('Authorized').describe('False once HubSpot de-authorised or removed the account'),
+})
+export type StoredChannelAccount = sdk.z.infer<typeof channelAccountSchema>
+
+export const setupStateSchema = z.object({
+  webhookUrl: z.string().title('Webhook URL').describe('Public URL HubSpot calls; part of every v3 signature'),
+  channelId: z.string().title('Channel ID').describe('HubSpot custom channel id'),
+  channelCreatedByUs: z.boolean().title('Created by us').describe('Whether register created the channel (and so unregister may delete it)'),
+  channelAccounts: z
+    .record(channelAccountSchema)
+    .title('Channel accounts')
+    .describe('One channel account per configured inbox, keyed by inbox id'),
+})
+export type SetupState = sdk.z.infer<typeof setupStateSchema>
+
+export const oauthStateSchema = z.object({
+  accessToken: z.string().secret().title('Access token').describe('Cached HubSpot access token'),
+  expiresAt: z.number().title('Expires at').describe('Expiry, in ms since epoch'),
+})
+export type OAuthState = sdk.z.infer<typeof oauthStateSchema>
+
+export const hitlStateSchema = z.object({
+  status: z.enum(['open', 'stopped']).title('Status').describe('Whether hitlStopped was already emitted'),
+  assigneeActorId: z.string().optional().title('Assignee').describe('HubSpot actor last reported with hitlAssigned'),
+})
+export type HitlState = sdk.z.infer<typeof hitlStateSchema>
+
+export const states = {
+  setup: { type: 'integration', schema: setupStateSchema },
+  oauth: { type: 'integration', schema: oauthStateSchema },
+  hitl: { type: 'conversation', schema: hitlStateSchema },
+} as const satisfies sdk.IntegrationDefinitionProps['states']

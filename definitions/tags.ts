@@ -1,0 +1,25 @@
+import type * as sdk from '@botpress/sdk'
+
+/** Tags on the `hitl` channel's conversations: every id later steps need, so none is looked up again. */
+export const hitlConversationTags = {
+  hubspotThreadId: { title: 'HubSpot thread ID', description: 'Conversations thread id in HubSpot' },
+  integrationThreadId: { title: 'Integration thread ID', description: 'Our threading key for this escalation' },
+  channelId: { title: 'Channel ID', description: 'HubSpot custom channel id' },
+  channelAccountId: { title: 'Channel account ID', description: 'HubSpot channel account (inbox connection)' },
+  inboxId: { title: 'Inbox ID', description: 'HubSpot inbox the escalation went to' },
+  userId: { title: 'End user ID', description: 'Botpress id of the escalating end user' },
+} as const satisfies Record<string, sdk.TagDefinition>
+
+export const hitlMessageTags = {
+  hubspotMessageId: { title: 'HubSpot message ID', description: 'Id of the same message in HubSpot' },
+} as const satisfies Record<string, sdk.TagDefinition>
+
+export const userTags = {
+  contactId: { title: 'HubSpot contact ID', description: 'CRM contact of the end user, when known' },
+  deliveryIdentifierType: {
+    title: 'Delivery identifier type',
+    description: 'HS_EMAIL_ADDRESS, HS_PHONE_NUMBER or CHANNEL_SPECIFIC_OPAQUE_ID',
+  },
+  deliveryIdentifierValue: { title: 'Delivery identifier', description: 'Email, E.164 phone or opaque id' },
+  hubspotActorId: { title: 'HubSpot actor ID', description: 'Set on users that stand for HubSpot agents (A-…)' },
+} as const satisfies Record<string, sdk.TagDefinition>
