@@ -24,6 +24,10 @@ export type SetupState = sdk.z.infer<typeof setupStateSchema>
 export const oauthStateSchema = z.object({
   accessToken: z.string().secret().title('Access token').describe('Cached HubSpot access token'),
   expiresAt: z.number().title('Expires at').describe('Expiry, in ms since epoch'),
+  fingerprint: z
+    .string()
+    .title('Credentials fingerprint')
+    .describe('Hash of the client id and refresh token the token was issued for; a config change invalidates it'),
 })
 export type OAuthState = sdk.z.infer<typeof oauthStateSchema>
 

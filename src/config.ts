@@ -1,0 +1,61 @@
+import * as sdk from '@botpress/sdk'
+import { configurationSchema } from '../definitions/configuration'
+
+export const DEFAULT_API_BASE_URL = 'https://api.hubapi.com'
+export const DEFAULT_CHANNEL_NAME = 'Botpress'
+
+export type HubspotConfig = {
+  developerApiKey: string
+  appId: string
+  clientId: string
+  clientSecret: string
+  refreshToken: string
+  /** Configured inboxes, the default (`inboxId`) first, without duplicates. */
+  inboxIds: string[]
+  channelName: string
+  channelDescription?: string
+  channelLogoUrl?: string
+  createMissingContacts: boolean
+  apiBaseUrl: string
+}
+
+const fieldTitle = (key: string): string => {
+  const shape = configurationSchema.shape as Record<string, sdk.z.ZodTypeAny | undefined>
+  const title = shape[key]?.ui?.title
+  return typeof title === 'string' ? `"${title}" (${key})` : key
+}
+
+/**
+ * The runtime hands `ctx.configuration` over as raw JSON (no defaults applied, no validation on
+ * every path), so every entry point parses it here. Messages name the field, never its value:
+ * several fields are secrets.
+ */
+export const parseConfiguration = (raw: unknown): HubspotConfig => {
+  const parsed = configurationSchema.safeParse(raw ?? {})
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? 'configuration')
+      const reason = issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required' : issue.message
+      return `${fieldTitle(key)} ${reason}`
+    })
+    throw new sdk.RuntimeError(`Invalid HubSpot HITL configuration: ${problems.join('; ')}.`)
+  }
+  const c = parsed.data
+  const inboxIds = [...new Set([c.inboxId, ...(c.additionalInboxIds ?? [])])]
+  return {
+    developerApiKey: c.developerApiKey,
+    appId: c.appId,
+    clientId: c.clientId,
+    clientSecret: c.clientSecret,
+    refreshToken: c.refreshToken,
+    inboxIds,
+    channelName: c.channelName ?? DEFAULT_CHANNEL_NAME,
+    channelDescription: c.channelDescription || undefined,
+    channelLogoUrl: c.channelLogoUrl || undefined,
+    createMissingContacts: c.createMissingContacts ?? true,
+    apiBaseUrl: (c.apiBaseUrl || process.env.HUBSPOT_API_BASE_URL || DEFAULT_API_BASE_URL).replace(/\/+$/, ''),
+  }
+}
+
+/** Every secret of a configuration, for redaction. */
+export const secretsOf = (config: HubspotConfig): string[] => [config.developerApiKey, config.clientSecret, config.refreshToken]

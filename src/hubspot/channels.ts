@@ -1,0 +1,122 @@
+import type { HubspotHttp } from './http'
+import { channelAccountSchema, channelSchema, pageOf, type HubspotChannel, type HubspotChannelAccount } from './schemas'
+
+const BASE = '/conversations/v3/custom-channels'
+const MAX_PAGES = 50
+
+export type DeliveryIdentifierType = 'HS_EMAIL_ADDRESS' | 'HS_PHONE_NUMBER' | 'CHANNEL_SPECIFIC_OPAQUE_ID'
+
+export type ChannelCapabilities = {
+  deliveryIdentifierTypes: DeliveryIdentifierType[]
+  richText: string[]
+  threadingModel: 'INTEGRATION_THREAD_ID'
+  allowInlineImages: boolean
+  allowOutgoingMessages: boolean
+  allowConversationStart: boolean
+  allowMultipleRecipients: boolean
+  outgoingAttachmentTypes: string[]
+  allowedFileAttachmentMimeTypes: string[]
+  maxFileAttachmentCount: number
+  maxFileAttachmentSizeBytes: number
+  maxTotalFileAttachmentSizeBytes: number
+}
+
+export type ChannelEgg = {
+  name: string
+  webhookUrl: string
+  capabilities: ChannelCapabilities
+  channelDescription?: string
+  channelLogoUrl?: string
+}
+
+/** Custom channels (developer API key + appId) and their channel accounts (OAuth). */
+export class ChannelsApi {
+  public constructor(private readonly _http: HubspotHttp) {}
+
+  public async list(): Promise<HubspotChannel[]> {
+    const all: HubspotChannel[] = []
+    let after: string | undefined
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const res = await this._http.request({
+        method: 'GET',
+        path: BASE,
+        query: { after, limit: 100 },
+        auth: 'developer',
+        schema: pageOf(channelSchema),
+        operation: "list the app's custom channels",
+      })
+      all.push(...res.results)
+      after = res.paging?.next?.after
+      if (!after) break
+    }
+    return all
+  }
+
+  public async create(egg: ChannelEgg): Promise<HubspotChannel> {
+    return this._http.request({
+      method: 'POST',
+      path: BASE,
+      body: egg,
+      auth: 'developer',
+      schema: channelSchema,
+      operation: 'create the custom channel',
+    })
+  }
+
+  public async delete(channelId: string): Promise<void> {
+    await this._http.request({
+      method: 'DELETE',
+      path: `${BASE}/${encodeURIComponent(channelId)}`,
+      auth: 'developer',
+      operation: `delete custom channel ${channelId}`,
+    })
+  }
+
+  public async listAccounts(channelId: string): Promise<HubspotChannelAccount[]> {
+    const all: HubspotChannelAccount[] = []
+    let after: string | undefined
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const res = await this._http.request({
+        method: 'GET',
+        path: `${BASE}/${encodeURIComponent(channelId)}/channel-accounts`,
+        query: { after, limit: 100, archived: false },
+        auth: 'oauth',
+        schema: pageOf(channelAccountSchema),
+        operation: `list the channel accounts of channel ${channelId}`,
+      })
+      all.push(...res.results)
+      after = res.paging?.next?.after
+      if (!after) break
+    }
+    return all
+  }
+
+  public async createAccount(
+    channelId: string,
+    egg: { inboxId: string; name: string; authorized: boolean; deliveryIdentifier?: { type: DeliveryIdentifierType; value: string } }
+  ): Promise<HubspotChannelAccount> {
+    return this._http.request({
+      method: 'POST',
+      path: `${BASE}/${encodeURIComponent(channelId)}/channel-accounts`,
+      body: egg,
+      auth: 'oauth',
+      schema: channelAccountSchema,
+      operation: `connect the channel to inbox ${egg.inboxId}`,
+    })
+  }
+
+  public async updateAccount(
+    channelId: string,
+    accountId: string,
+    patch: { name?: string; authorized?: boolean }
+  ): Promise<HubspotChannelAccount> {
+    return this._http.request({
+      method: 'PATCH',
+      path: `${BASE}/${encodeURIComponent(channelId)}/channel-accounts/${encodeURIComponent(accountId)}`,
+      body: patch,
+      auth: 'oauth',
+      schema: channelAccountSchema,
+      operation: `update channel account ${accountId}`,
+    })
+  }
+}

@@ -1,0 +1,70 @@
+import * as sdk from '@botpress/sdk'
+import { redact } from './redact'
+
+const { z } = sdk
+
+/** HubSpot's error body; every field optional, as HubSpot's docs advise. */
+export const hubspotErrorBodySchema = z
+  .object({
+    status: z.string().optional(),
+    message: z.string().optional(),
+    category: z.string().optional(),
+    subCategory: z.string().optional(),
+    correlationId: z.string().optional(),
+    policyName: z.string().optional(),
+    errorType: z.string().optional(),
+  })
+  .passthrough()
+export type HubspotErrorBody = sdk.z.infer<typeof hubspotErrorBodySchema>
+
+export type HubspotErrorDetails = {
+  operation: string
+  status?: number
+  category?: string
+  subCategory?: string
+  correlationId?: string
+  hubspotMessage?: string
+  networkCode?: string
+}
+
+const hintFor = (d: HubspotErrorDetails): string => {
+  if (d.networkCode) return 'HubSpot could not be reached; try again later.'
+  switch (d.status) {
+    case 401:
+      return 'Check the client ID, client secret and refresh token, or reinstall the HubSpot app.'
+    case 403:
+      return 'The HubSpot app lacks a required scope or plan feature: reinstall it with the scopes listed in the integration README.'
+    case 404:
+      return 'Check that the id exists in this HubSpot account.'
+    case 429:
+      return 'HubSpot rate limit reached; try again later.'
+    default:
+      return d.status !== undefined && d.status >= 500 ? 'HubSpot is unavailable; try again later.' : ''
+  }
+}
+
+/**
+ * A failed HubSpot call. It is a RuntimeError so the bot builder sees the message; it carries
+ * HubSpot's status, category and correlationId (what HubSpot support asks for), never a token.
+ */
+export class HubspotApiError extends sdk.RuntimeError {
+  public readonly details: HubspotErrorDetails
+  public constructor(details: HubspotErrorDetails) {
+    const parts = [
+      details.status !== undefined ? String(details.status) : details.networkCode,
+      details.category,
+      details.subCategory,
+    ].filter(Boolean)
+    const what = details.hubspotMessage ? `: ${details.hubspotMessage}` : ''
+    const corr = details.correlationId ? ` (correlationId ${details.correlationId})` : ''
+    const hint = hintFor(details)
+    super(redact(`HubSpot could not ${details.operation} [${parts.join(' ')}]${what}${corr}.${hint ? ` ${hint}` : ''}`))
+    this.details = { ...details, hubspotMessage: details.hubspotMessage && redact(details.hubspotMessage) }
+  }
+  public get status(): number | undefined {
+    return this.details.status
+  }
+}
+
+export const isHubspotStatus = (err: unknown, status: number): err is HubspotApiError =>
+  err instanceof HubspotApiError && err.status === status

@@ -1,0 +1,28 @@
+import type { HubspotHttp } from './http'
+import { fileSchema, type HubspotFile } from './schemas'
+
+export const ATTACHMENT_FOLDER = '/botpress-hitl'
+
+export type Upload = { name: string; mimeType: string; content: Buffer }
+
+/** Files API v3: uploads end-user media so they can be attached to inbox messages. */
+export class FilesApi {
+  public constructor(private readonly _http: HubspotHttp) {}
+
+  public async upload(file: Upload): Promise<HubspotFile> {
+    const form = new FormData()
+    form.append('file', new Blob([new Uint8Array(file.content)], { type: file.mimeType }), file.name)
+    form.append('fileName', file.name)
+    form.append('folderPath', ATTACHMENT_FOLDER)
+    // PRIVATE: conversation attachments can hold personal data; agents see them through HubSpot.
+    form.append('options', JSON.stringify({ access: 'PRIVATE', overwrite: false, duplicateValidationStrategy: 'NONE' }))
+    return this._http.request({
+      method: 'POST',
+      path: '/files/v3/files',
+      body: form,
+      auth: 'oauth',
+      schema: fileSchema,
+      operation: `upload ${file.name} to HubSpot Files`,
+    })
+  }
+}

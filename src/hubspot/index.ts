@@ -1,0 +1,68 @@
+import * as sdk from '@botpress/sdk'
+import { parseConfiguration, secretsOf, type HubspotConfig } from '../config'
+import type * as bp from '.botpress'
+import { ChannelsApi } from './channels'
+import { ContactsApi } from './contacts'
+import { ConversationsApi } from './conversations'
+import { FilesApi } from './files'
+import { HubspotHttp, type HubspotHttpOptions } from './http'
+import { MessagesApi } from './messages'
+import { refreshAccessToken } from './oauth'
+import { registerSecret } from './redact'
+import { TokenManager, type CachedToken, type TokenStore } from './token-manager'
+
+export { HubspotApiError, isHubspotStatus } from './errors'
+
+export type HubspotClient = {
+  config: HubspotConfig
+  http: HubspotHttp
+  channels: ChannelsApi
+  messages: MessagesApi
+  conversations: ConversationsApi
+  files: FilesApi
+  contacts: ContactsApi
+}
+
+/** Tunables that tests and the benchmark shorten (retry waits, timeouts); production uses the defaults. */
+export const httpTuning: Pick<HubspotHttpOptions, 'retryPolicy' | 'timeoutMs' | 'sleep'> = {}
+
+type Props = { ctx: bp.Context; client: bp.Client }
+
+const stateTokenStore = ({ ctx, client }: Props): TokenStore => ({
+  async load(): Promise<CachedToken | undefined> {
+    try {
+      const { state } = await client.getState({ type: 'integration', name: 'oauth', id: ctx.integrationId })
+      return state.payload
+    } catch (err) {
+      if (sdk.isApiError(err) && err.type === 'ResourceNotFound') return undefined
+      throw err
+    }
+  },
+  async save(token: CachedToken): Promise<void> {
+    await client.setState({ type: 'integration', name: 'oauth', id: ctx.integrationId, payload: token })
+  },
+})
+
+export const createHubspotClient = (props: Props): HubspotClient => {
+  const config = parseConfiguration(props.ctx.configuration)
+  for (const secret of secretsOf(config)) registerSecret(secret)
+
+  const base = { baseUrl: config.apiBaseUrl, ...httpTuning }
+  const oauthHttp = new HubspotHttp(base)
+  const tokens = new TokenManager({
+    clientId: config.clientId,
+    refreshToken: config.refreshToken,
+    store: stateTokenStore(props),
+    refresh: () => refreshAccessToken(oauthHttp, config),
+  })
+  const http = new HubspotHttp({ ...base, tokens, developerApiKey: config.developerApiKey, appId: config.appId })
+  return {
+    config,
+    http,
+    channels: new ChannelsApi(http),
+    messages: new MessagesApi(http),
+    conversations: new ConversationsApi(http),
+    files: new FilesApi(http),
+    contacts: new ContactsApi(http),
+  }
+}

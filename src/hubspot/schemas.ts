@@ -1,0 +1,98 @@
+import * as sdk from '@botpress/sdk'
+
+const { z } = sdk
+
+/**
+ * Response schemas, from HubSpot's OpenAPI specs (custom channels v3, conversations v3, files v3,
+ * CRM contacts v3, OAuth v1). Only what the integration reads is required; everything else is
+ * optional and extra fields pass through, so additive HubSpot changes do not break parsing.
+ */
+const id = z.union([z.string(), z.number()]).transform(String)
+
+export const tokenResponseSchema = z
+  .object({ access_token: z.string().min(1), expires_in: z.number().positive(), refresh_token: z.string().optional() })
+  .passthrough()
+
+export const channelSchema = z
+  .object({
+    id,
+    name: z.string().optional(),
+    webhookUrl: z.string().nullish(),
+    capabilities: z.record(z.unknown()).optional(),
+    createdAt: z.string().optional(),
+  })
+  .passthrough()
+export type HubspotChannel = sdk.z.infer<typeof channelSchema>
+
+const paging = z.object({ next: z.object({ after: z.string() }).passthrough().optional() }).passthrough().optional()
+export const pageOf = <T extends sdk.z.ZodTypeAny>(item: T) =>
+  z.object({ results: z.array(item), paging, total: z.number().optional() }).passthrough()
+
+export const deliveryIdentifierSchema = z.object({ type: z.string(), value: z.string() }).passthrough()
+
+export const channelAccountSchema = z
+  .object({
+    id,
+    channelId: id.optional(),
+    inboxId: id.optional(),
+    name: z.string().optional(),
+    authorized: z.boolean().optional(),
+    active: z.boolean().optional(),
+    archived: z.boolean().optional(),
+    deliveryIdentifier: deliveryIdentifierSchema.nullish(),
+  })
+  .passthrough()
+export type HubspotChannelAccount = sdk.z.infer<typeof channelAccountSchema>
+
+export const messageSchema = z
+  .object({
+    id,
+    conversationsThreadId: id,
+    channelId: id.optional(),
+    channelAccountId: id.optional(),
+    direction: z.string().optional(),
+    text: z.string().nullish(),
+    richText: z.string().nullish(),
+    createdAt: z.string().optional(),
+  })
+  .passthrough()
+export type HubspotMessage = sdk.z.infer<typeof messageSchema>
+
+export const threadSchema = z
+  .object({
+    id,
+    status: z.string().optional(),
+    inboxId: id.optional(),
+    assignedTo: z.string().nullish(),
+    associatedContactId: id.nullish(),
+    closedAt: z.string().nullish(),
+    archived: z.boolean().optional(),
+  })
+  .passthrough()
+export type HubspotThread = sdk.z.infer<typeof threadSchema>
+
+export const actorSchema = z
+  .object({
+    id: z.string(),
+    type: z.string().optional(),
+    name: z.string().nullish(),
+    email: z.string().nullish(),
+    avatar: z.string().nullish(),
+  })
+  .passthrough()
+export type HubspotActor = sdk.z.infer<typeof actorSchema>
+
+export const inboxSchema = z
+  .object({ id, name: z.string().optional(), type: z.string().optional(), archived: z.boolean().optional() })
+  .passthrough()
+export type HubspotInbox = sdk.z.infer<typeof inboxSchema>
+
+export const fileSchema = z
+  .object({ id, name: z.string().optional(), url: z.string().nullish(), size: z.number().optional(), type: z.string().optional() })
+  .passthrough()
+export type HubspotFile = sdk.z.infer<typeof fileSchema>
+
+export const contactSchema = z
+  .object({ id, properties: z.record(z.string().nullable()).optional() })
+  .passthrough()
+export type HubspotContact = sdk.z.infer<typeof contactSchema>

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto'
+import { registerSecret } from './redact'
+
+export type CachedToken = { accessToken: string; expiresAt: number; fingerprint: string }
+
+/** Durable storage of the access token (Botpress integration state), shared by every runtime instance. */
+export type TokenStore = {
+  load(): Promise<CachedToken | undefined>
+  save(token: CachedToken): Promise<void>
+}
+
+export type RefreshedToken = { accessToken: string; expiresInSeconds: number }
+
+export type TokenManagerOptions = {
+  clientId: string
+  refreshToken: string
+  store: TokenStore
+  refresh: () => Promise<RefreshedToken>
+  now?: () => number
+}
+
+/** Tokens are refreshed this long before HubSpot says they expire. */
+export const EARLY_REFRESH_MS = 5 * 60 * 1000
+
+const memory = new Map<string, CachedToken>()
+const inflight = new Map<string, Promise<CachedToken>>()
+
+/** Test hook: forget every in-memory token. */
+export const clearTokenMemory = (): void => {
+  memory.clear()
+  inflight.clear()
+}
+
+export const credentialsFingerprint = (clientId: string, refreshToken: string): string =>
+  createHash('sha256').update(`${clientId}\u0000${refreshToken}`).digest('hex').slice(0, 32)
+
+/**
+ * Access tokens: memory first (free), then integration state (one Botpress call), then a refresh.
+ * Concurrent callers share one refresh; a caller whose token HubSpot rejected passes it back so
+ * that it is refreshed exactly once, however many requests saw the 401.
+ */
+export class TokenManager {
+  private readonly _key: string
+  private readonly _now: () => number
+
+  public constructor(private readonly _opts: TokenManagerOptions) {
+    this._key = credentialsFingerprint(_opts.clientId, _opts.refreshToken)
+    this._now = _opts.now ?? Date.now
+    registerSecret(_opts.refreshToken)
+  }
+
+  public async getAccessToken(opts?: { rejected?: string }): Promise<string> {
+    const rejected = opts?.rejected
+    const cached = memory.get(this._key)
+    if (cached && this._usable(cached) && cached.accessToken !== rejected) return cached.accessToken
+
+    let pending = inflight.get(this._key)
+    if (!pending) {
+      pending = this._resolve(rejected).finally(() => inflight.delete(this._key))
+      inflight.set(this._key, pending)
+    }
+    const token = await pending
+    return token.accessToken
+  }
+
+  private _usable(token: CachedToken): boolean {
+    return token.fingerprint === this._key && token.expiresAt - EARLY_REFRESH_MS > this._now()
+  }
+
+  private async _resolve(rejected: string | undefined): Promise<CachedToken> {
+    if (!rejected) {
+      const stored = await this._opts.store.load()
+      if (stored && this._usable(stored)) {
+        registerSecret(stored.accessToken)
+        memory.set(this._key, stored)
+        return stored
+      }
+    }
+    const fresh = await this._opts.refresh()
+    registerSecret(fresh.accessToken)
+    const token: CachedToken = {
+      accessToken: fresh.accessToken,
+      expiresAt: this._now() + fresh.expiresInSeconds * 1000,
+      fingerprint: this._key,
+    }
+    memory.set(this._key, token)
+    await this._opts.store.save(token)
+    return token
+  }
+}
