@@ -1,13 +1,8 @@
+import { actions } from './actions'
+import { channels } from './channels/hitl-channel'
+import { register } from './setup/register'
+import { unregister } from './setup/unregister'
+import { handler } from './webhook/handler'
 import * as bp from '.botpress'
 
-export default new bp.Integration({
-  register: async () => {},
-  unregister: async () => {},
-  handler: async () => {},
-  actions: {
-    createUser: async () => ({ userId: '' }),
-    startHitl: async () => ({ conversationId: '' }),
-    stopHitl: async () => ({}),
-  },
-  channels: { hitl: { messages: { text: async () => {}, image: async () => {}, audio: async () => {}, video: async () => {}, file: async () => {}, bloc: async () => {} } } },
-})
+export default new bp.Integration({ register, unregister, actions, channels, handler })

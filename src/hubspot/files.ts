@@ -1,4 +1,5 @@
 import type { HubspotHttp } from './http'
+import * as sdk from '@botpress/sdk'
 import { fileSchema, type HubspotFile } from './schemas'
 
 export const ATTACHMENT_FOLDER = '/botpress-hitl'
@@ -24,5 +25,18 @@ export class FilesApi {
       schema: fileSchema,
       operation: `upload ${file.name} to HubSpot Files`,
     })
+  }
+
+  /** A temporary URL for a PRIVATE file (agent attachments may come without a usable url). */
+  public async signedUrl(fileId: string): Promise<string> {
+    const res = await this._http.request({
+      method: 'GET',
+      path: `/files/v3/files/${encodeURIComponent(fileId)}/signed-url`,
+      query: { expirationSeconds: 7 * 24 * 3600 },
+      auth: 'oauth',
+      schema: sdk.z.object({ url: sdk.z.string() }).passthrough(),
+      operation: `get a download link for file ${fileId}`,
+    })
+    return res.url
   }
 }

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto'
+import * as sdk from '@botpress/sdk'
+import { ticketSchema } from '../../definitions/entities'
+import { buildStartHitlInputSchema } from '../../definitions/hitl-interface'
+import { rememberThread } from '../hitl/conversation-tags'
+import { contactIdOf, inboxRecipient, senderOf } from '../hitl/participants'
+import { createHubspotClient } from '../hubspot'
+import { renderTranscript } from '../render/transcript'
+import { requireSetupState } from '../setup/setup-state'
+import { parseInput } from './validate'
+import type * as bp from '.botpress'
+
+const inputSchema = buildStartHitlInputSchema(ticketSchema)
+
+export const startHitl: bp.IntegrationProps['actions']['startHitl'] = async (props) => {
+  const { client } = props
+  const input = parseInput('startHitl', inputSchema, props.input)
+  const hs = createHubspotClient(props)
+  const setup = await requireSetupState(props)
+
+  const inboxId = input.hitlSession?.inboxId ?? hs.config.inboxIds[0] ?? ''
+  if (!hs.config.inboxIds.includes(inboxId)) {
+    throw new sdk.RuntimeError(`startHitl: inbox ${inboxId} is not configured; use one of ${hs.config.inboxIds.join(', ')}.`)
+  }
+  const account = setup.channelAccounts[inboxId]
+  if (!account?.authorized) {
+    throw new sdk.RuntimeError(
+      `startHitl: the channel is ${account ? 'no longer authorized' : 'not connected'} in HubSpot inbox ${inboxId} (disconnected or removed there). Save the integration configuration again to reconnect it.`
+    )
+  }
+
+  const user = await getEndUser(client, input.userId)
+  const transcript = renderTranscript({
+    title: input.title,
+    description: input.description,
+    userName: user.name,
+    history: input.messageHistory,
+  })
+  const integrationThreadId = randomUUID()
+  const message = await hs.messages.publishIncoming(setup.channelId, {
+    channelAccountId: account.id,
+    integrationThreadId,
+    integrationIdempotencyId: `start-${integrationThreadId}`,
+    text: transcript.text,
+    richText: transcript.richText,
+    senders: [senderOf(user)],
+    recipients: [inboxRecipient(inboxId)],
+    timestamp: new Date().toISOString(),
+    attachments: [],
+    associateWithContactId: contactIdOf(user),
+  })
+
+  const { conversation } = await client.getOrCreateConversation({
+    channel: 'hitl',
+    tags: {
+      hubspotThreadId: message.conversationsThreadId,
+      integrationThreadId,
+      channelId: setup.channelId,
+      channelAccountId: account.id,
+      inboxId,
+      userId: user.id,
+    },
+    discriminateByTags: ['hubspotThreadId'],
+  })
+  rememberThread(props.ctx.botId, message.conversationsThreadId, conversation.id)
+  return { conversationId: conversation.id }
+}
+
+const getEndUser = async (client: bp.Client, userId: string) => {
+  try {
+    const { user } = await client.getUser({ id: userId })
+    return user
+  } catch (err) {
+    if (sdk.isApiError(err) && err.type === 'ResourceNotFound') {
+      throw new sdk.RuntimeError(`startHitl: user ${userId} does not exist; pass the userId returned by createUser.`)
+    }
+    throw err
+  }
+}

@@ -1,0 +1,45 @@
+import { readHitlTags, rememberThread } from '../hitl/conversation-tags'
+import { createHubspotClient } from '../hubspot'
+import { toOutgoingParts } from '../render/outgoing'
+import { forwardParts } from './forward-message'
+import type * as bp from '.botpress'
+
+type MessageType = keyof bp.channels.hitl.Messages
+type AnyMessageProps = bp.MessageProps['hitl'][MessageType]
+
+/**
+ * End user → agent. Every id comes from the conversation and user tags, so the warm path is one
+ * HubSpot publish plus the ack.
+ */
+const forward = async (props: AnyMessageProps): Promise<void> => {
+  const { conversation, user, message, client, logger } = props
+  const tags = readHitlTags(conversation)
+  const hs = createHubspotClient(props)
+  const parts = toOutgoingParts({ type: props.type, payload: props.payload })
+  const published = await forwardParts(
+    { hs, tags, user, messageId: message.id, logWarning: (m) => logger.forBot().warn(m) },
+    parts
+  )
+  const last = published[published.length - 1]
+  if (!last) return
+
+  // HubSpot starts a new thread when the old one was closed over 24 h ago: follow it.
+  if (last.conversationsThreadId !== tags.hubspotThreadId) {
+    await client.updateConversation({ id: conversation.id, tags: { hubspotThreadId: last.conversationsThreadId } })
+    rememberThread(props.ctx.botId, last.conversationsThreadId, conversation.id)
+  }
+  await props.ack({ tags: { hubspotMessageId: published.map((m) => m.id).join(',') } })
+}
+
+export const channels = {
+  hitl: {
+    messages: {
+      text: forward,
+      image: forward,
+      audio: forward,
+      video: forward,
+      file: forward,
+      bloc: forward,
+    },
+  },
+} satisfies bp.IntegrationProps['channels']

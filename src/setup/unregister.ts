@@ -1,0 +1,39 @@
+import { createHubspotClient, isHubspotStatus } from '../hubspot'
+import { loadSetupState, saveSetupState } from './setup-state'
+import type * as bp from '.botpress'
+
+/**
+ * Removes what `register` created. Uninstalling must always succeed on the Botpress side, so
+ * failures are logged for the bot builder (with what to clean up by hand) and not thrown.
+ */
+export const unregister: bp.IntegrationProps['unregister'] = async (props) => {
+  const log = props.logger.forBot()
+  try {
+    const state = await loadSetupState(props)
+    if (!state?.channelId) {
+      log.info('No HubSpot channel was set up; nothing to remove.')
+      return
+    }
+    const hs = createHubspotClient(props)
+    if (state.channelCreatedByUs) {
+      try {
+        await hs.channels.delete(state.channelId)
+      } catch (err) {
+        if (!isHubspotStatus(err, 404)) throw err
+      }
+      log.info(`HubSpot channel ${state.channelId} deleted.`)
+    } else {
+      // Not ours to delete: switch off our connections instead (HubSpot has no account DELETE).
+      for (const account of Object.values(state.channelAccounts)) {
+        await hs.channels.updateAccount(state.channelId, account.id, { authorized: false })
+      }
+      log.info(`HubSpot channel ${state.channelId} kept; its channel accounts were de-authorized.`)
+    }
+    await saveSetupState(props, { ...state, channelId: '', channelAccounts: {}, channelCreatedByUs: false })
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : 'unknown error'
+    log.error(
+      `Could not remove the HubSpot custom channel: ${reason}. Remove it by hand (DELETE /conversations/v3/custom-channels/{channelId} with your developer API key).`
+    )
+  }
+}

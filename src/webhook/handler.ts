@@ -1,0 +1,85 @@
+import { configurationSchema } from '../../definitions/configuration'
+import { createHubspotClient } from '../hubspot'
+import { redact } from '../hubspot/redact'
+import { runKeyedInOrder } from './concurrency'
+import { classifyConversationEvent, parseWebhookPayload } from './event-schemas'
+import { handleAgentReplied } from './handlers/agent-replied'
+import { handleChannelAccountChanged } from './handlers/channel-account-changed'
+import { handleConversationEvent } from './handlers/conversation-event'
+import type { EventContext } from './handlers/context'
+import { publicUrlOf } from './public-url'
+import { verifyHubspotSignature } from './signature'
+import type * as bp from '.botpress'
+
+/** Events of different threads run side by side, up to this many; one thread's events stay in order. */
+export const BATCH_CONCURRENCY = 8
+
+type Reply = { status: number; body?: string; headers?: Record<string, string> }
+const reply = (status: number, message: string): Reply => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ message }),
+})
+
+/**
+ * HubSpot → Botpress. Order matters: verify the raw bytes, then parse, then act. Only a valid
+ * signature leads to any side effect; bad input gets a 4xx, never a 5xx. A 5xx is kept for our
+ * own failures on a valid delivery, so that HubSpot redelivers it (every handler is idempotent).
+ */
+export const handler: bp.IntegrationProps['handler'] = async (props) => {
+  const { req, ctx, logger } = props
+  if (req.method.toUpperCase() !== 'POST') return reply(405, 'Only POST is accepted.')
+
+  const rawBody = typeof req.body === 'string' ? req.body : ''
+  const secret = readClientSecret(ctx.configuration)
+  const url = await publicUrlOf(props, req)
+  const verdict = url
+    ? verifyHubspotSignature({ method: req.method, url, rawBody, headers: req.headers, clientSecret: secret })
+    : ({ ok: false, reason: 'missing-secret' } as const)
+  if (!verdict.ok) {
+    logger.forBot().warn(`Rejected a webhook request: ${url ? verdict.reason : 'integration not installed'}.`)
+    return reply(401, 'Invalid or missing HubSpot signature.')
+  }
+
+  let json: unknown
+  try {
+    json = JSON.parse(rawBody)
+  } catch {
+    return reply(400, 'Body is not valid JSON.')
+  }
+  const payload = parseWebhookPayload(json)
+  if (payload.kind === 'invalid') return reply(400, 'Body is not a HubSpot webhook payload.')
+  if (payload.kind === 'channel-unknown') {
+    logger.debug(`Ignoring HubSpot event of type ${payload.type}`)
+    return reply(200, 'ignored')
+  }
+
+  try {
+    const ec: EventContext = { ctx, client: props.client, logger, hs: createHubspotClient(props) }
+    if (payload.kind === 'channel') {
+      const event = payload.event
+      if (event.type === 'OUTGOING_CHANNEL_MESSAGE_CREATED') await handleAgentReplied(ec, event)
+      else await handleChannelAccountChanged(ec, event)
+    } else {
+      if (payload.invalid > 0) logger.debug(`Skipped ${payload.invalid} malformed event(s) in a HubSpot batch`)
+      const events = payload.events.map(classifyConversationEvent)
+      await runKeyedInOrder(
+        events,
+        (e) => ('threadId' in e ? e.threadId : 'ignored'),
+        (e) => handleConversationEvent(ec, e),
+        BATCH_CONCURRENCY
+      )
+    }
+  } catch (err) {
+    const reason = redact(err instanceof Error ? err.message : String(err))
+    logger.forBot().error(`Processing a HubSpot webhook failed; HubSpot will redeliver it: ${reason}`)
+    return reply(500, 'Processing failed; retry later.')
+  }
+  return reply(200, 'ok')
+}
+
+/** Only the secret is needed to verify; a broken configuration must not turn into a 500. */
+const readClientSecret = (configuration: unknown): string | undefined => {
+  const parsed = configurationSchema.pick({ clientSecret: true }).safeParse(configuration)
+  return parsed.success ? parsed.data.clientSecret : undefined
+}

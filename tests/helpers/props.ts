@@ -1,0 +1,51 @@
+import type * as bp from '.botpress'
+import { FakeBotpress } from './fake-botpress'
+
+export const HUBSPOT = 'https://api.hubapi.com'
+export const WEBHOOK_URL = 'https://webhook.botpress.test/wh_123'
+
+export const SECRETS = {
+  developerApiKey: 'dev-key-0f9e8d7c6b5a4321',
+  clientSecret: 'client-secret-aa11bb22cc33dd44',
+  refreshToken: 'refresh-token-9a8b7c6d5e4f3a2b',
+}
+
+export const baseConfig = {
+  ...SECRETS,
+  appId: '424242',
+  clientId: 'client-id-1234',
+  inboxId: '1001',
+}
+
+export type LogLine = { level: string; message: string }
+
+/** A logger that keeps every line, so tests can assert on messages and on secret hygiene. */
+export const captureLogger = (lines: LogLine[] = []): { logger: bp.Logger; lines: LogLine[] } => {
+  const make = (): Record<string, unknown> => {
+    const log = (level: string) => (...args: unknown[]) => {
+      lines.push({ level, message: args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : String(a))).join(' ') })
+    }
+    const self: Record<string, unknown> = { info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug') }
+    for (const k of ['forBot', 'forBotOnly', 'withUserId', 'withConversationId', 'withMessageId', 'withVisibleToBotOwners', 'with']) {
+      self[k] = () => self
+    }
+    return self
+  }
+  return { logger: make() as unknown as bp.Logger, lines }
+}
+
+export const makeProps = (opts: { configuration?: Record<string, unknown>; bp?: FakeBotpress } = {}) => {
+  const fake = opts.bp ?? new FakeBotpress()
+  const { logger, lines } = captureLogger()
+  const ctx = {
+    botId: 'bot_1',
+    botUserId: 'botuser_1',
+    integrationId: 'int_1',
+    integrationAlias: 'hubspot-hitl',
+    webhookId: 'wh_123',
+    operation: 'test',
+    configurationType: null,
+    configuration: { ...baseConfig, ...opts.configuration },
+  } as unknown as bp.Context
+  return { ctx, client: fake.client, logger, lines, fake, webhookUrl: WEBHOOK_URL }
+}
