@@ -1,8 +1,8 @@
-import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
-  resolve: { alias: { '.botpress': path.resolve(__dirname, '.botpress/index.ts') } },
+  resolve: { alias: { '.botpress': fileURLToPath(new URL('./.botpress/index.ts', import.meta.url)) } },
   test: {
     include: ['src/**/*.test.ts', 'tests/**/*.test.ts', 'dev/**/*.test.ts'],
     environment: 'node',

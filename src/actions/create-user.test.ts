@@ -1,0 +1,98 @@
+import nock from 'nock'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { httpTuning } from '../hubspot'
+import { clearTokenMemory } from '../hubspot/token-manager'
+import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
+import { makeProps } from '../../tests/helpers/props'
+import { createUser } from './create-user'
+
+const run = (props: ReturnType<typeof makeProps>, input: unknown) =>
+  createUser({ ...props, input: input as never, type: 'createUser', metadata: { setCost: () => {} } })
+
+const searchBody = (filters: { propertyName: string; value: string }[][]) => (body: { filterGroups: { filters: { propertyName: string; operator: string; value: string }[] }[] }) =>
+  JSON.stringify(body.filterGroups.map((g) => g.filters.map((f) => ({ propertyName: f.propertyName, value: f.value })))) === JSON.stringify(filters) &&
+  body.filterGroups.every((g) => g.filters.every((f) => f.operator === 'EQ'))
+
+beforeEach(() => {
+  nock.disableNetConnect()
+  clearTokenMemory()
+  httpTuning.sleep = async () => {}
+})
+afterEach(() => nock.cleanAll())
+
+describe('createUser', () => {
+  it('links an existing contact found by email and stores identity on the user', async () => {
+    const props = makeProps()
+    nockTokenRefresh()
+    const search = hubspot()
+      .post('/crm/v3/objects/contacts/search', searchBody([[{ propertyName: 'email', value: 'ada@example.com' }]]))
+      .reply(200, { total: 1, results: [{ id: '501', properties: { email: 'ada@example.com' } }] })
+    const { userId } = await run(props, { name: 'Ada Lovelace', email: ' Ada@Example.com ' })
+    expect(search.isDone()).toBe(true)
+    expect(props.fake.users.get(userId)?.tags).toEqual({
+      deliveryIdentifierType: 'HS_EMAIL_ADDRESS',
+      deliveryIdentifierValue: 'ada@example.com',
+      contactId: '501',
+    })
+  })
+
+  it('normalises a phone to E.164, searches phone and mobilephone, and creates the missing contact', async () => {
+    const props = makeProps()
+    nockTokenRefresh()
+    hubspot()
+      .post('/crm/v3/objects/contacts/search', searchBody([[{ propertyName: 'phone', value: '+14155550123' }], [{ propertyName: 'mobilephone', value: '+14155550123' }]]))
+      .reply(200, { total: 0, results: [] })
+    const create = hubspot()
+      .post('/crm/v3/objects/contacts', { properties: { firstname: 'Grace', lastname: 'Hopper', phone: '+14155550123' } })
+      .reply(201, { id: '777', properties: {} })
+    const { userId } = await run(props, { name: 'Grace Hopper', email: '+1 (415) 555-0123' })
+    expect(create.isDone()).toBe(true)
+    expect(props.fake.users.get(userId)?.tags).toMatchObject({ deliveryIdentifierType: 'HS_PHONE_NUMBER', deliveryIdentifierValue: '+14155550123', contactId: '777' })
+  })
+
+  it('does not create a contact when createMissingContacts is off', async () => {
+    const props = makeProps({ configuration: { createMissingContacts: false } })
+    nockTokenRefresh()
+    hubspot().post('/crm/v3/objects/contacts/search').reply(200, { total: 0, results: [] })
+    const { userId } = await run(props, { name: 'Ann', email: 'ann@example.com' })
+    expect(nock.pendingMocks()).toEqual([])
+    expect(props.fake.users.get(userId)?.tags.contactId).toBeUndefined()
+  })
+
+  it('treats the HITL plugin placeholder email as an anonymous visitor: no CRM call at all', async () => {
+    const props = makeProps()
+    const { userId } = await run(props, { name: 'Visitor', email: 'user_123@no-reply.bot_9.botpress.com' })
+    const tags = props.fake.users.get(userId)?.tags
+    expect(tags?.deliveryIdentifierType).toBe('CHANNEL_SPECIFIC_OPAQUE_ID')
+    expect(tags?.deliveryIdentifierValue).toMatch(/^botpress-[0-9a-f-]{36}$/)
+    expect(tags?.contactId).toBeUndefined()
+  })
+
+  it('reuses the user of a known person without asking HubSpot again', async () => {
+    const props = makeProps()
+    nockTokenRefresh()
+    hubspot().post('/crm/v3/objects/contacts/search').once().reply(200, { total: 1, results: [{ id: '501' }] })
+    const first = await run(props, { name: 'Ada', email: 'ada@example.com' })
+    const second = await run(props, { name: 'Ada', email: 'ADA@example.com' })
+    expect(second.userId).toBe(first.userId)
+  })
+
+  it.each(['not-an-email@', '12345', 'hello world', '+1 555'])('rejects %j with a RuntimeError saying what is accepted', async (email) => {
+    const props = makeProps()
+    await expect(run(props, { name: 'X', email })).rejects.toThrow(/email address .* or an international phone number/)
+    expect(props.fake.users.size).toBe(0)
+  })
+
+  it('rejects malformed input', async () => {
+    const props = makeProps()
+    await expect(run(props, { email: 'a@b.co' })).rejects.toThrow(/createUser: invalid input \(name/)
+  })
+
+  it('surfaces a HubSpot failure as a RuntimeError and creates no user', async () => {
+    const props = makeProps()
+    nockTokenRefresh()
+    hubspot().post('/crm/v3/objects/contacts/search').reply(403, { status: 'error', message: 'This app hasn\'t been granted all required scopes', category: 'MISSING_SCOPES', correlationId: 'c-9' })
+    await expect(run(props, { name: 'Ada', email: 'ada@example.com' })).rejects.toThrow(/search HubSpot contacts \[403 MISSING_SCOPES\].*c-9.*scope/)
+    expect(props.fake.users.size).toBe(0)
+  })
+})
