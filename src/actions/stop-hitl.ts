@@ -13,14 +13,14 @@ export const stopHitl: bp.IntegrationProps['actions']['stopHitl'] = async (props
   const tags = readHitlTags(conversation)
   const hs = createHubspotClient(props)
 
-  // Marked first: the CLOSED webhook that follows must not report a stop the bot itself asked for.
-  await markStopped(client, conversationId)
   try {
     await hs.conversations.setThreadStatus(tags.hubspotThreadId, 'CLOSED')
   } catch (err) {
     if (!isHubspotStatus(err, 404)) throw err
     logger.forBot().warn(`HubSpot thread ${tags.hubspotThreadId} no longer exists; treating the HITL session as closed.`)
   }
+  // The CLOSED webhook that follows must not report a stop the bot itself asked for.
+  await markStopped(client, conversationId)
   return {}
 }
 
