@@ -1,0 +1,155 @@
+import nock from 'nock'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { forgetThreads } from '../hitl/conversation-tags'
+import { httpTuning } from '../hubspot'
+import { clearTokenMemory } from '../hubspot/token-manager'
+import { publishedMessage, seedEndUser, seedSetup, SETUP } from '../../tests/helpers/hitl-fixtures'
+import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
+import { makeProps } from '../../tests/helpers/props'
+import { startHitl } from './start-hitl'
+
+type Egg = Record<string, unknown> & { senders: { deliveryIdentifier: { type: string; value: string } }[] }
+
+const run = (props: ReturnType<typeof makeProps>, input: unknown) =>
+  startHitl({ ...props, input: input as never, type: 'startHitl', metadata: { setCost: () => {} } })
+
+/** Field-by-field facts of ChannelIntegrationMessageEgg (HubSpot custom channels v3 OpenAPI). */
+const assertValidEgg = (egg: Egg) => {
+  expect(typeof egg.channelAccountId).toBe('string')
+  expect(egg.messageDirection).toBe('INCOMING')
+  expect(typeof egg.text).toBe('string')
+  expect(Array.isArray(egg.attachments)).toBe(true)
+  expect(Number.isNaN(Date.parse(String(egg.timestamp)))).toBe(false)
+  expect(egg.senders.length).toBeGreaterThan(0)
+  for (const p of [...egg.senders, ...(egg.recipients as Egg['senders'])]) {
+    expect(['HS_EMAIL_ADDRESS', 'HS_PHONE_NUMBER', 'CHANNEL_SPECIFIC_OPAQUE_ID']).toContain(p.deliveryIdentifier.type)
+    expect(typeof p.deliveryIdentifier.value).toBe('string')
+  }
+  const allowed = ['channelAccountId', 'messageDirection', 'text', 'richText', 'senders', 'recipients', 'timestamp', 'attachments', 'integrationThreadId', 'integrationIdempotencyId', 'inReplyToId', 'associateWithContactId', 'preResolvedContacts']
+  for (const key of Object.keys(egg)) expect(allowed).toContain(key)
+}
+
+beforeEach(() => {
+  nock.disableNetConnect()
+  clearTokenMemory()
+  forgetThreads()
+  httpTuning.sleep = async () => {}
+})
+afterEach(() => nock.cleanAll())
+
+describe('startHitl', () => {
+  it('opens the thread with the transcript and returns a tagged hitl conversation', async () => {
+    const props = makeProps()
+    seedSetup(props.fake)
+    const user = await seedEndUser(props.fake)
+    let egg: Egg | undefined
+    nockTokenRefresh()
+    hubspot()
+      .post('/conversations/v3/custom-channels/ch1/messages', (b: Egg) => ((egg = b), true))
+      .reply(201, publishedMessage('m-1'))
+
+    const { conversationId } = await run(props, {
+      userId: user.id,
+      title: 'Refund request',
+      description: 'Wants a refund for order 42',
+      messageHistory: [
+        { source: { type: 'user', userId: user.id }, type: 'text', payload: { text: 'I want my money back' } },
+        { source: { type: 'bot' }, type: 'text', payload: { text: 'Let me get a human' } },
+      ],
+    })
+
+    assertValidEgg(egg!)
+    expect(egg).toMatchObject({
+      channelAccountId: 'acc1',
+      senders: [{ deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'ada@example.com' }, name: 'Ada Lovelace' }],
+      recipients: [{ deliveryIdentifier: { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: 'botpress-1001' } }],
+      associateWithContactId: 501,
+    })
+    expect(egg!.text).toContain('Refund request')
+    expect(egg!.text).toContain('Wants a refund for order 42')
+    expect(egg!.text).toContain('I want my money back')
+    expect(egg!.richText).toContain('Let me get a human')
+    expect(egg!.integrationIdempotencyId).toBe(`start-${egg!.integrationThreadId}`)
+
+    const conversation = props.fake.conversations.get(conversationId)
+    expect(conversation?.channel).toBe('hitl')
+    expect(conversation?.tags).toEqual({
+      hubspotThreadId: '9001',
+      integrationThreadId: egg!.integrationThreadId,
+      channelId: 'ch1',
+      channelAccountId: 'acc1',
+      inboxId: '1001',
+      userId: user.id,
+    })
+  })
+
+  it('accepts an empty history and routes to another configured inbox', async () => {
+    const props = makeProps({ configuration: { additionalInboxIds: ['1002'] } })
+    seedSetup(props.fake)
+    const user = await seedEndUser(props.fake)
+    nockTokenRefresh()
+    const publish = hubspot()
+      .post('/conversations/v3/custom-channels/ch1/messages', (b: Egg) => b.channelAccountId === 'acc2')
+      .reply(201, publishedMessage('m-1', '9002'))
+    const { conversationId } = await run(props, { userId: user.id, messageHistory: [], hitlSession: { inboxId: '1002' } })
+    expect(publish.isDone()).toBe(true)
+    expect(props.fake.conversations.get(conversationId)?.tags.inboxId).toBe('1002')
+  })
+
+  it('refuses an inbox that is not configured, or whose channel account was de-authorized', async () => {
+    const props = makeProps()
+    seedSetup(props.fake, { ...SETUP, channelAccounts: { '1001': { ...SETUP.channelAccounts['1001'], authorized: false } } })
+    const user = await seedEndUser(props.fake)
+    await expect(run(props, { userId: user.id, messageHistory: [], hitlSession: { inboxId: '3003' } })).rejects.toThrow(/inbox 3003 is not configured/)
+    await expect(run(props, { userId: user.id, messageHistory: [] })).rejects.toThrow(/no longer authorized .* inbox 1001/)
+    expect(props.fake.conversations.size).toBe(0)
+  })
+
+  it('validates input against the interface schema', async () => {
+    const props = makeProps()
+    seedSetup(props.fake)
+    await expect(run(props, { userId: 'u' })).rejects.toThrow(/startHitl: invalid input \(messageHistory/)
+    await expect(run(props, { userId: 'u', messageHistory: [{ source: { type: 'bot' }, type: 'sticker', payload: {} }] })).rejects.toThrow(/invalid input/)
+  })
+
+  it('refuses a user that createUser did not make', async () => {
+    const props = makeProps()
+    seedSetup(props.fake)
+    const { user } = await props.fake.api.createUser({ name: 'x', tags: {} })
+    await expect(run(props, { userId: user.id, messageHistory: [] })).rejects.toThrow(/call createUser before startHitl/)
+    await expect(run(props, { userId: 'user_nope', messageHistory: [] })).rejects.toThrow(/does not exist/)
+  })
+
+  it('throws a RuntimeError and creates no conversation when HubSpot fails: never a fake id', async () => {
+    const props = makeProps()
+    seedSetup(props.fake)
+    const user = await seedEndUser(props.fake)
+    nockTokenRefresh()
+    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(400, { status: 'error', message: 'Channel account is not authorized', category: 'VALIDATION_ERROR', correlationId: 'c-5' })
+    await expect(run(props, { userId: user.id, messageHistory: [] })).rejects.toThrow(/publish the message to the HubSpot inbox \[400 VALIDATION_ERROR\].*not authorized.*c-5/)
+    expect(props.fake.conversations.size).toBe(0)
+  })
+
+  it('retries a 503 with the same idempotency key', async () => {
+    const props = makeProps()
+    seedSetup(props.fake)
+    const user = await seedEndUser(props.fake)
+    const keys: string[] = []
+    nockTokenRefresh()
+    hubspot()
+      .post('/conversations/v3/custom-channels/ch1/messages', (b: Egg) => (keys.push(String(b.integrationIdempotencyId)), true))
+      .reply(503, { status: 'error', message: 'unavailable', correlationId: 'c' })
+    hubspot()
+      .post('/conversations/v3/custom-channels/ch1/messages', (b: Egg) => (keys.push(String(b.integrationIdempotencyId)), true))
+      .reply(201, publishedMessage('m-1'))
+    await run(props, { userId: user.id, messageHistory: [] })
+    expect(keys).toHaveLength(2)
+    expect(keys[0]).toBe(keys[1])
+  })
+
+  it('fails clearly when the integration was never installed', async () => {
+    const props = makeProps()
+    const user = await seedEndUser(props.fake)
+    await expect(run(props, { userId: user.id, messageHistory: [] })).rejects.toThrow(/not set up yet/)
+  })
+})
