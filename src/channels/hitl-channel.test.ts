@@ -1,0 +1,179 @@
+import * as http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import nock from 'nock'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { forgetThreads } from '../hitl/conversation-tags'
+import { httpTuning } from '../hubspot'
+import { clearTokenMemory } from '../hubspot/token-manager'
+import { publishedMessage, seedEndUser, seedHitlConversation } from '../../tests/helpers/hitl-fixtures'
+import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
+import { makeProps } from '../../tests/helpers/props'
+import { channels } from './hitl-channel'
+
+type Egg = Record<string, unknown> & { attachments: { type: string; fileId: string; fileUsageType: string }[] }
+const PUBLISH = '/conversations/v3/custom-channels/ch1/messages'
+
+/** Serves media for download on 127.0.0.1 (the only host tests may reach). */
+let media: http.Server
+let mediaBase = ''
+beforeAll(async () => {
+  media = http.createServer((req, res) => {
+    if (req.url?.startsWith('/missing')) return void res.writeHead(404).end()
+    const type = req.url?.endsWith('.png') ? 'image/png' : req.url?.endsWith('.mp3') ? 'audio/mpeg' : req.url?.endsWith('.mp4') ? 'video/mp4' : 'application/pdf'
+    res.writeHead(200, { 'content-type': type }).end(Buffer.from('fake-bytes'))
+  })
+  await new Promise<void>((r) => media.listen(0, '127.0.0.1', r))
+  mediaBase = `http://127.0.0.1:${(media.address() as AddressInfo).port}`
+})
+afterAll(() => new Promise<void>((r) => media.close(() => r())))
+
+beforeEach(() => {
+  nock.disableNetConnect()
+  nock.enableNetConnect('127.0.0.1')
+  clearTokenMemory()
+  forgetThreads()
+  httpTuning.sleep = async () => {}
+})
+afterEach(() => nock.cleanAll())
+
+const setup = async () => {
+  const props = makeProps()
+  const user = await seedEndUser(props.fake)
+  const conversation = await seedHitlConversation(props.fake, user.id)
+  const acks: Record<string, string>[] = []
+  const send = <T extends keyof typeof channels.hitl.messages>(type: T, payload: Record<string, unknown>, messageId = 'msg_1') =>
+    (channels.hitl.messages[type] as (p: unknown) => Promise<void>)({
+      ...props,
+      type,
+      payload,
+      conversation,
+      user,
+      message: { id: messageId, tags: {} },
+      ack: async ({ tags }: { tags: Record<string, string> }) => {
+        props.fake.calls.push('updateMessage(ack)')
+        acks.push(tags)
+      },
+    })
+  return { props, send, acks, conversation }
+}
+
+describe('hitl channel: end user → HubSpot', () => {
+  it('a text is one INCOMING publish keyed by the Botpress message id, then acked with the HubSpot id', async () => {
+    const { send, acks } = await setup()
+    let egg: Egg | undefined
+    nockTokenRefresh()
+    hubspot().post(PUBLISH, (b: Egg) => ((egg = b), true)).reply(201, publishedMessage('hs-1'))
+    await send('text', { text: 'Hello agent' })
+    expect(egg).toMatchObject({
+      messageDirection: 'INCOMING',
+      channelAccountId: 'acc1',
+      integrationThreadId: 'it-1',
+      integrationIdempotencyId: 'msg_1',
+      text: 'Hello agent',
+      attachments: [],
+      senders: [{ deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'ada@example.com' } }],
+    })
+    expect(acks).toEqual([{ hubspotMessageId: 'hs-1' }])
+  })
+
+  it('warm path: forwarding a text costs exactly 1 HubSpot request and 1 Botpress request', async () => {
+    const { send, props } = await setup()
+    nockTokenRefresh()
+    hubspot().post(PUBLISH).reply(201, publishedMessage('hs-1'))
+    await send('text', { text: 'warm-up' }, 'msg_0')
+
+    const hubspotRequests: string[] = []
+    const onRequest = (req: { path: string }) => hubspotRequests.push(req.path)
+    nock.emitter.on('no match', onRequest)
+    const publish = hubspot().post(PUBLISH).reply(201, publishedMessage('hs-2'))
+    publish.on('request', onRequest)
+    props.fake.calls.length = 0
+    await send('text', { text: 'counted' }, 'msg_2')
+    nock.emitter.off('no match', onRequest)
+
+    expect(hubspotRequests).toEqual([PUBLISH])
+    expect(props.fake.calls).toEqual(['updateMessage(ack)'])
+  })
+
+  it.each([
+    ['image', { imageUrl: '/pic.png' }, 'IMAGE'],
+    ['audio', { audioUrl: '/voice.mp3' }, 'AUDIO'],
+    ['video', { videoUrl: '/clip.mp4' }, 'OTHER'],
+    ['file', { fileUrl: '/doc.pdf', title: 'Invoice' }, 'OTHER'],
+  ] as const)('%s is uploaded to HubSpot Files and attached as FILE/%s', async (type, payload, usage) => {
+    const { send, acks } = await setup()
+    const url = Object.values(payload)[0]!
+    const full = { ...payload, [Object.keys(payload)[0]!]: `${mediaBase}${url}` }
+    let egg: Egg | undefined
+    let uploadBody = ''
+    nockTokenRefresh()
+    hubspot()
+      .post('/files/v3/files', (b: string) => ((uploadBody = b), true))
+      .reply(201, { id: 'file-9', name: 'x', url: 'https://files.example/x', size: 10, type: 'IMG' })
+    hubspot().post(PUBLISH, (b: Egg) => ((egg = b), true)).reply(201, publishedMessage('hs-3'))
+    await send(type, full)
+    expect(uploadBody).toContain('fake-bytes')
+    expect(uploadBody).toContain('name="folderPath"')
+    expect(egg?.attachments).toEqual([{ type: 'FILE', fileId: 'file-9', fileUsageType: usage }])
+    expect(acks).toEqual([{ hubspotMessageId: 'hs-3' }])
+  })
+
+  it('when the upload fails the link is sent as text instead of losing the message', async () => {
+    const { send, props } = await setup()
+    let egg: Egg | undefined
+    nockTokenRefresh()
+    hubspot().post(PUBLISH, (b: Egg) => ((egg = b), true)).reply(201, publishedMessage('hs-4'))
+    await send('image', { imageUrl: `${mediaBase}/missing/pic.png`, title: 'Broken screen' })
+    expect(egg?.attachments).toEqual([])
+    expect(String(egg?.text)).toContain(`${mediaBase}/missing/pic.png`)
+    expect(String(egg?.text)).toContain('Broken screen')
+    expect(props.lines.some((l) => l.level === 'warn' && /sending its link instead/.test(l.message))).toBe(true)
+  })
+
+  it('a bloc is forwarded in order, each part with its own idempotency key', async () => {
+    const { send, acks } = await setup()
+    const eggs: Egg[] = []
+    nockTokenRefresh()
+    hubspot().post('/files/v3/files').reply(201, { id: 'file-1', name: 'pic.png' })
+    hubspot().post(PUBLISH, (b: Egg) => (eggs.push(b), true)).times(3).reply(201, (_u, b) => publishedMessage(`hs-${(b as Egg).integrationIdempotencyId}`))
+    await send('bloc', {
+      items: [
+        { type: 'text', payload: { text: 'First' } },
+        { type: 'markdown', payload: { markdown: '**Second**' } },
+        { type: 'image', payload: { imageUrl: `${mediaBase}/pic.png` } },
+        { type: 'location', payload: { latitude: 45.5, longitude: -73.6, address: '1 Main St' } },
+      ],
+    })
+    expect(eggs.map((e) => e.integrationIdempotencyId)).toEqual(['msg_1:0', 'msg_1:1', 'msg_1:2'])
+    expect(String(eggs[0]?.text)).toMatch(/First[\s\S]*Second/)
+    expect(eggs[1]?.attachments).toHaveLength(1)
+    expect(String(eggs[2]?.text)).toContain('1 Main St')
+    expect(acks).toEqual([{ hubspotMessageId: 'hs-msg_1:0,hs-msg_1:1,hs-msg_1:2' }])
+  })
+
+  it('a redelivered message reuses its idempotency key (HubSpot returns the original)', async () => {
+    const { send } = await setup()
+    const keys: unknown[] = []
+    nockTokenRefresh()
+    hubspot().post(PUBLISH, (b: Egg) => (keys.push(b.integrationIdempotencyId), true)).twice().reply(201, publishedMessage('hs-1'))
+    await send('text', { text: 'once' }, 'msg_7')
+    await send('text', { text: 'once' }, 'msg_7')
+    expect(keys).toEqual(['msg_7', 'msg_7'])
+  })
+
+  it('follows HubSpot to a new thread when the old one was closed for over 24 h', async () => {
+    const { send, props, conversation } = await setup()
+    nockTokenRefresh()
+    hubspot().post(PUBLISH).reply(201, publishedMessage('hs-5', '9999'))
+    await send('text', { text: 'Are you there?' })
+    expect(props.fake.conversations.get(conversation.id)?.tags.hubspotThreadId).toBe('9999')
+  })
+
+  it('a HubSpot failure surfaces as a RuntimeError and nothing is acked', async () => {
+    const { send, acks } = await setup()
+    nockTokenRefresh()
+    hubspot().post(PUBLISH).reply(400, { status: 'error', message: 'Thread is archived', category: 'VALIDATION_ERROR', correlationId: 'c-1' })
+    await expect(send('text', { text: 'x' })).rejects.toThrow(/publish the message to the HubSpot inbox \[400 VALIDATION_ERROR\]: Thread is archived/)
+    expect(acks).toEqual([])
+  })
+})
