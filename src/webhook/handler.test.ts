@@ -1,0 +1,281 @@
+import nock from 'nock'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { forgetAgents } from '../hitl/agent-users'
+import { forgetThreads } from '../hitl/conversation-tags'
+import { httpTuning } from '../hubspot'
+import { clearTokenMemory } from '../hubspot/token-manager'
+import { seedEndUser, seedHitlConversation, seedSetup, SETUP } from '../../tests/helpers/hitl-fixtures'
+import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
+import { makeProps, SECRETS } from '../../tests/helpers/props'
+import { signedRequest } from '../../tests/helpers/sign'
+import { handler } from './handler'
+import { forgetWebhookUrls } from './public-url'
+
+const outgoing = (id: string, overrides: Record<string, unknown> = {}, threadId = '9001') => ({
+  type: 'OUTGOING_CHANNEL_MESSAGE_CREATED',
+  portalId: '243842089',
+  channelId: 'ch1',
+  eventId: `evt-${id}`,
+  eventTimestamp: '2026-11-21T10:00:00Z',
+  channelIntegrationThreadIds: ['it-1'],
+  message: {
+    id,
+    type: 'MESSAGE',
+    conversationsThreadId: threadId,
+    channelId: 'ch1',
+    channelAccountId: 'acc1',
+    createdAt: '2026-11-21T10:00:00Z',
+    createdBy: 'A-77',
+    direction: 'OUTGOING',
+    senders: [{ actorId: 'A-77', name: 'Maya Agent' }],
+    recipients: [{ actorId: 'V-501', deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'ada@example.com' } }],
+    text: 'Hi, I am Maya',
+    richText: '<p>Hi, I am <b>Maya</b></p>',
+    attachments: [],
+    ...overrides,
+  },
+})
+
+const change = (eventId: number, propertyName: string, propertyValue: string, threadId = 9001) => ({
+  eventId,
+  subscriptionId: 1,
+  portalId: 243842089,
+  appId: 424242,
+  occurredAt: 1763719200000 + eventId,
+  subscriptionType: 'conversation.propertyChange',
+  attemptNumber: 0,
+  objectId: threadId,
+  propertyName,
+  propertyValue,
+  changeSource: 'AGENT',
+})
+
+const setup = async () => {
+  const props = makeProps()
+  seedSetup(props.fake)
+  const user = await seedEndUser(props.fake)
+  const conversation = await seedHitlConversation(props.fake, user.id)
+  const deliver = (req: ReturnType<typeof signedRequest>) => handler({ ...props, req })
+  return { props, conversation, deliver }
+}
+
+const statusPatch = (messageId: string, statusType = 'SENT') =>
+  hubspot().patch(`/conversations/v3/custom-channels/ch1/messages/${messageId}`, (b: { statusType: string }) => b.statusType === statusType).reply(200, {})
+
+beforeEach(() => {
+  nock.disableNetConnect()
+  clearTokenMemory()
+  forgetThreads()
+  forgetAgents()
+  forgetWebhookUrls()
+  httpTuning.sleep = async () => {}
+})
+afterEach(() => nock.cleanAll())
+
+describe('webhook: verification before anything else', () => {
+  it('rejects an unsigned request with 401 and does nothing', async () => {
+    const { deliver, props } = await setup()
+    const req = signedRequest(outgoing('m1'))
+    delete req.headers['x-hubspot-signature-v3']
+    const res = await deliver(req)
+    expect(res?.status).toBe(401)
+    expect(props.fake.messages.size).toBe(0)
+  })
+
+  it('rejects a forged signature (wrong secret), a tampered body and a stale timestamp with 401', async () => {
+    const { deliver, props } = await setup()
+    expect((await deliver(signedRequest(outgoing('m1'), { secret: 'not-the-secret' })))?.status).toBe(401)
+    const tampered = signedRequest(outgoing('m1'))
+    tampered.body = tampered.body.replace('Maya', 'Eve')
+    expect((await deliver(tampered))?.status).toBe(401)
+    expect((await deliver(signedRequest(outgoing('m1'), { timestamp: Date.now() - 6 * 60_000 })))?.status).toBe(401)
+    expect(props.fake.messages.size).toBe(0)
+    expect(props.fake.events).toHaveLength(0)
+  })
+
+  it('the 401 body never echoes the expected signature or the secret', async () => {
+    const { deliver } = await setup()
+    const res = await deliver(signedRequest(outgoing('m1'), { secret: 'wrong' }))
+    const good = signedRequest(outgoing('m1'))
+    expect(res?.body).not.toContain(good.headers['x-hubspot-signature-v3'])
+    expect(res?.body).not.toContain(SECRETS.clientSecret)
+  })
+
+  it('fails closed when the integration has no client secret', async () => {
+    const props = makeProps({ configuration: { clientSecret: '' } })
+    seedSetup(props.fake)
+    const res = await handler({ ...props, req: signedRequest(outgoing('m1'), { secret: '' }) })
+    expect(res?.status).toBe(401)
+  })
+
+  it('answers 400 to malformed JSON and to a body that is no HubSpot payload', async () => {
+    const { deliver } = await setup()
+    expect((await deliver(signedRequest('{"type": ')))?.status).toBe(400)
+    expect((await deliver(signedRequest('"just a string"')))?.status).toBe(400)
+  })
+
+  it('ignores unknown event types with 200', async () => {
+    const { deliver, props } = await setup()
+    const res = await deliver(signedRequest({ type: 'SOMETHING_NEW', portalId: 1 }))
+    expect(res?.status).toBe(200)
+    expect(props.fake.messages.size).toBe(0)
+  })
+
+  it('accepts a batch signed only with v1', async () => {
+    const { deliver } = await setup()
+    const req = signedRequest([change(1, 'status', 'OPEN')], { v1: true })
+    delete req.headers['x-hubspot-signature-v3']
+    delete req.headers['x-hubspot-request-timestamp']
+    expect((await deliver(req))?.status).toBe(200)
+  })
+})
+
+describe('webhook: agent replies', () => {
+  it('posts the reply as the agent user, then reports SENT to HubSpot', async () => {
+    const { deliver, props, conversation } = await setup()
+    nockTokenRefresh()
+    const sent = statusPatch('m1')
+    const res = await deliver(signedRequest(outgoing('m1')))
+    expect(res?.status).toBe(200)
+    const [message] = [...props.fake.messages.values()]
+    expect(message).toMatchObject({ conversationId: conversation.id, type: 'text', payload: { text: 'Hi, I am **Maya**' }, tags: { hubspotMessageId: 'm1' } })
+    const agent = props.fake.users.get(message!.userId)
+    expect(agent).toMatchObject({ name: 'Maya Agent', tags: { hubspotActorId: 'A-77' } })
+    expect(sent.isDone()).toBe(true)
+  })
+
+  it('a redelivered reply creates no second message', async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    statusPatch('m1')
+    statusPatch('m1')
+    await deliver(signedRequest(outgoing('m1')))
+    await deliver(signedRequest(outgoing('m1')))
+    expect(props.fake.messages.size).toBe(1)
+  })
+
+  it('each attachment becomes a message of its kind', async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    statusPatch('m2')
+    hubspot().get('/files/v3/files/f3/signed-url').query(true).reply(200, { url: 'https://signed.example/f3' })
+    await deliver(
+      signedRequest(
+        outgoing('m2', {
+          text: '',
+          richText: '',
+          attachments: [
+            { type: 'FILE', fileId: 'f1', name: 'screen.png', url: 'https://files.example/screen.png', fileUsageType: 'IMAGE' },
+            { type: 'FILE', fileId: 'f2', name: 'note.ogg', url: 'https://files.example/note.ogg', fileUsageType: 'VOICE_RECORDING' },
+            { type: 'FILE', fileId: 'f3', name: 'guide.pdf', fileUsageType: 'OTHER' },
+            { type: 'FILE', fileId: 'f4', name: 'demo.mp4', url: 'https://files.example/demo.mp4', fileUsageType: 'OTHER' },
+          ],
+        })
+      )
+    )
+    const messages = [...props.fake.messages.values()].map((m) => [m.type, m.payload, m.tags.hubspotMessageId])
+    expect(messages).toEqual([
+      ['image', { imageUrl: 'https://files.example/screen.png', title: 'screen.png' }, 'm2:0'],
+      ['audio', { audioUrl: 'https://files.example/note.ogg', title: 'note.ogg' }, 'm2:1'],
+      ['file', { fileUrl: 'https://signed.example/f3', title: 'guide.pdf' }, 'm2:2'],
+      ['video', { videoUrl: 'https://files.example/demo.mp4', title: 'demo.mp4' }, 'm2:3'],
+    ])
+  })
+
+  it('ignores replies on threads this bot did not open', async () => {
+    const { deliver, props } = await setup()
+    const res = await deliver(signedRequest(outgoing('m3', {}, '5555')))
+    expect(res?.status).toBe(200)
+    expect(props.fake.messages.size).toBe(0)
+  })
+
+  it('reports FAILED to HubSpot and answers 500 (so HubSpot redelivers) when Botpress fails', async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    const failed = statusPatch('m4', 'FAILED')
+    props.fake.failNext = { method: 'getOrCreateMessage', error: new Error('botpress down') }
+    const res = await deliver(signedRequest(outgoing('m4')))
+    expect(res?.status).toBe(500)
+    expect(failed.isDone()).toBe(true)
+  })
+
+  it('warm path: an agent reply costs 1 Botpress request and 1 HubSpot request (the delivery receipt)', async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    statusPatch('m5')
+    await deliver(signedRequest(outgoing('m5')))
+    const receipt = statusPatch('m6')
+    props.fake.calls.length = 0
+    await deliver(signedRequest(outgoing('m6')))
+    expect(props.fake.calls).toEqual(['getOrCreateMessage'])
+    expect(receipt.isDone()).toBe(true)
+    expect(nock.pendingMocks()).toEqual([])
+  })
+})
+
+describe('webhook: assignment and closing', () => {
+  const nockActor = (id: string, name: string) =>
+    hubspot().get(`/conversations/v3/conversations/actors/${id}`).reply(200, { id, type: 'AGENT', name, email: `${name}@corp.example`, avatar: 'https://a.example/x.png' })
+
+  it('emits hitlAssigned with the agent user, once per assignee; a reassignment emits again; unassign emits nothing', async () => {
+    const { deliver, props, conversation } = await setup()
+    nockTokenRefresh()
+    nockActor('A-12', 'Sam')
+    nockActor('A-13', 'Kim')
+    await deliver(signedRequest([change(1, 'assignedTo', '12')]))
+    await deliver(signedRequest([change(1, 'assignedTo', '12')])) // redelivered
+    await deliver(signedRequest([change(2, 'assignedTo', 'A-13')])) // prefixed variant
+    await deliver(signedRequest([change(3, 'assignedTo', '')]))
+    const assigned = props.fake.events.filter((e) => e.type === 'hitlAssigned')
+    expect(assigned).toHaveLength(2)
+    const names = assigned.map((e) => props.fake.users.get((e.payload as { userId: string }).userId)?.name)
+    expect(names).toEqual(['Sam', 'Kim'])
+    expect(assigned[0]?.payload).toMatchObject({ conversationId: conversation.id })
+  })
+
+  it('emits hitlStopped once for close, redelivered close and archive', async () => {
+    const { deliver, props, conversation } = await setup()
+    await deliver(signedRequest([change(5, 'status', 'CLOSED')]))
+    await deliver(signedRequest([change(5, 'status', 'CLOSED')]))
+    await deliver(signedRequest([{ ...change(6, 'isArchived', 'true'), subscriptionType: 'conversation.deletion' }]))
+    expect(props.fake.events.filter((e) => e.type === 'hitlStopped')).toEqual([
+      expect.objectContaining({ payload: { conversationId: conversation.id } }),
+    ])
+  })
+
+  it('processes a batch of 100 mixed events, in order per thread', async () => {
+    const { deliver, props } = await setup()
+    const conversations = [await seedHitlConversation(props.fake, 'user_x', '9002'), await seedHitlConversation(props.fake, 'user_y', '9003')]
+    nockTokenRefresh()
+    nockActor('A-12', 'Sam')
+    const batch = Array.from({ length: 100 }, (_, i) => {
+      if (i === 10) return change(i, 'assignedTo', '12', 9002)
+      if (i === 90) return change(i, 'status', 'CLOSED', 9002)
+      if (i === 95) return change(i, 'status', 'CLOSED', 9003)
+      return change(i, 'isArchived', 'false', 7000 + i) // unknown threads and no-op changes
+    })
+    const res = await deliver(signedRequest(batch))
+    expect(res?.status).toBe(200)
+    expect(props.fake.events.map((e) => [e.type, (e.payload as { conversationId: string }).conversationId])).toEqual([
+      ['hitlAssigned', conversations[0]!.id],
+      ['hitlStopped', conversations[0]!.id],
+      ['hitlStopped', conversations[1]!.id],
+    ])
+  })
+})
+
+describe('webhook: channel accounts', () => {
+  it('a de-authorized account is recorded, so startHitl refuses that inbox', async () => {
+    const { deliver, props } = await setup()
+    await deliver(signedRequest({ type: 'CHANNEL_ACCOUNT_UPDATED', portalId: 1, channelId: 'ch1', channelAccountId: 'acc1', authorized: false }))
+    expect(props.fake.setupState('int_1')).toMatchObject({ channelAccounts: { '1001': { id: 'acc1', authorized: false } } })
+  })
+
+  it('a purged account is recorded as not authorized; events of other channels are ignored', async () => {
+    const { deliver, props } = await setup()
+    await deliver(signedRequest({ type: 'CHANNEL_ACCOUNT_PURGED', portalId: 1, channelId: 'other', channelAccountId: 'acc1' }))
+    expect(props.fake.setupState('int_1')).toEqual(SETUP)
+    await deliver(signedRequest({ type: 'CHANNEL_ACCOUNT_PURGED', portalId: 1, channelId: 'ch1', channelAccountId: 'acc2' }))
+    expect(props.fake.setupState('int_1')).toMatchObject({ channelAccounts: { '1002': { authorized: false } } })
+  })
+})
