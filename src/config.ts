@@ -26,12 +26,27 @@ const fieldTitle = (key: string): string => {
 }
 
 /**
+ * An optional field left blank in the Studio arrives as "" (or null); that means "not set", not
+ * "invalid": without this, a cleared "Channel logo URL" or "API base URL" fails `.url()`.
+ */
+const withoutBlankOptionals = (raw: unknown): unknown => {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw
+  const shape = configurationSchema.shape as Record<string, sdk.z.ZodTypeAny | undefined>
+  const out: Record<string, unknown> = { ...(raw as Record<string, unknown>) }
+  for (const [key, value] of Object.entries(out)) {
+    const blank = value === null || (typeof value === 'string' && value.trim() === '')
+    if (blank && shape[key]?.isOptional()) delete out[key]
+  }
+  return out
+}
+
+/**
  * The runtime hands `ctx.configuration` over as raw JSON (no defaults applied, no validation on
  * every path), so every entry point parses it here. Messages name the field, never its value:
  * several fields are secrets.
  */
 export const parseConfiguration = (raw: unknown): HubspotConfig => {
-  const parsed = configurationSchema.safeParse(raw ?? {})
+  const parsed = configurationSchema.safeParse(withoutBlankOptionals(raw ?? {}))
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? 'configuration')

@@ -25,13 +25,17 @@ export type HubspotErrorDetails = {
   correlationId?: string
   hubspotMessage?: string
   networkCode?: string
+  /** Which credential the call used, so a 401 hint names the right one. */
+  auth?: 'oauth' | 'developer' | 'none'
 }
 
 const hintFor = (d: HubspotErrorDetails): string => {
   if (d.networkCode) return 'HubSpot could not be reached; try again later.'
   switch (d.status) {
     case 401:
-      return 'Check the client ID, client secret and refresh token, or reinstall the HubSpot app.'
+      return d.auth === 'developer'
+        ? 'Check the developer API key and the app ID.'
+        : 'Check the client ID, client secret and refresh token, or reinstall the HubSpot app.'
     case 403:
       return 'The HubSpot app lacks a required scope or plan feature: reinstall it with the scopes listed in the integration README.'
     case 404:

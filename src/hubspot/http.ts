@@ -1,6 +1,7 @@
 import type * as sdk from '@botpress/sdk'
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios'
 import { HubspotApiError, hubspotErrorBodySchema } from './errors'
+import { registerSecret } from './redact'
 import { DEFAULT_RETRY_POLICY, retryDelay, type AttemptOutcome, type RetryPolicy } from './retry'
 
 export type AuthMode = 'oauth' | 'developer' | 'none'
@@ -64,6 +65,8 @@ export class HubspotHttp {
     this._policy = _opts.retryPolicy ?? DEFAULT_RETRY_POLICY
     this._sleep = _opts.sleep ?? defaultSleep
     this._now = _opts.now ?? Date.now
+    // HubSpot error bodies may echo the key outside a "hapikey=" pattern; scrub it wherever it appears.
+    registerSecret(_opts.developerApiKey)
   }
 
   public async request<T = void>(req: HubspotRequest<T>): Promise<T> {
@@ -97,6 +100,7 @@ export class HubspotHttp {
         if (delay === undefined) {
           throw new HubspotApiError({
             operation: req.operation,
+            auth: req.auth,
             status: response.status,
             category: body.success ? body.data.category ?? body.data.errorType : undefined,
             subCategory: body.success ? body.data.subCategory : undefined,

@@ -5,7 +5,8 @@
  */
 const PATTERNS: RegExp[] = [
   /([?&](?:hapikey|access_token|refresh_token|client_secret|code)=)[^&#\s"']*/gi,
-  /(\b(?:refresh_token|client_secret|access_token)["']?\s*[:=]\s*["']?)[^"'&\s,}]+/gi,
+  // hapikey too: HubSpot and proxies echo it outside a query string ("hapikey=…", "hapikey: …").
+  /(\b(?:refresh_token|client_secret|access_token|hapikey)["']?\s*[:=]\s*["']?)[^"'&\s,}]+/gi,
   /(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi,
 ]
 
@@ -19,7 +20,9 @@ export const registerSecret = (value: string | undefined): void => {
 
 export const redact = (text: string): string => {
   let out = text
-  for (const secret of knownSecrets) out = out.split(secret).join('[REDACTED]')
+  // Longest first: a secret that contains another one must not be left half-scrubbed.
+  const secrets = [...knownSecrets].sort((a, b) => b.length - a.length)
+  for (const secret of secrets) out = out.split(secret).join('[REDACTED]')
   for (const pattern of PATTERNS) out = out.replace(pattern, '$1[REDACTED]')
   return out
 }

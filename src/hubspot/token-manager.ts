@@ -51,16 +51,24 @@ export class TokenManager {
 
   public async getAccessToken(opts?: { rejected?: string }): Promise<string> {
     const rejected = opts?.rejected
-    const cached = memory.get(this._key)
-    if (cached && this._usable(cached) && cached.accessToken !== rejected) return cached.accessToken
-
-    let pending = inflight.get(this._key)
-    if (!pending) {
-      pending = this._resolve(rejected).finally(() => inflight.delete(this._key))
-      inflight.set(this._key, pending)
+    for (let attempt = 0; ; attempt++) {
+      const cached = memory.get(this._key)
+      if (cached && this._usable(cached) && cached.accessToken !== rejected) return cached.accessToken
+      const token = await this._join(rejected)
+      // The shared resolve may have been a plain state load (started by a caller without
+      // `rejected`) that returned the very token HubSpot just rejected: go round once more to refresh.
+      if (token.accessToken !== rejected || attempt > 0) return token.accessToken
     }
-    const token = await pending
-    return token.accessToken
+  }
+
+  private _join(rejected: string | undefined): Promise<CachedToken> {
+    const existing = inflight.get(this._key)
+    if (existing) return existing
+    const pending: Promise<CachedToken> = this._resolve(rejected).finally(() => {
+      if (inflight.get(this._key) === pending) inflight.delete(this._key)
+    })
+    inflight.set(this._key, pending)
+    return pending
   }
 
   private _usable(token: CachedToken): boolean {
@@ -69,7 +77,8 @@ export class TokenManager {
 
   private async _resolve(rejected: string | undefined): Promise<CachedToken> {
     if (!rejected) {
-      const stored = await this._opts.store.load()
+      // The state is only a cache: if Botpress cannot read it, refreshing still works.
+      const stored = await this._opts.store.load().catch(() => undefined)
       if (stored && this._usable(stored)) {
         registerSecret(stored.accessToken)
         memory.set(this._key, stored)
@@ -84,7 +93,8 @@ export class TokenManager {
       fingerprint: this._key,
     }
     memory.set(this._key, token)
-    await this._opts.store.save(token)
+    // A failed save must not fail the HubSpot call that needed the (valid) token; other instances refresh.
+    await this._opts.store.save(token).catch(() => undefined)
     return token
   }
 }
