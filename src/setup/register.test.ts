@@ -179,7 +179,7 @@ describe('register', () => {
   it('a revoked refresh token fails with a re-authorize message that contains no secret', async () => {
     const props = makeProps()
     hubspot().post('/oauth/v1/token').reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token', correlationId: 'c-3' })
-    const err = await register(props).catch((e: unknown) => e as Error)
+    const err = (await register(props).catch((e: unknown) => e)) as Error
     expect(err.message).toMatch(/Re-authorize/)
     for (const secret of Object.values(SECRETS)) expect(`${err.message} ${err.stack}`).not.toContain(secret)
   })

@@ -256,11 +256,11 @@ describe('webhook: assignment and closing', () => {
     })
     const res = await deliver(signedRequest(batch))
     expect(res?.status).toBe(200)
-    expect(props.fake.events.map((e) => [e.type, (e.payload as { conversationId: string }).conversationId])).toEqual([
-      ['hitlAssigned', conversations[0]!.id],
-      ['hitlStopped', conversations[0]!.id],
-      ['hitlStopped', conversations[1]!.id],
-    ])
+    const typesOf = (id: string) => props.fake.events.filter((e) => (e.payload as { conversationId: string }).conversationId === id).map((e) => e.type)
+    // Threads run side by side, but each thread's events keep their order.
+    expect(typesOf(conversations[0]!.id)).toEqual(['hitlAssigned', 'hitlStopped'])
+    expect(typesOf(conversations[1]!.id)).toEqual(['hitlStopped'])
+    expect(props.fake.events).toHaveLength(3)
   })
 })
 
