@@ -26,7 +26,7 @@ export type HubspotClient = {
 /** Tunables that tests and the benchmark shorten (retry waits, timeouts); production uses the defaults. */
 export const httpTuning: Pick<HubspotHttpOptions, 'retryPolicy' | 'timeoutMs' | 'sleep'> = {}
 
-type Props = { ctx: bp.Context; client: bp.Client }
+type Props = { ctx: bp.Context; client: bp.Client; logger?: bp.Logger }
 
 const stateTokenStore = ({ ctx, client }: Props): TokenStore => ({
   async load(): Promise<CachedToken | undefined> {
@@ -54,6 +54,7 @@ export const createHubspotClient = (props: Props): HubspotClient => {
     refreshToken: config.refreshToken,
     store: stateTokenStore(props),
     refresh: () => refreshAccessToken(oauthHttp, config),
+    onCacheError: (message) => props.logger?.forBot().warn(message),
   })
   const http = new HubspotHttp({ ...base, tokens, developerApiKey: config.developerApiKey, appId: config.appId })
   return {

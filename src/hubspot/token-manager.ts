@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { registerSecret } from './redact'
+import { redact, registerSecret } from './redact'
 
 export type CachedToken = { accessToken: string; expiresAt: number; fingerprint: string }
 
@@ -17,6 +17,8 @@ export type TokenManagerOptions = {
   store: TokenStore
   refresh: () => Promise<RefreshedToken>
   now?: () => number
+  /** Told when the state cache cannot be read or written (the call goes on with a refresh). */
+  onCacheError?: (message: string) => void
 }
 
 /** Tokens are refreshed this long before HubSpot says they expire. */
@@ -78,7 +80,7 @@ export class TokenManager {
   private async _resolve(rejected: string | undefined): Promise<CachedToken> {
     if (!rejected) {
       // The state is only a cache: if Botpress cannot read it, refreshing still works.
-      const stored = await this._opts.store.load().catch(() => undefined)
+      const stored = await this._opts.store.load().catch((err: unknown) => this._cacheError('read', err))
       if (stored && this._usable(stored)) {
         registerSecret(stored.accessToken)
         memory.set(this._key, stored)
@@ -94,7 +96,13 @@ export class TokenManager {
     }
     memory.set(this._key, token)
     // A failed save must not fail the HubSpot call that needed the (valid) token; other instances refresh.
-    await this._opts.store.save(token).catch(() => undefined)
+    await this._opts.store.save(token).catch((err: unknown) => this._cacheError('write', err))
     return token
+  }
+
+  private _cacheError(op: 'read' | 'write', err: unknown): undefined {
+    const reason = err instanceof Error ? err.message : 'unknown error'
+    this._opts.onCacheError?.(`Could not ${op} the cached HubSpot access token (${redact(reason)}); refreshing instead.`)
+    return undefined
   }
 }

@@ -1,0 +1,99 @@
+import type {
+  Agent,
+  ChannelAccount,
+  Contact,
+  DeliveryRecord,
+  EmulatorState,
+  InboxType,
+  Message,
+  RequestLogEntry,
+} from './types'
+
+export type EmulatorOptions = {
+  /** Default 0: an ephemeral port. The server binds 127.0.0.1 only. */
+  port?: number
+  clientId: string
+  clientSecret: string
+  refreshToken: string
+  developerApiKey: string
+  appId: string
+  /** HubSpot account id put in tokens and webhooks. Default 12345678. */
+  portalId?: number
+  /** Default 1800. */
+  accessTokenTtlSeconds?: number
+  /** Artificial latency added to every API response. */
+  latencyMs?: number
+  /** A newly created channel is left out of this many GET-list calls (default 0). */
+  channelVisibleAfterListCalls?: number
+  /** Default: one inbox { id: '1001', name: 'Support', type: 'INBOX' }. */
+  inboxes?: { id: string; name: string; type: InboxType }[]
+  /** Where conversation.* batch events go; also settable with setAppWebhookUrl. */
+  appWebhookUrl?: string
+  /** Clock for everything the API records (threads, messages, token expiry). Default Date.now. */
+  now?: () => number
+  /**
+   * Clock for X-HubSpot-Request-Timestamp. Default Date.now, not `now`: the receiver checks the
+   * timestamp against its own wall clock, so a test moving `now` a day ahead keeps valid signatures.
+   */
+  signatureNow?: () => number
+  /** When set, more than this many requests in a rolling 10 s window answer a real 429. Off by default. */
+  rateLimitPerTenSeconds?: number
+  /** How long a webhook receiver may take to answer (default 10 000 ms); after that the status is 0. */
+  webhookTimeoutMs?: number
+}
+
+export type Matcher = (method: string, path: string) => boolean
+export type FailSpec = { status: number; body?: unknown; headers?: Record<string, string>; match?: Matcher }
+export type AgentProfile = { id?: string; name?: string; email?: string; avatar?: string }
+export type AgentAttachment = { name: string; mimeType: string; content: Buffer }
+export type AgentReply = { text: string; richText?: string; attachments?: AgentAttachment[]; agentId?: string }
+
+export type HubspotEmulator = {
+  /** http://127.0.0.1:PORT */
+  url: string
+  close(): Promise<void>
+  setAppWebhookUrl(url: string): void
+  /**
+   * Agent-side simulation. Each delivers its webhooks like HubSpot (signed with the client secret
+   * over the target URL), waits for the answers and returns the HTTP statuses (0 = unreachable).
+   */
+  agent: {
+    assign(threadId: string, agent?: AgentProfile): Promise<number[]>
+    unassign(threadId: string): Promise<number[]>
+    reply(threadId: string, msg: AgentReply): Promise<{ messageId: string; statuses: number[] }>
+    close(threadId: string): Promise<number[]>
+    /** Archives (soft-deletes) the thread: conversation.deletion to the app webhook. */
+    archive(threadId: string): Promise<number[]>
+  }
+  /** Archives the account and sends CHANNEL_ACCOUNT_PURGED to the channel's webhookUrl. */
+  purgeChannelAccount(channelAccountId: string): Promise<number[]>
+  /** Adds a CRM contact directly (no HTTP call logged). */
+  addContact(properties: Record<string, string>): Contact
+  /** Resends the last channel/app webhook (same body, fresh timestamp and signature). */
+  redeliverLast(): Promise<number>
+  /** Sends any body; signed by default (v3, plus v1 when the body is a JSON array). */
+  deliverRaw(target: string, body: string, opts?: { sign?: boolean; headers?: Record<string, string> }): Promise<number>
+  /** Every webhook attempt, oldest first. */
+  deliveries: DeliveryRecord[]
+  /** Resolves once webhooks triggered by API calls (channel-account events) have been answered. */
+  settle(): Promise<void>
+  faults: {
+    failNext(n: number, spec: FailSpec): void
+    /** Drops the connection without an answer; with afterProcessing the request takes effect first. */
+    resetConnectionNext(n: number, match?: Matcher, opts?: { afterProcessing?: boolean }): void
+    /** Holds the request for ms, then processes and answers it (the client may have given up). */
+    delayNext(n: number, ms: number, match?: Matcher): void
+    /** Every access token issued so far answers 401 from now on. */
+    expireAccessTokens(): void
+    /** The refresh token answers 400 BAD_REFRESH_TOKEN from now on. */
+    revokeRefreshToken(): void
+    /** Drops queued faults and un-revokes the refresh token (tokens already expired stay expired). */
+    clear(): void
+  }
+  requests: RequestLogEntry[]
+  resetRequestLog(): void
+  state: EmulatorState
+  threadMessages(threadId: string): Message[]
+}
+
+export type { Agent, ChannelAccount }

@@ -1,0 +1,21 @@
+import type { EmulatorOptions } from './api'
+import type { Store } from './store'
+import type { TokenRegistry } from './tokens'
+import type { WebhookDispatcher } from './webhooks'
+
+export const DEFAULT_PORTAL_ID = 12345678
+
+/** What every handler can reach: options, state, tokens, webhooks and the clock. */
+export type Core = {
+  opts: EmulatorOptions
+  portalId: number
+  store: Store
+  tokens: TokenRegistry
+  webhooks: WebhookDispatcher
+  now: () => number
+  /** http://127.0.0.1:PORT, known once the server listens. */
+  baseUrl: () => string
+  appWebhookUrl: () => string | undefined
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString()

@@ -1,0 +1,124 @@
+import * as http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createAgentSimulator, purgeChannelAccount } from './agent'
+import type { EmulatorOptions, HubspotEmulator } from './api'
+import { DEFAULT_PORTAL_ID, type Core } from './core'
+import { FaultQueue } from './faults'
+import { channelAccountRoutes } from './handlers/channel-accounts'
+import { channelRoutes } from './handlers/channels'
+import { contactRoutes, createContact } from './handlers/contacts'
+import { conversationRoutes } from './handlers/conversations'
+import { fileRoutes } from './handlers/files'
+import { messageRoutes } from './handlers/messages'
+import { oauthRoutes } from './handlers/oauth'
+import { Router } from './http/router'
+import { createPipeline } from './http/server'
+import { Store } from './store'
+import { TokenRegistry } from './tokens'
+import type { RequestLogEntry } from './types'
+import { WebhookDispatcher } from './webhooks'
+
+export type { AgentAttachment, AgentProfile, AgentReply, EmulatorOptions, FailSpec, HubspotEmulator, Matcher } from './api'
+export type {
+  Agent,
+  Channel,
+  ChannelAccount,
+  Contact,
+  DeliveryIdentifier,
+  DeliveryRecord,
+  EmulatorState,
+  FileRecord,
+  Inbox,
+  Message,
+  MessageAttachment,
+  MessageStatus,
+  RequestLogEntry,
+  Thread,
+  Visitor,
+} from './types'
+export { REOPEN_WINDOW_MS } from './threading'
+
+const DEFAULT_INBOXES = [{ id: '1001', name: 'Support', type: 'INBOX' as const }]
+
+const requireOption = (opts: EmulatorOptions, key: 'clientId' | 'clientSecret' | 'refreshToken' | 'developerApiKey' | 'appId') => {
+  if (!opts[key]) throw new Error(`startHubspotEmulator: option "${key}" is required`)
+}
+
+/** Starts an in-memory HubSpot (OAuth, custom channels, conversations, files, contacts) on 127.0.0.1. */
+export async function startHubspotEmulator(opts: EmulatorOptions): Promise<HubspotEmulator> {
+  for (const key of ['clientId', 'clientSecret', 'refreshToken', 'developerApiKey', 'appId'] as const) requireOption(opts, key)
+  const now = opts.now ?? Date.now
+  const store = new Store((opts.inboxes ?? DEFAULT_INBOXES).map((i) => ({ ...i, createdAt: now() })))
+  const webhooks = new WebhookDispatcher({
+    clientSecret: opts.clientSecret,
+    signatureNow: opts.signatureNow ?? Date.now,
+    now,
+    timeoutMs: opts.webhookTimeoutMs ?? 10_000,
+  })
+  let baseUrl = ''
+  let appWebhookUrl = opts.appWebhookUrl
+  const core: Core = {
+    opts,
+    portalId: opts.portalId ?? DEFAULT_PORTAL_ID,
+    store,
+    tokens: new TokenRegistry(opts.accessTokenTtlSeconds ?? 1800, now),
+    webhooks,
+    now,
+    baseUrl: () => baseUrl,
+    appWebhookUrl: () => appWebhookUrl,
+  }
+  const faults = new FaultQueue()
+  const requests: RequestLogEntry[] = []
+  const router = new Router([...oauthRoutes, ...channelRoutes, ...channelAccountRoutes, ...messageRoutes, ...conversationRoutes, ...fileRoutes, ...contactRoutes])
+  const pipeline = createPipeline({ core, router, faults, log: requests })
+
+  const server = http.createServer((req, res) => {
+    pipeline(req, res).catch((err: unknown) => {
+      console.error('[hubspot-emulator] request failed:', err)
+      if (!res.headersSent) res.writeHead(500)
+      res.end()
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve())
+  })
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  return {
+    url: baseUrl,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeAllConnections()
+      await closed
+      await webhooks.settle()
+    },
+    setAppWebhookUrl: (url) => {
+      appWebhookUrl = url
+    },
+    agent: createAgentSimulator(core),
+    purgeChannelAccount: (id) => purgeChannelAccount(core, id),
+    addContact: (properties) => createContact(core, properties),
+    redeliverLast: () => webhooks.redeliverLast(),
+    deliverRaw: (target, body, o) => webhooks.deliverRaw(target, body, o?.sign ?? true, o?.headers ?? {}),
+    deliveries: webhooks.log,
+    settle: () => webhooks.settle(),
+    faults: {
+      failNext: (n, spec) => faults.failNext(n, spec),
+      resetConnectionNext: (n, match, o) => faults.resetNext(n, match, o?.afterProcessing ?? false),
+      delayNext: (n, ms, match) => faults.delayNext(n, ms, match),
+      expireAccessTokens: () => core.tokens.expireAll(),
+      revokeRefreshToken: () => core.tokens.revokeRefresh(),
+      clear: () => {
+        faults.clear()
+        core.tokens.restoreRefresh()
+      },
+    },
+    requests,
+    resetRequestLog: () => {
+      requests.length = 0
+    },
+    state: store.state,
+    threadMessages: (threadId) => store.threadMessages(threadId),
+  }
+}

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto'
+import type { Contact, DeliveryIdentifier, EmulatorState, Inbox, Message } from './types'
+
+type Sequence = 'channel' | 'account' | 'thread' | 'file' | 'contact' | 'visitor' | 'agent' | 'event'
+
+/** Separate numeric ranges, so an id in a test failure tells what it is. */
+const FIRST_ID: Record<Sequence, number> = {
+  channel: 2_000_001,
+  account: 3_000_001,
+  thread: 8_000_000_001,
+  file: 150_000_000_001,
+  contact: 500_001,
+  visitor: 900_000_001,
+  agent: 70_001,
+  event: 1,
+}
+
+const digits = (s: string): string => s.replace(/\D/g, '')
+
+/** In-memory state plus id allocation and the lookups several handlers share. */
+export class Store {
+  public readonly state: EmulatorState = {
+    channels: new Map(),
+    channelAccounts: new Map(),
+    threads: new Map(),
+    messages: new Map(),
+    files: new Map(),
+    contacts: new Map(),
+    inboxes: new Map(),
+    agents: new Map(),
+    visitors: new Map(),
+  }
+  /** channelId + integrationIdempotencyId → message id */
+  public readonly idempotency = new Map<string, string>()
+  /** thread key → id of the latest thread with that key */
+  public readonly threadsByKey = new Map<string, string>()
+  private readonly _next = new Map<Sequence, number>()
+
+  public constructor(inboxes: Inbox[]) {
+    for (const inbox of inboxes) this.state.inboxes.set(inbox.id, inbox)
+  }
+
+  public nextId(seq: Sequence): string {
+    const id = this._next.get(seq) ?? FIRST_ID[seq]
+    this._next.set(seq, id + 1)
+    return String(id)
+  }
+
+  public nextNumber(seq: Sequence): number {
+    return Number(this.nextId(seq))
+  }
+
+  public messageId(): string {
+    return randomBytes(16).toString('hex')
+  }
+
+  public threadMessages(threadId: string): Message[] {
+    return [...this.state.messages.values()].filter((m) => m.threadId === threadId)
+  }
+
+  public liveContacts(): Contact[] {
+    return [...this.state.contacts.values()].filter((c) => !c.archived)
+  }
+
+  public findContactByEmail(email: string): Contact | undefined {
+    const wanted = email.trim().toLowerCase()
+    return this.liveContacts().find((c) => c.properties.email?.toLowerCase() === wanted)
+  }
+
+  /** How HubSpot would match an end user's delivery identifier to a CRM contact (phones compared by digits). */
+  public findContactByIdentifier(di: DeliveryIdentifier): Contact | undefined {
+    if (di.type === 'HS_EMAIL_ADDRESS') return this.findContactByEmail(di.value)
+    if (di.type !== 'HS_PHONE_NUMBER') return undefined
+    const wanted = digits(di.value)
+    if (!wanted) return undefined
+    return this.liveContacts().find((c) => [c.properties.phone, c.properties.mobilephone].some((p) => p && digits(p) === wanted))
+  }
+}
