@@ -32,6 +32,8 @@ async function main(): Promise<void> {
     outfile,
     logLevel: 'warning',
     metafile: true,
+    // One axios: @botpress/client requires its CJS build; without this our imports add the ESM one too.
+    alias: { axios: require.resolve('axios/dist/node/axios.cjs') },
   })
   const bytes = fs.statSync(outfile).size
   const inputs = Object.keys(result.metafile?.inputs ?? {})

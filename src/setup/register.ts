@@ -17,15 +17,12 @@ export const register: bp.IntegrationProps['register'] = async (props) => {
   const inboxNames = await verifyInboxes(hs)
   const previous = await loadSetupState(props)
   const { channel, createdByUs } = await findOrCreateChannel(hs, webhookUrl, previous)
-  // Saved before the accounts, so a failure below never leaves a channel nobody remembers.
   const createdFlag = createdByUs || (previous?.channelId === channel.id && previous.channelCreatedByUs)
-  await saveSetupState(props, {
-    webhookUrl,
-    channelId: channel.id,
-    channelCreatedByUs: createdFlag,
-    channelAccounts: previous?.channelId === channel.id ? previous.channelAccounts : {},
-  })
-  if (createdByUs) await waitUntilVisible(hs, channel.id)
+  if (createdByUs) {
+    // Saved before the accounts, so a failure below never leaves a channel nobody remembers.
+    await saveSetupState(props, { webhookUrl, channelId: channel.id, channelCreatedByUs: true, channelAccounts: {} })
+    await waitUntilVisible(hs, channel.id)
+  }
 
   const accounts = await connectInboxes(hs, channel.id, inboxNames)
   await saveSetupState(props, { webhookUrl, channelId: channel.id, channelCreatedByUs: createdFlag, channelAccounts: accounts })

@@ -21,7 +21,8 @@ export const handleChannelAccountChanged = async (ec: EventContext, raw: Channel
   }
   const current = entry?.[1]
   const authorized = event.type === 'CHANNEL_ACCOUNT_PURGED' ? false : event.authorized ?? current?.authorized ?? true
-  if (current && current.authorized === authorized && event.type !== 'CHANNEL_ACCOUNT_CREATED') return
+  // register usually stored it already; a redelivered or echoed event must not rewrite it.
+  if (current && current.id === event.channelAccountId && current.authorized === authorized) return
 
   setup.channelAccounts[inboxId] = {
     id: event.channelAccountId,
