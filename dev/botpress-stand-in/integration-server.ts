@@ -1,0 +1,29 @@
+import type * as http from 'node:http'
+import { once } from 'node:events'
+import { closeServer } from './http'
+
+/** What `new sdk.Integration(...)` offers: `start(port)` resolves with the node server it created. */
+export type StartableIntegration = { start(port?: number): Promise<http.Server> }
+
+export type RunningIntegration = { url: string; server: http.Server; close(): Promise<void> }
+
+/**
+ * Runs the SDK's own integration HTTP server (`integration.start`) and moves it to 127.0.0.1 on a
+ * free port: sdk 5.4.3's `start(port)` listens on every interface, so it is closed and re-bound to
+ * loopback before any request reaches it. The request handling stays the SDK's own.
+ */
+export const startIntegrationOnLoopback = async (integration: StartableIntegration): Promise<RunningIntegration> => {
+  const server = await integration.start(0)
+  if (!server.listening) await once(server, 'listening')
+  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address()
+  if (!address || typeof address !== 'object') throw new Error('The integration server has no TCP address')
+  return { url: `http://127.0.0.1:${address.port}`, server, close: () => closeServer(server) }
+}
