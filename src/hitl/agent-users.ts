@@ -25,17 +25,16 @@ export const getAgentUserId = async (
   const cached = agentUsers.get(key)
   if (cached) return cached
 
+  // The actor has the avatar a message sender lacks; read once per process, then cached below.
   let name = hint?.name ?? undefined
   let avatar = hint?.avatar ?? undefined
-  if (!name) {
-    try {
-      const actor = await deps.hs.conversations.getActor(actorId)
-      name = actor.name ?? actor.email ?? undefined
-      avatar = actor.avatar ?? avatar
-    } catch (err) {
-      // The name is cosmetic: an agent whose profile cannot be read still gets their messages through.
-      deps.warn(`Could not read HubSpot agent ${actorId} (${err instanceof Error ? err.message : 'unknown error'}); using a generic name.`)
-    }
+  try {
+    const actor = await deps.hs.conversations.getActor(actorId)
+    name = actor.name ?? actor.email ?? name
+    avatar = actor.avatar ?? avatar
+  } catch (err) {
+    // The profile is cosmetic: an agent whose profile cannot be read still gets their messages through.
+    deps.warn(`Could not read HubSpot agent ${actorId} (${err instanceof Error ? err.message : 'unknown error'}); using ${name ? 'the sender name' : 'a generic name'}.`)
   }
   const { user } = await deps.client.getOrCreateUser({
     tags: { hubspotActorId: actorId },

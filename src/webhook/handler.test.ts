@@ -134,14 +134,26 @@ describe('webhook: agent replies', () => {
   it('posts the reply as the agent user, then reports SENT to HubSpot', async () => {
     const { deliver, props, conversation } = await setup()
     nockTokenRefresh()
+    hubspot().get('/conversations/v3/conversations/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya Lopez', email: 'maya@corp.example', avatar: 'https://a.example/maya.png' })
     const sent = statusPatch('m1')
     const res = await deliver(signedRequest(outgoing('m1')))
     expect(res?.status).toBe(200)
     const [message] = [...props.fake.messages.values()]
     expect(message).toMatchObject({ conversationId: conversation.id, type: 'text', payload: { text: 'Hi, I am **Maya**' }, tags: { hubspotMessageId: 'm1' } })
     const agent = props.fake.users.get(message!.userId)
-    expect(agent).toMatchObject({ name: 'Maya Agent', tags: { hubspotActorId: 'A-77' } })
+    expect(agent).toMatchObject({ name: 'Maya Lopez', pictureUrl: 'https://a.example/maya.png', tags: { hubspotActorId: 'A-77' } })
     expect(sent.isDone()).toBe(true)
+  })
+
+  it('an unreadable agent profile falls back to the sender name, with a warning', async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    hubspot().get('/conversations/v3/conversations/actors/A-77').reply(403, { status: 'error', message: 'no scope', category: 'MISSING_SCOPES', correlationId: 'c' })
+    statusPatch('m9')
+    expect((await deliver(signedRequest(outgoing('m9'))))?.status).toBe(200)
+    const [message] = [...props.fake.messages.values()]
+    expect(props.fake.users.get(message!.userId)?.name).toBe('Maya Agent')
+    expect(props.lines.some((l) => l.level === 'warn' && /Could not read HubSpot agent A-77/.test(l.message))).toBe(true)
   })
 
   it('a redelivered reply creates no second message', async () => {
