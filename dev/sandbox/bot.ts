@@ -18,6 +18,8 @@ export class SandboxBot {
   public escalated = false
   private readonly _history: HistoryElement[] = [{ source: { type: 'bot' }, type: 'text', payload: { text: BOT_HELLO } }]
   private readonly _agentNames = new Map<string, string>()
+  /** The escalation under way: a second click (or "human") while it runs must not open a second thread. */
+  private _escalating: Promise<void> | undefined
 
   public constructor(private readonly _stack: Stack, private readonly _publicUrl: () => string) {
     _stack.standIn.onMessage((m) => this._onMessage(m))
@@ -39,6 +41,11 @@ export class SandboxBot {
 
   public async escalate(email?: string): Promise<void> {
     if (this.escalated) return
+    if (!this._escalating) this._escalating = this._escalate(email).finally(() => (this._escalating = undefined))
+    return this._escalating
+  }
+
+  private async _escalate(email?: string): Promise<void> {
     this.lines.push({ cls: 'system', who: '', text: 'Escalating to a human agent…' })
     const { userId } = await this._stack.standIn.callAction<{ userId: string }>('createUser', { name: 'Sandbox User', email })
     const { conversationId } = await this._stack.standIn.callAction<{ conversationId: string }>('startHitl', {
