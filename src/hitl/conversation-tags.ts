@@ -58,3 +58,27 @@ export const findConversationByThread = async (
   if (found) rememberThread(botId, threadId, found)
   return found
 }
+
+/**
+ * The conversation an agent message belongs to: by HubSpot thread, else by our own threading key
+ * (HubSpot moves a conversation to a new thread when the old one was closed long ago), in which
+ * case the conversation is re-tagged with the new thread.
+ */
+export const findConversationForMessage = async (
+  client: bp.Client,
+  botId: string,
+  threadId: string,
+  integrationThreadIds: string[]
+): Promise<string | undefined> => {
+  const byThread = await findConversationByThread(client, botId, threadId)
+  if (byThread) return byThread
+  for (const integrationThreadId of integrationThreadIds) {
+    const { conversations } = await client.listConversations({ channel: 'hitl', tags: { integrationThreadId } })
+    const found = conversations[0]?.id
+    if (!found) continue
+    await client.updateConversation({ id: found, tags: { hubspotThreadId: threadId } })
+    rememberThread(botId, threadId, found)
+    return found
+  }
+  return undefined
+}

@@ -196,9 +196,19 @@ describe('webhook: agent replies', () => {
 
   it('ignores replies on threads this bot did not open', async () => {
     const { deliver, props } = await setup()
-    const res = await deliver(signedRequest(outgoing('m3', {}, '5555')))
+    const res = await deliver(signedRequest({ ...outgoing('m3', {}, '5555'), channelIntegrationThreadIds: ['someone-else'] }))
     expect(res?.status).toBe(200)
     expect(props.fake.messages.size).toBe(0)
+  })
+
+  it('finds the conversation by integration thread id when HubSpot moved it to a new thread', async () => {
+    const { deliver, props, conversation } = await setup()
+    nockTokenRefresh()
+    statusPatch('m8')
+    const res = await deliver(signedRequest(outgoing('m8', { channelIntegrationThreadIds: ['it-1'] }, '7777')))
+    expect(res?.status).toBe(200)
+    expect([...props.fake.messages.values()][0]?.conversationId).toBe(conversation.id)
+    expect(props.fake.conversations.get(conversation.id)?.tags.hubspotThreadId).toBe('7777')
   })
 
   it('reports FAILED to HubSpot and answers 500 (so HubSpot redelivers) when Botpress fails', async () => {

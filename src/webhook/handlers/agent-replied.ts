@@ -1,7 +1,7 @@
-import { findConversationByThread } from '../../hitl/conversation-tags'
+import { findConversationForMessage } from '../../hitl/conversation-tags'
 import { getAgentUserId } from '../../hitl/agent-users'
 import { agentMessageText } from '../../render/agent-html'
-import type { OutgoingMessageEvent } from '../event-schemas'
+import { integrationThreadIdsOf, type OutgoingMessageEvent } from '../event-schemas'
 import type { EventContext } from './context'
 
 type MediaType = 'image' | 'audio' | 'video' | 'file'
@@ -32,7 +32,7 @@ export const mediaTypeOf = (usage: string | undefined, name: string): MediaType 
 export const handleAgentReplied = async (ec: EventContext, event: OutgoingMessageEvent): Promise<void> => {
   const { client, logger, hs, ctx } = ec
   const { message } = event
-  const conversationId = await findConversationByThread(client, ctx.botId, message.conversationsThreadId)
+  const conversationId = await findConversationForMessage(client, ctx.botId, message.conversationsThreadId, integrationThreadIdsOf(event))
   if (!conversationId) {
     logger.debug(`Ignoring message ${message.id}: thread ${message.conversationsThreadId} was not opened by this bot.`)
     return
