@@ -1,0 +1,196 @@
+/**
+ * HubSpot does not promise delivery order. Webhooks are held at the bridge (unanswered, as a slow
+ * network would) so later events overtake them; a property test then replays a real session's
+ * webhooks in random orders with duplicates.
+ */
+import fc from 'fast-check'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { startWebhookReceiver } from '../../dev/hubspot-emulator/test-receiver'
+import { forgetAgents } from '../../src/hitl/agent-users'
+import { forgetThreads } from '../../src/hitl/conversation-tags'
+import { handler } from '../../src/webhook/handler'
+import { forgetWebhookUrls } from '../../src/webhook/public-url'
+import { FakeBotpress } from '../helpers/fake-botpress'
+import { signedRequest } from '../helpers/sign'
+import {
+  assertInvariants,
+  assertNoHandlerFailures,
+  begin,
+  escalate,
+  eventsOf,
+  finish,
+  install,
+  startWorld,
+  waitFor,
+  type Instrumentation,
+  type World,
+} from './harness'
+
+let inst: Instrumentation
+let world: World | undefined
+
+beforeEach(() => {
+  inst = begin()
+})
+afterEach(async () => {
+  await finish(inst, world)
+  world = undefined
+})
+
+const ready = async () => {
+  world = await startWorld(inst)
+  await install(world)
+  const conv = await escalate(world)
+  return { w: world, ...conv }
+}
+
+const isAssignment = (body: string) => body.includes('"propertyName":"assignedTo"')
+const isReplyWith = (text: string) => (body: string) => body.includes('OUTGOING_CHANNEL_MESSAGE_CREATED') && body.includes(JSON.stringify(text).slice(1, -1))
+
+const agentUsers = (w: World, actorId: string) => [...w.fake.users.values()].filter((u) => u.tags.hubspotActorId === actorId)
+
+describe('agent reply before the assignment', () => {
+  it.each([
+    ['same runtime instance', false],
+    ['another runtime instance (no in-memory agent cache)', true],
+  ])('the reply arrives once, then hitlAssigned names the same Botpress user (%s)', async (_, otherInstance) => {
+    const { w, conversationId, threadId } = await ready()
+    const held = w.bridge.hold(isAssignment)
+    const assigned = w.emu.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
+    await waitFor(() => held.held() === 1, 'the assignment webhook to be held')
+    const { statuses } = await w.emu.agent.reply(threadId, { text: 'Hi, Sam here', agentId: '555' })
+    expect(statuses).toEqual([200])
+    if (otherInstance) forgetAgents()
+    held.release()
+    expect(await assigned).toEqual([200])
+
+    const [reply] = [...w.fake.messages.values()]
+    const assignedEvents = eventsOf(w, conversationId, 'hitlAssigned')
+    expect(assignedEvents).toHaveLength(1)
+    expect(assignedEvents[0]?.payload).toEqual({ conversationId, userId: reply?.userId })
+    expect(agentUsers(w, 'A-555')).toHaveLength(1)
+    assertNoHandlerFailures(w)
+    assertInvariants(w, inst, [conversationId])
+  })
+
+  it('replies from an agent who is never assigned still arrive, once each', async () => {
+    const { w, conversationId, threadId } = await ready()
+    for (const text of ['first', 'second']) await w.emu.agent.reply(threadId, { text, agentId: '777' })
+    expect(eventsOf(w, conversationId, 'hitlAssigned')).toHaveLength(0)
+    expect(agentUsers(w, 'A-777')).toHaveLength(1)
+    assertNoHandlerFailures(w)
+    assertInvariants(w, inst, [conversationId])
+  })
+})
+
+describe('close before the last reply', () => {
+  it('the last reply, overtaken by the close, still reaches the conversation once; hitlStopped once', async () => {
+    const { w, conversationId, threadId } = await ready()
+    await w.emu.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
+    await w.emu.agent.reply(threadId, { text: 'Let me check' })
+    const held = w.bridge.hold(isReplyWith('All done, bye'))
+    const last = w.emu.agent.reply(threadId, { text: 'All done, bye' })
+    await waitFor(() => held.held() === 1, 'the last reply to be held')
+    expect(await w.emu.agent.close(threadId)).toEqual([200])
+    expect(eventsOf(w, conversationId, 'hitlStopped')).toHaveLength(1)
+    held.release()
+    expect((await last).statuses).toEqual([200])
+
+    expect(eventsOf(w, conversationId).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
+    expect([...w.fake.messages.values()].map((m) => (m.payload as { text: string }).text)).toEqual(['Let me check', 'All done, bye'])
+    // HubSpot sends the close again: still one hitlStopped.
+    expect(await w.emu.redeliverLast()).toBe(200)
+    expect(eventsOf(w, conversationId, 'hitlStopped')).toHaveLength(1)
+    assertNoHandlerFailures(w)
+    assertInvariants(w, inst, [conversationId])
+  })
+
+  it('an assignment overtaken by the close emits nothing after hitlStopped', async () => {
+    const { w, conversationId, threadId } = await ready()
+    const held = w.bridge.hold(isAssignment)
+    const assigned = w.emu.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
+    await waitFor(() => held.held() === 1, 'the assignment to be held')
+    await w.emu.agent.close(threadId)
+    held.release()
+    expect(await assigned).toEqual([200])
+    expect(eventsOf(w, conversationId).map((e) => e.type)).toEqual(['hitlStopped'])
+    assertInvariants(w, inst, [conversationId])
+  })
+
+  it('after the bot stops the session, HubSpot’s close webhook is not reported back, a late reply still arrives once', async () => {
+    const { w, conversationId, threadId } = await ready()
+    const held = w.bridge.hold(isReplyWith('one more thing'))
+    const late = w.emu.agent.reply(threadId, { text: 'one more thing', agentId: '555' })
+    await waitFor(() => held.held() === 1, 'the reply to be held')
+    await w.stopHitl(conversationId)
+    expect(w.emu.state.threads.get(threadId)?.status).toBe('CLOSED')
+    await w.emu.agent.close(threadId) // the webhook HubSpot sends for the close
+    held.release()
+    await late
+    expect(eventsOf(w, conversationId)).toEqual([])
+    assertInvariants(w, inst, [conversationId])
+  })
+})
+
+describe('random delivery orders with duplicates (property)', () => {
+  it('any order and any redelivery of a real session keeps every invariant', async () => {
+    const { w, conversationId, threadId } = await ready()
+
+    // Record a real session's webhooks at a side receiver instead of the integration.
+    const receiver = await startWebhookReceiver('/capture')
+    const channel = [...w.emu.state.channels.values()][0]!
+    const realUrl = channel.webhookUrl
+    channel.webhookUrl = receiver.url
+    w.emu.setAppWebhookUrl(receiver.url)
+    await w.emu.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
+    const replies: string[] = []
+    for (const text of ['r1', 'r2', 'r3']) replies.push((await w.emu.agent.reply(threadId, { text })).messageId)
+    await w.emu.agent.close(threadId)
+    channel.webhookUrl = realUrl
+    w.emu.setAppWebhookUrl(realUrl!)
+    await receiver.close()
+    const bodies = receiver.received.map((r) => r.body)
+    expect(bodies).toHaveLength(5) // assign, r1, r2, r3, close
+    const ASSIGN = 0
+    const CLOSE = 4
+
+    const setup = w.fake.setupState('int_1')
+    const conversation = w.fake.conversations.get(conversationId)!
+    const order = fc
+      .array(fc.integer({ min: 1, max: 3 }), { minLength: bodies.length, maxLength: bodies.length })
+      .map((counts) => counts.flatMap((c, i) => Array<number>(c).fill(i)))
+      .chain((items) => fc.shuffledSubarray(items, { minLength: items.length, maxLength: items.length }))
+
+    let runs = 0
+    await fc.assert(
+      fc.asyncProperty(order, async (sequence) => {
+        runs++
+        // A fresh Botpress side for each order; HubSpot (the emulator) stays the same.
+        const fake = new FakeBotpress()
+        fake.states.set('integration:int_1:setup', setup)
+        fake.conversations.set(conversation.id, { ...conversation, tags: { ...conversation.tags } })
+        forgetThreads()
+        forgetAgents()
+        forgetWebhookUrls()
+        const props = { ctx: w.props.ctx, client: fake.client, logger: w.props.logger }
+        for (const index of sequence) {
+          const res = await handler({ ...props, req: signedRequest(bodies[index]!, { url: realUrl }) })
+          expect(res?.status).toBe(200)
+        }
+        for (const id of replies) {
+          const copies = [...fake.messages.values()].filter((m) => m.tags.hubspotMessageId === id)
+          expect(copies).toHaveLength(1)
+          expect(fake.users.get(copies[0]!.userId)?.tags.hubspotActorId).toBe('A-555')
+        }
+        expect(fake.messages.size).toBe(replies.length)
+        expect([...fake.users.values()].filter((u) => u.tags.hubspotActorId === 'A-555')).toHaveLength(1)
+        const types = fake.events.map((e) => e.type)
+        const assignedFirst = sequence.indexOf(ASSIGN) < sequence.indexOf(CLOSE)
+        expect(types).toEqual(assignedFirst ? ['hitlAssigned', 'hitlStopped'] : ['hitlStopped'])
+      }),
+      { numRuns: 40 }
+    )
+    expect(runs).toBe(40)
+    inst.watch.assertClean()
+  })
+})
