@@ -5,6 +5,7 @@ import { buildStartHitlInputSchema } from '../../definitions/hitl-interface'
 import { rememberThread } from '../hitl/conversation-tags'
 import { contactIdOf, inboxRecipient, senderOf } from '../hitl/participants'
 import { createHubspotClient } from '../hubspot'
+import type { HubspotMessage } from '../hubspot/schemas'
 import { renderTranscript } from '../render/transcript'
 import { requireSetupState } from '../setup/setup-state'
 import { parseInput } from './validate'
@@ -37,31 +38,34 @@ export const startHitl: bp.IntegrationProps['actions']['startHitl'] = async (pro
     history: input.messageHistory,
   })
   const integrationThreadId = randomUUID()
-  const message = await hs.messages.publishIncoming(setup.channelId, {
-    channelAccountId: account.id,
-    integrationThreadId,
-    integrationIdempotencyId: `start-${integrationThreadId}`,
-    text: transcript.text,
-    richText: transcript.richText,
-    senders: [senderOf(user)],
-    recipients: [inboxRecipient(inboxId)],
-    timestamp: new Date().toISOString(),
-    attachments: [],
-    associateWithContactId: contactIdOf(user),
-  })
-
+  // The conversation exists before the thread does, so an agent reply or assignment that HubSpot
+  // sends the instant the thread opens already finds it (by integrationThreadId).
   const { conversation } = await client.getOrCreateConversation({
     channel: 'hitl',
-    tags: {
-      hubspotThreadId: message.conversationsThreadId,
-      integrationThreadId,
-      channelId: setup.channelId,
-      channelAccountId: account.id,
-      inboxId,
-      userId: user.id,
-    },
-    discriminateByTags: ['hubspotThreadId'],
+    tags: { integrationThreadId, channelId: setup.channelId, channelAccountId: account.id, inboxId, userId: user.id },
+    discriminateByTags: ['integrationThreadId'],
   })
+  let message: HubspotMessage
+  try {
+    message = await hs.messages.publishIncoming(setup.channelId, {
+      channelAccountId: account.id,
+      integrationThreadId,
+      integrationIdempotencyId: `start-${integrationThreadId}`,
+      text: transcript.text,
+      richText: transcript.richText,
+      senders: [senderOf(user)],
+      recipients: [inboxRecipient(inboxId)],
+      timestamp: new Date().toISOString(),
+      attachments: [],
+      associateWithContactId: contactIdOf(user),
+    })
+  } catch (err) {
+    await client.deleteConversation({ id: conversation.id }).catch((cleanupErr: unknown) => {
+      props.logger.forBot().warn(`Could not remove the unused HITL conversation ${conversation.id}: ${String(cleanupErr)}`)
+    })
+    throw err
+  }
+  await client.updateConversation({ id: conversation.id, tags: { hubspotThreadId: message.conversationsThreadId } })
   rememberThread(props.ctx.botId, message.conversationsThreadId, conversation.id)
   return { conversationId: conversation.id }
 }

@@ -84,7 +84,8 @@ describe('register', () => {
     await register(props)
     await register(props)
     expect(nock.pendingMocks()).toEqual([])
-    expect(props.fake.setupState('int_1')).toMatchObject({ channelId: 'ch1', channelAccounts: { '1001': { id: 'acc1' } } })
+    // A channel pointing at our unique webhook URL is ours, so uninstalling removes it.
+    expect(props.fake.setupState('int_1')).toMatchObject({ channelId: 'ch1', channelCreatedByUs: true, channelAccounts: { '1001': { id: 'acc1' } } })
   })
 
   it('follows channel list paging to find our channel', async () => {

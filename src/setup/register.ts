@@ -17,7 +17,6 @@ export const register: bp.IntegrationProps['register'] = async (props) => {
   const inboxNames = await verifyInboxes(hs)
   const previous = await loadSetupState(props)
   const { channel, createdByUs } = await findOrCreateChannel(hs, webhookUrl, previous)
-  const createdFlag = createdByUs || (previous?.channelId === channel.id && previous.channelCreatedByUs)
   if (createdByUs) {
     // Saved before the accounts, so a failure below never leaves a channel nobody remembers.
     await saveSetupState(props, { webhookUrl, channelId: channel.id, channelCreatedByUs: true, channelAccounts: {} })
@@ -25,7 +24,7 @@ export const register: bp.IntegrationProps['register'] = async (props) => {
   }
 
   const accounts = await connectInboxes(hs, channel.id, inboxNames)
-  await saveSetupState(props, { webhookUrl, channelId: channel.id, channelCreatedByUs: createdFlag, channelAccounts: accounts })
+  await saveSetupState(props, { webhookUrl, channelId: channel.id, channelCreatedByUs: true, channelAccounts: accounts })
   log.info(
     `HubSpot channel ${channel.id} ${createdByUs ? 'created' : 'reused'}; connected to inbox(es) ${Object.keys(accounts).join(', ')}`
   )
@@ -59,6 +58,8 @@ const findOrCreateChannel = async (
   const channels = await hs.channels.list()
   const existing =
     channels.find((c) => c.id === previous?.channelId && c.webhookUrl === webhookUrl) ?? channels.find((c) => c.webhookUrl === webhookUrl)
+  // Our webhook URL is unique to this installation, so a channel pointing at it is ours (an earlier
+  // run created it, perhaps losing HubSpot's answer) and is stored as such: unregister deletes it.
   if (existing) return { channel: existing, createdByUs: false }
   if (previous?.channelId && previous.channelCreatedByUs && previous.webhookUrl === webhookUrl) {
     // An earlier run created it and stopped before HubSpot listed it: wait for that one, never a second.

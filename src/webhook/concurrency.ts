@@ -33,3 +33,23 @@ export const runKeyedInOrder = async <T>(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, queue.length)) }, lane))
   if (errors.length > 0) throw errors[0]
 }
+
+const tails = new Map<string, Promise<unknown>>()
+
+/**
+ * Runs `fn` after every earlier call with the same key has settled (within this process). HubSpot
+ * may deliver the same event twice at once; serialising per conversation makes the second see
+ * the state the first wrote, so it emits nothing. (Deliveries to two runtime instances at the
+ * same instant can still race; those are rare and at worst repeat an announcement.)
+ */
+export const withKeyLock = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+  const previous = tails.get(key) ?? Promise.resolve()
+  const run = previous.then(fn, fn)
+  const tail = run.catch(() => undefined)
+  tails.set(key, tail)
+  try {
+    return await run
+  } finally {
+    if (tails.get(key) === tail) tails.delete(key)
+  }
+}

@@ -255,6 +255,15 @@ describe('webhook: assignment and closing', () => {
     expect(assigned[0]?.payload).toMatchObject({ conversationId: conversation.id })
   })
 
+  it('the same assignment delivered three times at once emits hitlAssigned once', async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    nockActor('A-12', 'Sam')
+    const statuses = await Promise.all([1, 2, 3].map(() => deliver(signedRequest([change(1, 'assignedTo', '12')]))))
+    expect(statuses.map((r) => r?.status)).toEqual([200, 200, 200])
+    expect(props.fake.events.filter((e) => e.type === 'hitlAssigned')).toHaveLength(1)
+  })
+
   it('emits hitlStopped once for close, redelivered close and archive', async () => {
     const { deliver, props, conversation } = await setup()
     await deliver(signedRequest([change(5, 'status', 'CLOSED')]))

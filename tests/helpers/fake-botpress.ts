@@ -103,6 +103,11 @@ export class FakeBotpress {
       Object.assign(conversation.tags, x.tags ?? {})
       return { conversation }
     },
+    deleteConversation: async (x: { id: string }) => {
+      this._track('deleteConversation')
+      if (!this.conversations.delete(x.id)) throw new ResourceNotFoundError(`conversation ${x.id} not found`)
+      return {}
+    },
     getOrCreateMessage: async (x: Omit<FakeMessage, 'id'> & { discriminateByTags?: string[] }) => {
       this._track('getOrCreateMessage')
       const found = [...this.messages.values()].find(

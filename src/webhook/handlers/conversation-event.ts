@@ -1,6 +1,7 @@
 import { getAgentUserId } from '../../hitl/agent-users'
 import { findConversationByThread } from '../../hitl/conversation-tags'
 import { loadHitlState, saveHitlState } from '../../hitl/hitl-state'
+import { withKeyLock } from '../concurrency'
 import type { ClassifiedEvent } from '../event-schemas'
 import type { EventContext } from './context'
 
@@ -20,6 +21,11 @@ export const handleConversationEvent = async (ec: EventContext, event: Classifie
     ec.logger.debug(`Ignoring ${event.kind} for thread ${event.threadId}: not opened by this bot.`)
     return
   }
+  await withKeyLock(conversationId, () => applyChange(ec, conversationId, event))
+}
+
+const applyChange = async (ec: EventContext, conversationId: string, event: ClassifiedEvent): Promise<void> => {
+  const { client, ctx } = ec
   const state = await loadHitlState(client, conversationId)
   if (state.status === 'stopped') return
 
