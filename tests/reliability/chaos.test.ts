@@ -4,7 +4,7 @@
  * expiries hit random HubSpot endpoints. After each schedule: the suite's invariants.
  */
 import fc from 'fast-check'
-import { afterEach, beforeEach, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { forgetAgents } from '../../src/hitl/agent-users'
 import { forgetThreads } from '../../src/hitl/conversation-tags'
 import { clearTokenMemory } from '../../src/hubspot/token-manager'
@@ -12,24 +12,16 @@ import { forgetWebhookUrls } from '../../src/webhook/public-url'
 import {
   assertInvariants,
   assertNoHandlerFailures,
-  begin,
   escalate,
   eventsOf,
-  finish,
   install,
   route,
   startWorld,
-  type Instrumentation,
+  useWorld,
 } from './harness'
 
-let inst: Instrumentation
-
-beforeEach(() => {
-  inst = begin()
-})
-afterEach(async () => {
-  await finish(inst, undefined)
-})
+// Each run starts and closes its own world (startWorld), so none is left for the afterEach.
+const env = useWorld()
 
 const TARGETS = { publish: route.publish, statusPatch: route.statusPatch, token: route.token, actor: route.actor } as const
 type Target = keyof typeof TARGETS
@@ -70,7 +62,7 @@ it('random fault schedules over a whole escalation keep every invariant', async 
       forgetThreads()
       forgetAgents()
       forgetWebhookUrls()
-      const world = await startWorld(inst)
+      const world = await startWorld(env.inst)
       try {
         await install(world)
         const { conversationId, threadId } = await escalate(world)
@@ -116,7 +108,7 @@ it('random fault schedules over a whole escalation keep every invariant', async 
         expect(eventsOf(world, conversationId, 'hitlStopped')).toHaveLength(1)
         expect(eventsOf(world, conversationId, 'hitlAssigned').length).toBeLessThanOrEqual(1)
         assertNoHandlerFailures(world)
-        assertInvariants(world, inst, [conversationId])
+        assertInvariants(world, env.inst, [conversationId])
       } finally {
         await world.close()
       }

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { format, inspect } from 'node:util'
 import * as sdk from '@botpress/sdk'
 import nock from 'nock'
-import { expect, vi } from 'vitest'
+import { afterEach, beforeEach, expect, vi } from 'vitest'
 import { startHubspotEmulator, type EmulatorOptions, type HubspotEmulator, type Message } from '../../dev/hubspot-emulator'
 import { actions } from '../../src/actions'
 import { channels } from '../../src/channels/hitl-channel'
@@ -339,10 +339,10 @@ export type World = {
   close(): Promise<void>
 }
 
-export const startWorld = async (
-  inst: Instrumentation,
-  opts: { emulator?: Partial<EmulatorOptions>; configuration?: Record<string, unknown>; apiBaseUrl?: string } = {}
-): Promise<World> => {
+/** What a scenario may change in its world: the emulator's options, the configuration, another `apiBaseUrl`. */
+export type WorldOptions = { emulator?: Partial<EmulatorOptions>; configuration?: Record<string, unknown>; apiBaseUrl?: string }
+
+export const startWorld = async (inst: Instrumentation, opts: WorldOptions = {}): Promise<World> => {
   const emu = await startHubspotEmulator({ ...CREDENTIALS, ...opts.emulator })
   const fake = new FakeBotpress()
   // Every access token the integration caches is a secret to look for.
@@ -604,5 +604,58 @@ export const finish = async (inst: Instrumentation, world: World | undefined): P
     inst.restore()
     nock.cleanAll()
     nock.enableNetConnect()
+  }
+}
+
+/** The per-test lifecycle of a reliability file, from `useWorld`. */
+export type WorldHooks = {
+  /** This test's instrumentation (policy, retry loops, secret watch); only inside a test or its hooks. */
+  readonly inst: Instrumentation
+  /** Starts this test's world, which the afterEach closes and checks (at most one per test). */
+  start(opts?: WorldOptions): Promise<World>
+  /** start + install + escalate: an installed integration and one escalated conversation. */
+  ready(opts?: WorldOptions): Promise<{ w: World; conversationId: string; threadId: string }>
+}
+
+/**
+ * Registers, in the calling file (or describe), a beforeEach that `begin`s fresh instrumentation and
+ * an afterEach that `finish`es it with the world the test started, if any (closing it, then checking
+ * retry budgets and secrets); the next test starts with no world, even if that check failed.
+ * Worlds started with `startWorld` directly are not tracked: whoever starts them closes them.
+ */
+export const useWorld = (opts: { offline?: boolean; policy?: RetryPolicy } = {}): WorldHooks => {
+  let inst: Instrumentation | undefined
+  let world: World | undefined
+
+  beforeEach(() => {
+    inst = begin(opts)
+  })
+  afterEach(async () => {
+    const started = world
+    world = undefined
+    await finish(current(), started)
+  })
+
+  const current = (): Instrumentation => {
+    if (!inst) throw new Error('useWorld: the instrumentation exists only inside a test (after its beforeEach)')
+    return inst
+  }
+  const start = async (worldOpts?: WorldOptions): Promise<World> => {
+    if (world) throw new Error('useWorld: this test already started a world')
+    world = await startWorld(current(), worldOpts)
+    return world
+  }
+
+  return {
+    get inst() {
+      return current()
+    },
+    start,
+    ready: async (worldOpts) => {
+      const w = await start(worldOpts)
+      await install(w)
+      const conv = await escalate(w)
+      return { w, ...conv }
+    },
   }
 }

@@ -4,7 +4,7 @@
  * webhooks in random orders with duplicates.
  */
 import fc from 'fast-check'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startWebhookReceiver } from '../../dev/hubspot-emulator/test-receiver'
 import { forgetAgents } from '../../src/hitl/agent-users'
 import { forgetThreads } from '../../src/hitl/conversation-tags'
@@ -15,34 +15,13 @@ import { signedRequest } from '../helpers/sign'
 import {
   assertInvariants,
   assertNoHandlerFailures,
-  begin,
-  escalate,
   eventsOf,
-  finish,
-  install,
-  startWorld,
+  useWorld,
   waitFor,
-  type Instrumentation,
   type World,
 } from './harness'
 
-let inst: Instrumentation
-let world: World | undefined
-
-beforeEach(() => {
-  inst = begin()
-})
-afterEach(async () => {
-  await finish(inst, world)
-  world = undefined
-})
-
-const ready = async () => {
-  world = await startWorld(inst)
-  await install(world)
-  const conv = await escalate(world)
-  return { w: world, ...conv }
-}
+const env = useWorld()
 
 const isAssignment = (body: string) => body.includes('"propertyName":"assignedTo"')
 const isReplyWith = (text: string) => (body: string) => body.includes('OUTGOING_CHANNEL_MESSAGE_CREATED') && body.includes(JSON.stringify(text).slice(1, -1))
@@ -54,7 +33,7 @@ describe('agent reply before the assignment', () => {
     ['same runtime instance', false],
     ['another runtime instance (no in-memory agent cache)', true],
   ])('the reply arrives once, then hitlAssigned names the same Botpress user (%s)', async (_, otherInstance) => {
-    const { w, conversationId, threadId } = await ready()
+    const { w, conversationId, threadId } = await env.ready()
     const held = w.bridge.hold(isAssignment)
     const assigned = w.emu.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
     await waitFor(() => held.held() === 1, 'the assignment webhook to be held')
@@ -70,22 +49,22 @@ describe('agent reply before the assignment', () => {
     expect(assignedEvents[0]?.payload).toEqual({ conversationId, userId: reply?.userId })
     expect(agentUsers(w, 'A-555')).toHaveLength(1)
     assertNoHandlerFailures(w)
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 
   it('replies from an agent who is never assigned still arrive, once each', async () => {
-    const { w, conversationId, threadId } = await ready()
+    const { w, conversationId, threadId } = await env.ready()
     for (const text of ['first', 'second']) await w.emu.agent.reply(threadId, { text, agentId: '777' })
     expect(eventsOf(w, conversationId, 'hitlAssigned')).toHaveLength(0)
     expect(agentUsers(w, 'A-777')).toHaveLength(1)
     assertNoHandlerFailures(w)
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 })
 
 describe('close before the last reply', () => {
   it('the last reply, overtaken by the close, still reaches the conversation once; hitlStopped once', async () => {
-    const { w, conversationId, threadId } = await ready()
+    const { w, conversationId, threadId } = await env.ready()
     await w.emu.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
     await w.emu.agent.reply(threadId, { text: 'Let me check' })
     const held = w.bridge.hold(isReplyWith('All done, bye'))
@@ -102,11 +81,11 @@ describe('close before the last reply', () => {
     expect(await w.emu.redeliverLast()).toBe(200)
     expect(eventsOf(w, conversationId, 'hitlStopped')).toHaveLength(1)
     assertNoHandlerFailures(w)
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 
   it('an assignment overtaken by the close emits nothing after hitlStopped', async () => {
-    const { w, conversationId, threadId } = await ready()
+    const { w, conversationId, threadId } = await env.ready()
     const held = w.bridge.hold(isAssignment)
     const assigned = w.emu.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
     await waitFor(() => held.held() === 1, 'the assignment to be held')
@@ -114,11 +93,11 @@ describe('close before the last reply', () => {
     held.release()
     expect(await assigned).toEqual([200])
     expect(eventsOf(w, conversationId).map((e) => e.type)).toEqual(['hitlStopped'])
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 
   it('after the bot stops the session, HubSpot’s close webhook is not reported back, a late reply still arrives once', async () => {
-    const { w, conversationId, threadId } = await ready()
+    const { w, conversationId, threadId } = await env.ready()
     const held = w.bridge.hold(isReplyWith('one more thing'))
     const late = w.emu.agent.reply(threadId, { text: 'one more thing', agentId: '555' })
     await waitFor(() => held.held() === 1, 'the reply to be held')
@@ -128,13 +107,13 @@ describe('close before the last reply', () => {
     held.release()
     await late
     expect(eventsOf(w, conversationId)).toEqual([])
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 })
 
 describe('random delivery orders with duplicates (property)', () => {
   it('any order and any redelivery of a real session keeps every invariant', async () => {
-    const { w, conversationId, threadId } = await ready()
+    const { w, conversationId, threadId } = await env.ready()
 
     // Record a real session's webhooks at a side receiver instead of the integration.
     const receiver = await startWebhookReceiver('/capture')
@@ -191,6 +170,6 @@ describe('random delivery orders with duplicates (property)', () => {
       { numRuns: 40 }
     )
     expect(runs).toBe(40)
-    inst.watch.assertClean()
+    env.inst.watch.assertClean()
   })
 })

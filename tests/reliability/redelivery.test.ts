@@ -2,43 +2,22 @@
  * HubSpot redelivers a webhook it thinks failed (and sometimes one that did not): every webhook
  * here is delivered three times, in a row or at once, with and without a failure in between.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   assertInvariants,
   assertNoHandlerFailures,
-  begin,
   escalate,
   eventsOf,
-  finish,
-  install,
   requestsTo,
   route,
-  startWorld,
-  type Instrumentation,
-  type World,
+  useWorld,
 } from './harness'
 
-let inst: Instrumentation
-let world: World | undefined
-
-beforeEach(() => {
-  inst = begin()
-})
-afterEach(async () => {
-  await finish(inst, world)
-  world = undefined
-})
-
-const ready = async () => {
-  world = await startWorld(inst)
-  await install(world)
-  const conv = await escalate(world)
-  return { w: world, ...conv }
-}
+const env = useWorld()
 
 describe('a webhook delivered 3 times', () => {
   it('an agent reply delivered 3 times in a row is one Botpress message, each delivery answered 200', async () => {
-    const { w, conversationId, threadId } = await ready()
+    const { w, conversationId, threadId } = await env.ready()
     const { messageId, statuses } = await w.emu.agent.reply(threadId, { text: 'Only once', agentId: '555' })
     expect(statuses).toEqual([200])
     expect(await w.emu.redeliverLast()).toBe(200)
@@ -46,21 +25,21 @@ describe('a webhook delivered 3 times', () => {
     expect(w.bridge.deliveries.filter((d) => d.body.includes(messageId))).toHaveLength(3)
     expect(w.fake.messages.size).toBe(1)
     assertNoHandlerFailures(w)
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 
   it('an agent reply delivered 3 times at once is still one Botpress message', async () => {
-    const { w, conversationId, threadId } = await ready()
+    const { w, conversationId, threadId } = await env.ready()
     await w.emu.agent.reply(threadId, { text: 'warm-up', agentId: '555' }) // agent user known
     const { messageId } = await w.emu.agent.reply(threadId, { text: 'At once', agentId: '555' })
     expect(await Promise.all([w.emu.redeliverLast(), w.emu.redeliverLast(), w.emu.redeliverLast()])).toEqual([200, 200, 200])
     expect([...w.fake.messages.values()].filter((m) => m.tags.hubspotMessageId === messageId)).toHaveLength(1)
     assertNoHandlerFailures(w)
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 
   it('an assignment and a close delivered 3 times each: one hitlAssigned, one hitlStopped', async () => {
-    const { w, conversationId, threadId } = await ready()
+    const { w, conversationId, threadId } = await env.ready()
     await w.emu.agent.assign(threadId, { id: '555', name: 'Sam' })
     await w.emu.redeliverLast()
     await w.emu.redeliverLast()
@@ -70,11 +49,11 @@ describe('a webhook delivered 3 times', () => {
     await w.emu.redeliverLast()
     expect(eventsOf(w, conversationId).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
     assertNoHandlerFailures(w)
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 
   it('a reply whose first delivery fails on the Botpress side: 500, FAILED receipt, then two redeliveries make it exactly once', async () => {
-    const { w, conversationId, threadId } = await ready()
+    const { w, conversationId, threadId } = await env.ready()
     w.fake.failNext = { method: 'getOrCreateMessage', error: new Error('Botpress is briefly unavailable') }
     const { messageId, statuses } = await w.emu.agent.reply(threadId, { text: 'Persistent', agentId: '555' })
     expect(statuses).toEqual([500])
@@ -83,11 +62,11 @@ describe('a webhook delivered 3 times', () => {
     expect(await w.emu.redeliverLast()).toBe(200)
     expect(w.emu.state.messages.get(messageId)?.statusHistory.map((s) => s.statusType)).toEqual(['SENT', 'FAILED', 'SENT', 'SENT'])
     expect(w.lines.some((l) => l.level === 'error' && /HubSpot will redeliver it: Botpress is briefly unavailable/.test(l.message))).toBe(true)
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 
   it('channel-account events delivered 3 times leave one connected account in the setup state', async () => {
-    const { w, conversationId } = await ready()
+    const { w, conversationId } = await env.ready()
     const accountId = [...w.emu.state.channelAccounts.keys()][0]!
     const setStates = () => w.fake.calls.filter((c) => c === 'setState').length
     const before = setStates()
@@ -98,6 +77,6 @@ describe('a webhook delivered 3 times', () => {
     expect(w.fake.setupState('int_1')).toMatchObject({ channelAccounts: { '1001': { id: accountId, authorized: false } } })
     await expect(escalate(w, 'Late Visitor', 'late@example.com')).rejects.toThrow(/no longer authorized/)
     expect(requestsTo(w.emu, route.publish)).toHaveLength(1) // only the first escalation's transcript
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 })

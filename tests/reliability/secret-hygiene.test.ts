@@ -5,39 +5,19 @@
  * likely to leak: HubSpot echoing credentials in error bodies, failures on developer-key requests
  * (whose URL carries `hapikey`), Botpress errors quoting tokens, bad configuration.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { clearTokenMemory } from '../../src/hubspot/token-manager'
 import { SECRETS } from '../helpers/props'
 import {
   assertInvariants,
-  begin,
-  escalate,
-  finish,
   install,
   requestsTo,
   route,
-  startWorld,
-  type Instrumentation,
+  useWorld,
   type World,
 } from './harness'
 
-let inst: Instrumentation
-let world: World | undefined
-
-beforeEach(() => {
-  inst = begin()
-})
-afterEach(async () => {
-  await finish(inst, world)
-  world = undefined
-})
-
-const ready = async () => {
-  world = await startWorld(inst)
-  await install(world)
-  const conv = await escalate(world)
-  return { w: world, ...conv }
-}
+const env = useWorld()
 
 /** The access token the integration is using right now (as the emulator issued it). */
 const currentToken = (w: World): string => {
@@ -58,30 +38,30 @@ const echoBody = (token: string) => ({
 
 describe('the watch itself', () => {
   it('sees tokens on the wire and in the OAuth cache, and catches a planted secret in each channel', async () => {
-    const { w } = await ready()
+    const { w } = await env.ready()
     const token = currentToken(w)
-    expect(inst.watch.wireTokens.has(token)).toBe(true)
-    expect(inst.watch.accessTokens.has(token)).toBe(true)
-    inst.watch.assertClean()
+    expect(env.inst.watch.wireTokens.has(token)).toBe(true)
+    expect(env.inst.watch.accessTokens.has(token)).toBe(true)
+    env.inst.watch.assertClean()
 
     const planted: [string, () => void][] = [
       ['log', () => w.props.logger.forBot().info(`token ${token}`)],
       ['console', () => console.error('dev key', SECRETS.developerApiKey)],
-      ['error', () => inst.watch.addError('planted', new Error(`secret ${SECRETS.clientSecret}`))],
-      ['webhook answer', () => inst.watch.add('webhook response', SECRETS.refreshToken)],
+      ['error', () => env.inst.watch.addError('planted', new Error(`secret ${SECRETS.clientSecret}`))],
+      ['webhook answer', () => env.inst.watch.add('webhook response', SECRETS.refreshToken)],
     ]
     for (const [where, plant] of planted) {
-      const before = { said: inst.watch.said.length, lines: w.lines.length }
+      const before = { said: env.inst.watch.said.length, lines: w.lines.length }
       plant()
-      expect(() => inst.watch.assertClean(), where).toThrow(/secret leak/)
-      inst.watch.said.length = before.said
+      expect(() => env.inst.watch.assertClean(), where).toThrow(/secret leak/)
+      env.inst.watch.said.length = before.said
       w.lines.length = before.lines
     }
     // The report names where and what, never the value.
     w.props.logger.forBot().warn(SECRETS.clientSecret)
     const message = (() => {
       try {
-        inst.watch.assertClean()
+        env.inst.watch.assertClean()
         return ''
       } catch (err) {
         return (err as Error).message
@@ -95,94 +75,94 @@ describe('the watch itself', () => {
 
 describe('HubSpot echoing credentials', () => {
   it('in the error body of a publish: the RuntimeError quotes HubSpot without any credential', async () => {
-    const { w, conversationId } = await ready()
+    const { w, conversationId } = await env.ready()
     const token = currentToken(w)
     w.emu.faults.failNext(1, { status: 400, body: echoBody(token), match: route.publish })
     const s = await w.send(conversationId, 'msg_echo', 'hello')
     expect((s.error as Error).message).toMatch(/\[400 VALIDATION_ERROR\]: Rejected request .*\[REDACTED\].*c-echo/)
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 
   it('in a 401 that survives the refresh: neither the old nor the new token appears', async () => {
-    const { w, conversationId } = await ready()
+    const { w, conversationId } = await env.ready()
     const old = currentToken(w)
     w.emu.faults.failNext(1, { status: 401, body: echoBody(old), match: route.publish })
     // The resend with the fresh token is rejected again: the error is final, and still clean.
     w.emu.faults.failNext(1, { status: 401, body: { ...echoBody(old), message: 'still rejected' }, match: route.publish })
     const s = await w.send(conversationId, 'msg_401', 'hello')
     expect((s.error as Error).message).toMatch(/\[401/)
-    expect(inst.watch.accessTokens.size).toBeGreaterThanOrEqual(2)
-    assertInvariants(w, inst, [conversationId])
+    expect(env.inst.watch.accessTokens.size).toBeGreaterThanOrEqual(2)
+    assertInvariants(w, env.inst, [conversationId])
   })
 
   it('on developer-key calls during register (403 echo, then a reset on the hapikey URL)', async () => {
-    world = await startWorld(inst)
+    const world = await env.start()
     world.emu.faults.failNext(1, { status: 403, body: echoBody('none'), match: route.listChannels })
     await expect(world.register()).rejects.toThrow(/list the app's custom channels \[403/)
     world.emu.faults.resetConnectionNext(1, route.createChannel)
     await expect(world.register()).rejects.toThrow(/create the custom channel \[ECONNRESET\]/)
     await install(world)
-    assertInvariants(world, inst, [])
+    assertInvariants(world, env.inst, [])
   })
 
   it('on the OAuth refresh (5xx echo, then revoked): clear errors, no client secret or refresh token', async () => {
-    world = await startWorld(inst)
+    const world = await env.start()
     world.emu.faults.failNext(100, { status: 500, body: echoBody('none'), match: route.token })
     await expect(world.register()).rejects.toThrow(/refresh the OAuth access token \[500/)
     world.emu.faults.clear()
     world.emu.faults.revokeRefreshToken()
     await expect(world.register()).rejects.toThrow(/Re-authorize/)
     expect(world.fake.states.has('integration:int_1:setup')).toBe(false)
-    assertInvariants(world, inst, [])
+    assertInvariants(world, env.inst, [])
   })
 
   it('on unregister: the logged error carries no developer key', async () => {
-    const { w, conversationId } = await ready()
+    const { w, conversationId } = await env.ready()
     w.emu.faults.failNext(1, { status: 403, body: echoBody(currentToken(w)), match: (m, p) => m === 'DELETE' && p.startsWith('/conversations/v3/custom-channels/') })
     await w.unregister()
     expect(w.lines.some((l) => l.level === 'error' && /Could not remove the HubSpot custom channel.*403/.test(l.message))).toBe(true)
     await w.unregister()
     expect(w.emu.state.channels.size).toBe(0)
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 })
 
 describe('Botpress errors and bad configuration', () => {
   it('a Botpress failure quoting the token while an agent reply is processed: the 500 log is redacted', async () => {
-    const { w, conversationId, threadId } = await ready()
+    const { w, conversationId, threadId } = await env.ready()
     const token = currentToken(w)
     w.fake.failNext = { method: 'getOrCreateMessage', error: new Error(`upstream said Bearer ${token} / ${SECRETS.refreshToken}`) }
     expect((await w.emu.agent.reply(threadId, { text: 'redelivered later', agentId: '555' })).statuses).toEqual([500])
     expect(await w.emu.redeliverLast()).toBe(200)
     expect(w.lines.some((l) => l.level === 'error' && /\[REDACTED\]/.test(l.message))).toBe(true)
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 
   it('the OAuth cache failing with an error quoting the refresh token: warned, redacted, call still made', async () => {
-    const { w, conversationId } = await ready()
+    const { w, conversationId } = await env.ready()
     clearTokenMemory()
     w.fake.failNext = { method: 'getState', error: new Error(`state read failed for refresh_token=${SECRETS.refreshToken}`) }
     const s = await w.send(conversationId, 'msg_cache', 'via a fresh token')
     expect(s.ok).toBe(true)
     expect(w.lines.some((l) => l.level === 'warn' && /Could not read the cached HubSpot access token/.test(l.message))).toBe(true)
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 
   it('a secret pasted into the wrong field is never quoted back by the configuration error', async () => {
-    world = await startWorld(inst, { configuration: { inboxId: SECRETS.clientSecret, appId: SECRETS.developerApiKey, apiBaseUrl: SECRETS.refreshToken } })
+    const world = await env.start({ configuration: { inboxId: SECRETS.clientSecret, appId: SECRETS.developerApiKey, apiBaseUrl: SECRETS.refreshToken } })
     const err = (await world.register().catch((e: unknown) => e)) as Error
     for (const field of [/"Inbox ID" \(inboxId\)/, /"App ID" \(appId\)/, /\(apiBaseUrl\) Invalid url/]) expect(err.message).toMatch(field)
     expect(requestsTo(world.emu, () => true)).toEqual([])
-    assertInvariants(world, inst, [])
+    assertInvariants(world, env.inst, [])
   })
 
   it('rejected webhooks (bad signatures) log the reason, never the secret or the expected signature', async () => {
-    const { w, conversationId } = await ready()
+    const { w, conversationId } = await env.ready()
     const attempts: Record<string, string>[] = [{}, { 'x-hubspot-signature-v3': 'AAAA', 'x-hubspot-request-timestamp': String(Date.now()) }]
     for (const headers of attempts) {
       expect(await w.emu.deliverRaw(w.props.webhookUrl, '{"type":"OUTGOING_CHANNEL_MESSAGE_CREATED"}', { sign: false, headers })).toBe(401)
     }
     expect(w.lines.filter((l) => /Rejected a webhook request/.test(l.message))).toHaveLength(2)
-    assertInvariants(w, inst, [conversationId])
+    assertInvariants(w, env.inst, [conversationId])
   })
 })
