@@ -8,6 +8,12 @@ export const hitlConversationTags = {
   channelAccountId: { title: 'Channel account ID', description: 'HubSpot channel account (inbox connection)' },
   inboxId: { title: 'Inbox ID', description: 'HubSpot inbox the escalation went to' },
   userId: { title: 'End user ID', description: 'Botpress id of the escalating end user' },
+  // The HITL plugin relays the end user's messages as the bot (payload.userId names the end user),
+  // so the sender identity travels on the conversation: forwarding needs no user lookup.
+  senderIdentifierType: { title: 'End user identifier type', description: 'HS_EMAIL_ADDRESS, HS_PHONE_NUMBER or CHANNEL_SPECIFIC_OPAQUE_ID' },
+  senderIdentifierValue: { title: 'End user identifier', description: 'Email, E.164 phone or opaque id of the end user' },
+  senderName: { title: 'End user name', description: 'Name shown to agents' },
+  contactId: { title: 'HubSpot contact ID', description: 'CRM contact the thread is associated with, when known' },
 } as const satisfies Record<string, sdk.TagDefinition>
 
 export const hitlMessageTags = {

@@ -80,6 +80,10 @@ describe('startHitl', () => {
       channelAccountId: 'acc1',
       inboxId: '1001',
       userId: user.id,
+      senderIdentifierType: 'HS_EMAIL_ADDRESS',
+      senderIdentifierValue: 'ada@example.com',
+      senderName: 'Ada Lovelace',
+      contactId: '501',
     })
   })
 

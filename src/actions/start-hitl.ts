@@ -3,7 +3,7 @@ import * as sdk from '@botpress/sdk'
 import { ticketSchema } from '../../definitions/entities'
 import { buildStartHitlInputSchema } from '../../definitions/hitl-interface'
 import { rememberThread } from '../hitl/conversation-tags'
-import { contactIdOf, inboxRecipient, senderOf } from '../hitl/participants'
+import { contactIdOf, inboxRecipient, senderOf, senderTagsOf } from '../hitl/participants'
 import { createHubspotClient } from '../hubspot'
 import type { HubspotMessage } from '../hubspot/schemas'
 import { renderTranscript } from '../render/transcript'
@@ -42,7 +42,7 @@ export const startHitl: bp.IntegrationProps['actions']['startHitl'] = async (pro
   // sends the instant the thread opens already finds it (by integrationThreadId).
   const { conversation } = await client.getOrCreateConversation({
     channel: 'hitl',
-    tags: { integrationThreadId, channelId: setup.channelId, channelAccountId: account.id, inboxId, userId: user.id },
+    tags: { integrationThreadId, channelId: setup.channelId, channelAccountId: account.id, inboxId, userId: user.id, ...senderTagsOf(user) },
     discriminateByTags: ['integrationThreadId'],
   })
   let message: HubspotMessage

@@ -3,15 +3,13 @@ import type { HubspotClient } from '../hubspot'
 import type { HubspotMessage } from '../hubspot/schemas'
 import type { HitlTags } from '../hitl/conversation-tags'
 import { downloadMedia } from '../hitl/media'
-import { contactIdOf, inboxRecipient, senderOf } from '../hitl/participants'
+import { inboxRecipient, type Sender } from '../hitl/participants'
 import { fileUsageTypeFor, mediaFallbackText, type OutgoingPart } from '../render/outgoing'
-
-type UserLike = { id: string; name?: string; tags: Partial<Record<string, string>> }
 
 export type ForwardContext = {
   hs: HubspotClient
   tags: HitlTags
-  user: UserLike
+  sender: Sender
   /** The Botpress message id: HubSpot's idempotency key, so a redelivered message is never posted twice. */
   messageId: string
   logWarning: (msg: string) => void
@@ -60,8 +58,8 @@ const publish = async (
     integrationThreadId: ctx.tags.integrationThreadId,
     integrationIdempotencyId: key,
     ...content,
-    senders: [senderOf(ctx.user)],
+    senders: [ctx.sender.participant],
     recipients: [inboxRecipient(ctx.tags.inboxId)],
     timestamp: new Date().toISOString(),
-    associateWithContactId: contactIdOf(ctx.user),
+    associateWithContactId: ctx.sender.contactId,
   })

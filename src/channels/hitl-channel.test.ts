@@ -76,6 +76,48 @@ describe('hitl channel: end user → HubSpot', () => {
     expect(acks).toEqual([{ hubspotMessageId: 'hs-1' }])
   })
 
+  it("a message the HITL plugin relays as the bot (payload.userId = end user) goes out as the end user", async () => {
+    const { props, conversation } = await setup()
+    const { user: botUser } = await props.fake.api.createUser({ name: 'My bot', tags: {} })
+    let egg: Egg | undefined
+    nockTokenRefresh()
+    hubspot().post(PUBLISH, (b: Egg) => ((egg = b), true)).reply(201, publishedMessage('hs-9'))
+    await (channels.hitl.messages.text as (p: unknown) => Promise<void>)({
+      ...props,
+      type: 'text',
+      payload: { text: 'relayed', userId: conversation.tags.userId },
+      conversation,
+      user: botUser,
+      message: { id: 'msg_bot', tags: {} },
+      ack: async () => {},
+    })
+    expect(egg).toMatchObject({
+      text: 'relayed',
+      senders: [{ deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'ada@example.com' }, name: 'Ada Lovelace' }],
+      associateWithContactId: 501,
+    })
+  })
+
+  it('refuses a conversation that carries no end-user identity, without calling HubSpot', async () => {
+    const { props } = await setup()
+    const { user: botUser } = await props.fake.api.createUser({ name: 'My bot', tags: {} })
+    const { conversation: bare } = await props.fake.api.getOrCreateConversation({
+      channel: 'hitl',
+      tags: { hubspotThreadId: '42', integrationThreadId: 'it-x', channelId: 'ch1', channelAccountId: 'acc1', inboxId: '1001', userId: 'u' },
+    })
+    await expect(
+      (channels.hitl.messages.text as (p: unknown) => Promise<void>)({
+        ...props,
+        type: 'text',
+        payload: { text: 'x' },
+        conversation: bare,
+        user: botUser,
+        message: { id: 'msg_x', tags: {} },
+        ack: async () => {},
+      })
+    ).rejects.toThrow(/carries no end-user identity/)
+  })
+
   it('warm path: forwarding a text costs exactly 1 HubSpot request and 1 Botpress request', async () => {
     const { send, props } = await setup()
     nockTokenRefresh()

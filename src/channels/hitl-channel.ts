@@ -1,4 +1,6 @@
+import * as sdk from '@botpress/sdk'
 import { readHitlTags, rememberThread } from '../hitl/conversation-tags'
+import { resolveSender } from '../hitl/participants'
 import { createHubspotClient } from '../hubspot'
 import { toOutgoingParts } from '../render/outgoing'
 import { forwardParts } from './forward-message'
@@ -9,15 +11,22 @@ type AnyMessageProps = bp.MessageProps['hitl'][MessageType]
 
 /**
  * End user → agent. Every id comes from the conversation and user tags, so the warm path is one
- * HubSpot publish plus the ack.
+ * HubSpot publish plus the ack. Botpress's HITL plugin relays the end user's messages as the bot
+ * (with `payload.userId` naming the end user), so the sender is resolved from the conversation.
  */
 const forward = async (props: AnyMessageProps): Promise<void> => {
   const { conversation, user, message, client, logger } = props
   const tags = readHitlTags(conversation)
+  const sender = resolveSender(user, conversation.tags)
+  if (!sender) {
+    throw new sdk.RuntimeError(
+      `Conversation ${conversation.id} carries no end-user identity; it must be opened by startHitl with a user from createUser.`
+    )
+  }
   const hs = createHubspotClient(props)
   const parts = toOutgoingParts({ type: props.type, payload: props.payload })
   const published = await forwardParts(
-    { hs, tags, user, messageId: message.id, logWarning: (m) => logger.forBot().warn(m) },
+    { hs, tags, sender, messageId: message.id, logWarning: (m) => logger.forBot().warn(m) },
     parts
   )
   const last = published[published.length - 1]

@@ -1,6 +1,7 @@
 import * as path from 'node:path'
 import axios from 'axios'
 import { MAX_ATTACHMENT_BYTES } from '../setup/capabilities'
+import { checkFetchableUrl, pinnedLookup } from './url-guard'
 
 export type DownloadedMedia = { name: string; mimeType: string; content: Buffer }
 
@@ -20,19 +21,35 @@ export const fileNameFor = (url: string, kind: string, title?: string): string =
   return cleaned || kind
 }
 
+/** Redirects followed per download; every hop is checked like the first URL. */
+export const MAX_MEDIA_REDIRECTS = 3
+
 /**
- * Downloads a Botpress media URL for re-upload to HubSpot Files. Throws when the file is over the
- * channel's size limit or unreachable; callers then send the link as text instead.
+ * Downloads a Botpress media URL for re-upload to HubSpot Files. Throws when the URL is not http(s)
+ * or points at a private or local address (on any redirect hop), when the file is over the
+ * channel's size limit, or when it is unreachable; callers then send the link as text instead.
  */
 export const downloadMedia = async (url: string, kind: string, title?: string): Promise<DownloadedMedia> => {
-  const res = await axios.get<ArrayBuffer>(url, {
-    responseType: 'arraybuffer',
-    timeout: DOWNLOAD_TIMEOUT_MS,
-    maxContentLength: MAX_ATTACHMENT_BYTES,
-    maxRedirects: 3,
-    validateStatus: (s) => s >= 200 && s < 300,
-  })
-  const header: unknown = res.headers['content-type']
-  const mimeType = typeof header === 'string' && header ? header.split(';')[0]!.trim() : DEFAULT_MIME[kind] ?? 'application/octet-stream'
-  return { name: fileNameFor(url, kind, title), mimeType, content: Buffer.from(res.data) }
+  let current = url
+  for (let redirects = 0; ; redirects++) {
+    const checked = await checkFetchableUrl(current)
+    const res = await axios.get<ArrayBuffer>(checked.url.href, {
+      responseType: 'arraybuffer',
+      timeout: DOWNLOAD_TIMEOUT_MS,
+      maxContentLength: MAX_ATTACHMENT_BYTES,
+      maxRedirects: 0, // followed below, so each hop is checked
+      validateStatus: (s) => s >= 200 && s < 400,
+      ...(checked.addresses ? { lookup: pinnedLookup(checked.addresses) } : {}),
+    })
+    if (res.status >= 300) {
+      const location: unknown = res.headers['location']
+      if (typeof location !== 'string' || !location) throw new Error(`media download got HTTP ${res.status} without a Location`)
+      if (redirects >= MAX_MEDIA_REDIRECTS) throw new Error(`media download followed too many redirects (more than ${MAX_MEDIA_REDIRECTS})`)
+      current = new URL(location, checked.url).href
+      continue
+    }
+    const header: unknown = res.headers['content-type']
+    const mimeType = typeof header === 'string' && header ? header.split(';')[0]!.trim() : DEFAULT_MIME[kind] ?? 'application/octet-stream'
+    return { name: fileNameFor(url, kind, title), mimeType, content: Buffer.from(res.data) }
+  }
 }

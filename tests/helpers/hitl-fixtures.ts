@@ -24,7 +24,18 @@ export const seedEndUser = async (fake: FakeBotpress, tags: Record<string, strin
 export const seedHitlConversation = async (fake: FakeBotpress, userId: string, threadId = '9001') => {
   const { conversation } = await fake.api.getOrCreateConversation({
     channel: 'hitl',
-    tags: { hubspotThreadId: threadId, integrationThreadId: 'it-1', channelId: 'ch1', channelAccountId: 'acc1', inboxId: '1001', userId },
+    tags: {
+      hubspotThreadId: threadId,
+      integrationThreadId: 'it-1',
+      channelId: 'ch1',
+      channelAccountId: 'acc1',
+      inboxId: '1001',
+      userId,
+      senderIdentifierType: 'HS_EMAIL_ADDRESS',
+      senderIdentifierValue: 'ada@example.com',
+      senderName: 'Ada Lovelace',
+      contactId: '501',
+    },
   })
   return conversation
 }
