@@ -18,6 +18,7 @@ export class SandboxBot {
   public escalated = false
   private readonly _history: HistoryElement[] = [{ source: { type: 'bot' }, type: 'text', payload: { text: BOT_HELLO } }]
   private readonly _agentNames = new Map<string, string>()
+  private _botUserId: string | undefined
   /** The escalation under way: a second click (or "human") while it runs must not open a second thread. */
   private _escalating: Promise<void> | undefined
 
@@ -29,7 +30,7 @@ export class SandboxBot {
   public async say(text: string): Promise<void> {
     this.lines.push({ cls: 'me', who: 'You', text })
     if (this.escalated && this.conversationId && this.hitlUserId) {
-      await this._stack.standIn.sendMessage({ conversationId: this.conversationId, userId: this.hitlUserId, type: 'text', payload: { text } })
+      await this._relay('text', { text })
       return
     }
     this._history.push({ source: { type: 'user', userId: 'end-user' }, type: 'text', payload: { text } })
@@ -65,13 +66,20 @@ export class SandboxBot {
     if (!this.conversationId || !this.hitlUserId) throw new Error('Escalate first')
     const imageUrl = `${this._publicUrl()}/sample.png`
     this.lines.push({ cls: 'me', who: 'You', text: '', attachments: [{ kind: 'image', url: imageUrl, name: 'sample.png' }] })
-    await this._stack.standIn.sendMessage({ conversationId: this.conversationId, userId: this.hitlUserId, type: 'image', payload: { imageUrl, title: 'sample.png' } })
+    await this._relay('image', { imageUrl, title: 'sample.png' })
   }
 
   public async end(): Promise<void> {
     if (!this.conversationId) return
     await this._stack.standIn.callAction('stopHitl', { conversationId: this.conversationId })
     this._stop('You ended the conversation with the agent.')
+  }
+
+  /** As Botpress's HITL plugin does: the bot posts into the hitl conversation, naming the end user in payload.userId. */
+  private async _relay(type: string, payload: Record<string, unknown>): Promise<void> {
+    if (!this.conversationId || !this.hitlUserId) throw new Error('Escalate first')
+    this._botUserId ??= this._stack.standIn.store.createUser({ name: 'Sandbox bot', tags: {} }).id
+    await this._stack.standIn.sendMessage({ conversationId: this.conversationId, userId: this._botUserId, type, payload: { ...payload, userId: this.hitlUserId } })
   }
 
   private _stop(text: string): void {
@@ -97,7 +105,7 @@ export class SandboxBot {
   }
 
   private _onMessage(m: { conversationId: string; userId: string; type: string; payload: unknown }): void {
-    if (m.conversationId !== this.conversationId || m.userId === this.hitlUserId || !this.escalated) return
+    if (m.conversationId !== this.conversationId || m.userId === this.hitlUserId || m.userId === this._botUserId || !this.escalated) return
     const who = this._agentNames.get(m.userId) ?? this._stack.standIn.store.users.get(m.userId)?.name ?? 'Agent'
     const p = m.payload as Record<string, string | undefined>
     if (m.type === 'text') return void this.lines.push({ cls: 'agent', who, text: p.text ?? '' })
