@@ -88,7 +88,8 @@ export class HubspotHttp {
           retryIndex--
           continue
         }
-        if (response.status < 400) return this._parse(req, response)
+        // Redirects are not followed (maxRedirects 0), so a 3xx is not a success either.
+        if (response.status >= 200 && response.status < 300) return this._parse(req, response)
         const body = hubspotErrorBodySchema.safeParse(response.data)
         const attempt: AttemptOutcome = {
           kind: 'status',

@@ -11,11 +11,19 @@ const PATTERNS: RegExp[] = [
 ]
 
 const knownSecrets = new Set<string>()
+/**
+ * One process serves many bots and refreshes tokens every half hour: the oldest entries are
+ * dropped past this size (an expired access token is harmless, and `Bearer …` is scrubbed anyway).
+ */
+export const MAX_KNOWN_SECRETS = 2_000
 
 /** Registers values (tokens, keys) to scrub wherever they appear, even outside a known pattern. */
 export const registerSecret = (value: string | undefined): void => {
   // Very short values would scrub ordinary words; real HubSpot secrets are long.
-  if (value && value.length >= 8) knownSecrets.add(value)
+  if (!value || value.length < 8) return
+  knownSecrets.delete(value) // re-insert: most recently used last
+  knownSecrets.add(value)
+  if (knownSecrets.size > MAX_KNOWN_SECRETS) knownSecrets.delete(knownSecrets.values().next().value as string)
 }
 
 export const redact = (text: string): string => {

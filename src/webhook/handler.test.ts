@@ -121,6 +121,15 @@ describe('webhook: verification before anything else', () => {
     expect(props.fake.messages.size).toBe(0)
   })
 
+  it('refuses a custom-channel event signed only with v1 (no replay window): v3 is required', async () => {
+    const { deliver, props } = await setup()
+    const req = signedRequest(outgoing('m1'), { v1: true })
+    delete req.headers['x-hubspot-signature-v3']
+    delete req.headers['x-hubspot-request-timestamp']
+    expect((await deliver(req))?.status).toBe(401)
+    expect(props.fake.messages.size).toBe(0)
+  })
+
   it('accepts a batch signed only with v1', async () => {
     const { deliver } = await setup()
     const req = signedRequest([change(1, 'status', 'OPEN')], { v1: true })

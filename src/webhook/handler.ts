@@ -51,6 +51,12 @@ export const handler: bp.IntegrationProps['handler'] = async (props) => {
   } catch {
     return reply(400, 'Body is not valid JSON.')
   }
+  // Only app batches are ever signed v1 by HubSpot; v1 has no timestamp, so a custom-channel
+  // event with its v3 headers stripped could otherwise be replayed forever.
+  if (!Array.isArray(json) && verdict.version !== 'v3') {
+    logger.forBot().warn(`Rejected a webhook request: custom-channel event signed ${verdict.version}, v3 required.`)
+    return reply(401, 'Invalid or missing HubSpot signature.')
+  }
   const payload = parseWebhookPayload(json)
   if (payload.kind === 'invalid') return reply(400, 'Body is not a HubSpot webhook payload.')
   if (payload.kind === 'channel-unknown') {
