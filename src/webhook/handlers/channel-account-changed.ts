@@ -13,23 +13,18 @@ export const handleChannelAccountChanged = async (ec: EventContext, raw: Channel
   const setup = await loadSetupState(props)
   if (!setup?.channelId || (event.channelId && event.channelId !== setup.channelId)) return
 
+  // register owns which accounts exist (it creates them); events only update what they know,
+  // so an echo of register's own work can never overwrite its final state with a partial one.
   const entry = Object.entries(setup.channelAccounts).find(([, a]) => a.id === event.channelAccountId)
-  const inboxId = entry?.[0] ?? event.inboxId
-  if (!inboxId || !ec.hs.config.inboxIds.includes(inboxId)) {
-    ec.logger.debug(`Ignoring ${event.type} for channel account ${event.channelAccountId}: inbox not configured.`)
+  if (!entry) {
+    ec.logger.debug(`Ignoring ${event.type} for channel account ${event.channelAccountId}: not one of ours.`)
     return
   }
-  const current = entry?.[1]
-  const authorized = event.type === 'CHANNEL_ACCOUNT_PURGED' ? false : event.authorized ?? current?.authorized ?? true
-  // register usually stored it already; a redelivered or echoed event must not rewrite it.
-  if (current && current.id === event.channelAccountId && current.authorized === authorized) return
+  const [inboxId, current] = entry
+  const authorized = event.type === 'CHANNEL_ACCOUNT_PURGED' ? false : event.authorized ?? current.authorized
+  if (current.authorized === authorized) return
 
-  setup.channelAccounts[inboxId] = {
-    id: event.channelAccountId,
-    inboxId,
-    name: event.name ?? current?.name ?? inboxId,
-    authorized,
-  }
+  setup.channelAccounts[inboxId] = { ...current, authorized }
   await saveSetupState(props, setup)
   const verb = authorized ? 'is connected' : 'was disconnected'
   ec.logger.forBot().info(`HubSpot channel account ${event.channelAccountId} (inbox ${inboxId}) ${verb}.`)
