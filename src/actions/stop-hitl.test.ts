@@ -68,12 +68,25 @@ describe('stopHitl', () => {
 })
 
 describe('stopHitl then the CLOSED webhook', () => {
+  it('the session is already marked stopped when HubSpot closes the thread (its webhook may come first)', async () => {
+    const props = makeProps()
+    const conversationId = await hitlConversation(props)
+    let stateAtClose: unknown
+    nockTokenRefresh()
+    hubspot()
+      .patch('/conversations/v3/conversations/threads/9001')
+      .reply(200, () => ((stateAtClose = props.fake.states.get(`conversation:${conversationId}:hitl`)), thread('CLOSED')))
+    await run(props, { conversationId })
+    expect(stateAtClose).toEqual({ status: 'stopped' })
+  })
+
   it('leaves the session open when closing failed, so a later close still reports hitlStopped', async () => {
     const props = makeProps()
     const conversationId = await hitlConversation(props)
     nockTokenRefresh()
     hubspot().patch('/conversations/v3/conversations/threads/9001').reply(400, { status: 'error', message: 'bad', category: 'VALIDATION_ERROR', correlationId: 'c' })
+    await props.fake.api.setState({ type: 'conversation', name: 'hitl', id: conversationId, payload: { status: 'open', assigneeActorId: 'A-5' } })
     await expect(run(props, { conversationId })).rejects.toThrow()
-    expect(props.fake.states.get(`conversation:${conversationId}:hitl`)).toBeUndefined()
+    expect(props.fake.states.get(`conversation:${conversationId}:hitl`)).toEqual({ status: 'open', assigneeActorId: 'A-5' })
   })
 })

@@ -1,7 +1,7 @@
 import * as sdk from '@botpress/sdk'
 import { stopHitlInputSchema } from '../../definitions/hitl-interface'
 import { readHitlTags } from '../hitl/conversation-tags'
-import { markStopped } from '../hitl/hitl-state'
+import { loadHitlState, markStopped, saveHitlState } from '../hitl/hitl-state'
 import { createHubspotClient, isHubspotStatus } from '../hubspot'
 import { parseInput } from './validate'
 import type * as bp from '.botpress'
@@ -13,14 +13,19 @@ export const stopHitl: bp.IntegrationProps['actions']['stopHitl'] = async (props
   const tags = readHitlTags(conversation)
   const hs = createHubspotClient(props)
 
+  // Marked first: the CLOSED webhook may arrive before HubSpot even answers, and must not report
+  // back a stop the bot itself asked for. Restored if HubSpot refuses to close.
+  const previous = await loadHitlState(client, conversationId)
+  await markStopped(client, conversationId)
   try {
     await hs.conversations.setThreadStatus(tags.hubspotThreadId, 'CLOSED')
   } catch (err) {
-    if (!isHubspotStatus(err, 404)) throw err
+    if (!isHubspotStatus(err, 404)) {
+      await saveHitlState(client, conversationId, previous)
+      throw err
+    }
     logger.forBot().warn(`HubSpot thread ${tags.hubspotThreadId} no longer exists; treating the HITL session as closed.`)
   }
-  // The CLOSED webhook that follows must not report a stop the bot itself asked for.
-  await markStopped(client, conversationId)
   return {}
 }
 
