@@ -50,6 +50,17 @@ describe('createUser', () => {
     expect(props.fake.users.get(userId)?.tags).toMatchObject({ deliveryIdentifierType: 'HS_PHONE_NUMBER', deliveryIdentifierValue: '+14155550123', contactId: '777' })
   })
 
+  it('a 409 on create links the contact HubSpot names as existing', async () => {
+    const props = makeProps()
+    nockTokenRefresh()
+    hubspot().post('/crm/v3/objects/contacts/search').reply(200, { total: 0, results: [] })
+    hubspot()
+      .post('/crm/v3/objects/contacts')
+      .reply(409, { status: 'error', message: 'Contact already exists. Existing ID: 9876', category: 'CONFLICT', correlationId: 'c-1' })
+    const { userId } = await run(props, { name: 'Ada', email: 'ada@example.com' })
+    expect(props.fake.users.get(userId)?.tags.contactId).toBe('9876')
+  })
+
   it('does not create a contact when createMissingContacts is off', async () => {
     const props = makeProps({ configuration: { createMissingContacts: false } })
     nockTokenRefresh()

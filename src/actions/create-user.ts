@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import * as sdk from '@botpress/sdk'
 import { createUserInputSchema } from '../../definitions/hitl-interface'
-import { createHubspotClient, type HubspotClient } from '../hubspot'
+import { createHubspotClient, HubspotApiError, type HubspotClient } from '../hubspot'
 import { deliveryIdentifierTypeOf, identify, splitName, type Identity } from '../identity/identity'
 import { parseInput } from './validate'
 import type * as bp from '.botpress'
@@ -57,9 +56,12 @@ const findOrCreateContact = async (
     const created = await hs.contacts.create({ ...splitName(name), [identity.kind]: identity.value })
     return created.id
   } catch (err) {
-    // A concurrent escalation may have created the same contact a moment ago.
+    // 409: the contact exists after all (a concurrent escalation, search-index lag, or the email
+    // is another contact's secondary one). HubSpot names it; escalation goes on either way.
+    if (!(err instanceof HubspotApiError) || err.status !== 409) throw err
+    const existing = /Existing ID:\s*(\d+)/i.exec(err.details.hubspotMessage ?? '')?.[1]
+    if (existing) return existing
     const again = await hs.contacts.find(lookup)
-    if (again) return again.id
-    throw err instanceof sdk.RuntimeError ? err : new sdk.RuntimeError('createUser: could not create the HubSpot contact.')
+    return again?.id
   }
 }
