@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { forgetThreads } from '../hitl/conversation-tags'
+import { ALLOW_PRIVATE_MEDIA_ENV } from '../hitl/url-guard'
 import { httpTuning } from '../hubspot'
 import { clearTokenMemory } from '../hubspot/token-manager'
 import { publishedMessage, seedEndUser, seedHitlConversation } from '../../tests/helpers/hitl-fixtures'
@@ -16,7 +17,10 @@ const PUBLISH = '/conversations/v3/custom-channels/ch1/messages'
 /** Serves media for download on 127.0.0.1 (the only host tests may reach). */
 let media: http.Server
 let mediaBase = ''
+let allowPrivateMedia: string | undefined
 beforeAll(async () => {
+  allowPrivateMedia = process.env[ALLOW_PRIVATE_MEDIA_ENV]
+  process.env[ALLOW_PRIVATE_MEDIA_ENV] = 'true' // media is on 127.0.0.1, refused by the SSRF guard otherwise
   media = http.createServer((req, res) => {
     if (req.url?.startsWith('/missing')) return void res.writeHead(404).end()
     const type = req.url?.endsWith('.png') ? 'image/png' : req.url?.endsWith('.mp3') ? 'audio/mpeg' : req.url?.endsWith('.mp4') ? 'video/mp4' : 'application/pdf'
@@ -25,7 +29,11 @@ beforeAll(async () => {
   await new Promise<void>((r) => media.listen(0, '127.0.0.1', r))
   mediaBase = `http://127.0.0.1:${(media.address() as AddressInfo).port}`
 })
-afterAll(() => new Promise<void>((r) => media.close(() => r())))
+afterAll(async () => {
+  if (allowPrivateMedia === undefined) delete process.env[ALLOW_PRIVATE_MEDIA_ENV]
+  else process.env[ALLOW_PRIVATE_MEDIA_ENV] = allowPrivateMedia
+  await new Promise<void>((r) => media.close(() => r()))
+})
 
 beforeEach(() => {
   nock.disableNetConnect()

@@ -30,12 +30,13 @@ export const MAX_MEDIA_REDIRECTS = 3
  * channel's size limit, or when it is unreachable; callers then send the link as text instead.
  */
 export const downloadMedia = async (url: string, kind: string, title?: string): Promise<DownloadedMedia> => {
+  const deadline = Date.now() + DOWNLOAD_TIMEOUT_MS // one budget for the whole redirect chain
   let current = url
   for (let redirects = 0; ; redirects++) {
     const checked = await checkFetchableUrl(current)
     const res = await axios.get<ArrayBuffer>(checked.url.href, {
       responseType: 'arraybuffer',
-      timeout: DOWNLOAD_TIMEOUT_MS,
+      timeout: Math.max(1, deadline - Date.now()),
       maxContentLength: MAX_ATTACHMENT_BYTES,
       maxRedirects: 0, // followed below, so each hop is checked
       validateStatus: (s) => s >= 200 && s < 400,
@@ -44,7 +45,7 @@ export const downloadMedia = async (url: string, kind: string, title?: string): 
     if (res.status >= 300) {
       const location: unknown = res.headers['location']
       if (typeof location !== 'string' || !location) throw new Error(`media download got HTTP ${res.status} without a Location`)
-      if (redirects >= MAX_MEDIA_REDIRECTS) throw new Error(`media download followed too many redirects (more than ${MAX_MEDIA_REDIRECTS})`)
+      if (redirects >= MAX_MEDIA_REDIRECTS) throw new Error(`refusing to follow more than ${MAX_MEDIA_REDIRECTS} redirects`)
       current = new URL(location, checked.url).href
       continue
     }

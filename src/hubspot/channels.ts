@@ -1,3 +1,4 @@
+import { isHubspotStatus } from './errors'
 import type { HubspotHttp } from './http'
 import { channelAccountSchema, channelSchema, pageOf, type HubspotChannel, type HubspotChannelAccount } from './schemas'
 
@@ -50,6 +51,22 @@ export class ChannelsApi {
       if (!after) break
     }
     return all
+  }
+
+  /** One channel by id; undefined when HubSpot has no such channel (404). */
+  public async get(channelId: string): Promise<HubspotChannel | undefined> {
+    try {
+      return await this._http.request({
+        method: 'GET',
+        path: `${BASE}/${encodeURIComponent(channelId)}`,
+        auth: 'developer',
+        schema: channelSchema,
+        operation: `read custom channel ${channelId}`,
+      })
+    } catch (err) {
+      if (isHubspotStatus(err, 404)) return undefined
+      throw err
+    }
   }
 
   public async create(egg: ChannelEgg): Promise<HubspotChannel> {

@@ -165,6 +165,32 @@ describe('register', () => {
     expect(nock.pendingMocks()).toEqual([])
   })
 
+  it('a channel created earlier that stays invisible but exists is never duplicated', async () => {
+    const props = makeProps()
+    await props.client.setState({ type: 'integration', name: 'setup', id: 'int_1', payload: { webhookUrl: WEBHOOK_URL, channelId: 'ch1', channelCreatedByUs: true, channelAccounts: {} } })
+    nockTokenRefresh()
+    nockInbox('1001')
+    nockListChannels([], 5) // first look + 4 polls
+    hubspot().get(`${channelsPath}/ch1`).query(devKeyQuery()).reply(200, { id: 'ch1', webhookUrl: WEBHOOK_URL })
+    await expect(register(props)).rejects.toThrow(/not visible yet.*nothing will be created twice/)
+    expect(props.fake.setupState('int_1')).toMatchObject({ channelId: 'ch1' })
+  })
+
+  it('a channel created earlier and since deleted in HubSpot is replaced', async () => {
+    const props = makeProps()
+    await props.client.setState({ type: 'integration', name: 'setup', id: 'int_1', payload: { webhookUrl: WEBHOOK_URL, channelId: 'gone', channelCreatedByUs: true, channelAccounts: {} } })
+    nockTokenRefresh()
+    nockInbox('1001')
+    nockListChannels([], 5) // first look + 4 polls
+    hubspot().get(`${channelsPath}/gone`).query(devKeyQuery()).reply(404, { status: 'error', message: 'not found', category: 'OBJECT_NOT_FOUND', correlationId: 'c' })
+    hubspot().post(channelsPath).query(devKeyQuery()).reply(201, { id: 'ch2', webhookUrl: WEBHOOK_URL })
+    nockListChannels([{ id: 'ch2', webhookUrl: WEBHOOK_URL }])
+    nockListAccounts('ch2', [])
+    hubspot().post(`${channelsPath}/ch2/channel-accounts`).reply(201, account('acc9', '1001'))
+    await register(props)
+    expect(props.fake.setupState('int_1')).toMatchObject({ channelId: 'ch2', channelAccounts: { '1001': { id: 'acc9' } } })
+  })
+
   it('re-authorizes a de-authorized account instead of creating another', async () => {
     const props = makeProps()
     nockTokenRefresh()

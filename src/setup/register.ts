@@ -62,8 +62,10 @@ const findOrCreateChannel = async (
   // run created it, perhaps losing HubSpot's answer) and is stored as such: unregister deletes it.
   if (existing) return { channel: existing, createdByUs: false }
   if (previous?.channelId && previous.channelCreatedByUs && previous.webhookUrl === webhookUrl) {
-    // An earlier run created it and stopped before HubSpot listed it: wait for that one, never a second.
+    // An earlier run created it and stopped before HubSpot listed it: wait for that one, never a
+    // second. Only a channel HubSpot says is gone (deleted by hand) is replaced.
     if (await isEventuallyVisible(hs, previous.channelId)) return { channel: { id: previous.channelId }, createdByUs: false }
+    if (await hs.channels.get(previous.channelId)) throw notVisibleYet(previous.channelId)
   }
   const channel = await hs.channels.create({
     name: hs.config.channelName,
@@ -86,11 +88,14 @@ const isEventuallyVisible = async (hs: HubspotClient, channelId: string): Promis
   return false
 }
 
-const waitUntilVisible = async (hs: HubspotClient, channelId: string): Promise<void> => {
-  if (await isEventuallyVisible(hs, channelId)) return
-  throw new sdk.RuntimeError(
+const notVisibleYet = (channelId: string) =>
+  new sdk.RuntimeError(
     `HubSpot created channel ${channelId} but it is not visible yet. This can take over a minute: save the configuration again shortly (nothing will be created twice).`
   )
+
+const waitUntilVisible = async (hs: HubspotClient, channelId: string): Promise<void> => {
+  if (await isEventuallyVisible(hs, channelId)) return
+  throw notVisibleYet(channelId)
 }
 
 const connectInboxes = async (

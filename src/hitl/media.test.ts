@@ -1,0 +1,274 @@
+import * as dns from 'node:dns'
+import * as http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import axios from 'axios'
+import nock from 'nock'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { downloadMedia, fileNameFor } from './media'
+import { ALLOW_PRIVATE_MEDIA_ENV, checkFetchableUrl, isBlockedAddress, pinnedLookup } from './url-guard'
+
+const MEDIA = 'https://media.example.com'
+const CDN = 'https://cdn.example.net'
+
+/** What the mocked resolver answers: public-looking hosts, and names that point inside. */
+const DNS: Record<string, string[]> = {
+  'media.example.com': ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946'],
+  'cdn.example.net': ['151.101.1.1'],
+  'internal.example.com': ['10.1.2.3'],
+  'metadata.example.com': ['::ffff:169.254.169.254'],
+  'mixed.example.com': ['93.184.216.34', '192.168.1.10'],
+  localhost: ['127.0.0.1', '::1'],
+}
+
+const refusedPrivate = (host: string) => `refusing to download media from a private or local address (${host})`
+
+let lookup: ReturnType<typeof vi.spyOn>
+let savedFlag: string | undefined
+
+beforeEach(() => {
+  savedFlag = process.env[ALLOW_PRIVATE_MEDIA_ENV]
+  delete process.env[ALLOW_PRIVATE_MEDIA_ENV]
+  nock.disableNetConnect()
+  lookup = vi.spyOn(dns.promises, 'lookup').mockImplementation((async (host: string) => {
+    const addresses = DNS[host]
+    if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' })
+    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }))
+  }) as unknown as typeof dns.promises.lookup)
+})
+
+afterEach(() => {
+  nock.cleanAll()
+  nock.enableNetConnect()
+  vi.restoreAllMocks()
+  if (savedFlag === undefined) delete process.env[ALLOW_PRIVATE_MEDIA_ENV]
+  else process.env[ALLOW_PRIVATE_MEDIA_ENV] = savedFlag
+})
+
+describe('isBlockedAddress', () => {
+  it.each([
+    '127.0.0.1',
+    '127.255.0.9',
+    '::1',
+    '10.0.0.1',
+    '172.16.0.1',
+    '172.31.255.254',
+    '192.168.1.1',
+    'fc00::1',
+    'fd12:3456::1',
+    '169.254.169.254',
+    'fe80::1',
+    '0.0.0.0',
+    '::',
+    '100.64.0.1',
+    '100.127.255.254',
+    '224.0.0.1',
+    '239.255.255.250',
+    'ff02::1',
+    '255.255.255.255',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:169.254.169.254',
+    '::ffff:a9fe:a9fe',
+    '0:0:0:0:0:ffff:a00:1',
+    '::ffff:192.168.0.1',
+    '::ffff:100.64.0.1',
+    'not-an-ip',
+  ])('blocks %s', (address) => {
+    expect(isBlockedAddress(address)).toBe(true)
+  })
+
+  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '172.15.255.255', '100.128.0.1', '11.0.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])(
+    'allows the public address %s',
+    (address) => {
+      expect(isBlockedAddress(address)).toBe(false)
+    }
+  )
+})
+
+describe('downloadMedia: refusals (the link is sent as text instead)', () => {
+  it.each([
+    ['http://169.254.169.254/latest/meta-data/iam/security-credentials/', '169.254.169.254'],
+    ['http://10.0.0.1/x', '10.0.0.1'],
+    ['http://[::1]/x', '[::1]'],
+    ['http://[::ffff:169.254.169.254]/x', '[::ffff:a9fe:a9fe]'],
+    ['http://0.0.0.0/x', '0.0.0.0'],
+    ['http://100.64.0.1/x', '100.64.0.1'],
+    ['http://2130706433/x', '127.0.0.1'], // decimal form of 127.0.0.1
+  ])('refuses %s without requesting it', async (url, shownHost) => {
+    const target = nock(new URL(url).origin).get(new URL(url).pathname).reply(200, 'secret')
+    await expect(downloadMedia(url, 'image')).rejects.toThrow(refusedPrivate(shownHost))
+    expect(target.isDone()).toBe(false)
+  })
+
+  it.each([
+    ['http://localhost/x', 'localhost'],
+    ['https://internal.example.com/x.png', 'internal.example.com'],
+    ['https://metadata.example.com/x', 'metadata.example.com'],
+    ['https://mixed.example.com/x', 'mixed.example.com'], // one private answer is enough
+  ])('refuses %s, whose host resolves to a private or local address', async (url, host) => {
+    const target = nock(new URL(url).origin).get(new URL(url).pathname).reply(200, 'secret')
+    await expect(downloadMedia(url, 'image')).rejects.toThrow(refusedPrivate(host))
+    expect(lookup).toHaveBeenCalledWith(host, { all: true })
+    expect(target.isDone()).toBe(false)
+  })
+
+  it.each([
+    ['ftp://media.example.com/pic.png', 'ftp:'],
+    ['file:///etc/passwd', 'file:'],
+    ['data:image/png;base64,AAAA', 'data:'],
+  ])('refuses %s: only http and https', async (url, scheme) => {
+    await expect(downloadMedia(url, 'image')).rejects.toThrow(`refusing to download media over ${scheme} (only http and https are allowed)`)
+    expect(lookup).not.toHaveBeenCalled()
+  })
+
+  it('refuses a redirect from an allowed host to a private one, without following it', async () => {
+    nock(MEDIA).get('/pic.png').reply(302, '', { location: 'http://169.254.169.254/latest/meta-data/' })
+    const metadata = nock('http://169.254.169.254').get('/latest/meta-data/').reply(200, 'secret')
+    await expect(downloadMedia(`${MEDIA}/pic.png`, 'image')).rejects.toThrow(refusedPrivate('169.254.169.254'))
+    expect(metadata.isDone()).toBe(false)
+  })
+
+  it('refuses a redirect to a host name that resolves inside', async () => {
+    nock(MEDIA).get('/pic.png').reply(301, '', { location: 'https://internal.example.com/admin' })
+    const internal = nock('https://internal.example.com').get('/admin').reply(200, 'secret')
+    await expect(downloadMedia(`${MEDIA}/pic.png`, 'image')).rejects.toThrow(refusedPrivate('internal.example.com'))
+    expect(lookup).toHaveBeenCalledWith('internal.example.com', { all: true })
+    expect(internal.isDone()).toBe(false)
+  })
+
+  it('refuses a redirect to a non-http scheme', async () => {
+    nock(MEDIA).get('/pic.png').reply(302, '', { location: 'file:///etc/passwd' })
+    await expect(downloadMedia(`${MEDIA}/pic.png`, 'image')).rejects.toThrow('refusing to download media over file:')
+  })
+
+  it('follows at most 3 redirects and refuses a 4th, without requesting its target', async () => {
+    nock(MEDIA)
+      .get('/1')
+      .reply(302, '', { location: '/2' })
+      .get('/2')
+      .reply(302, '', { location: '/3' })
+      .get('/3')
+      .reply(302, '', { location: '/4' })
+      .get('/4')
+      .reply(302, '', { location: '/5' })
+    const fifth = nock(MEDIA).get('/5').reply(200, 'bytes')
+    await expect(downloadMedia(`${MEDIA}/1`, 'image')).rejects.toThrow('refusing to follow more than 3 redirects')
+    expect(fifth.isDone()).toBe(false)
+  })
+
+  it('a 3xx without a Location fails', async () => {
+    nock(MEDIA).get('/pic.png').reply(304)
+    await expect(downloadMedia(`${MEDIA}/pic.png`, 'image')).rejects.toThrow('HTTP 304 without a Location')
+  })
+})
+
+describe('downloadMedia: allowed downloads', () => {
+  it('downloads from a public host: bytes, content type and file name', async () => {
+    nock(MEDIA)
+      .get('/files/receipt%20scan.jpg')
+      .reply(200, Buffer.from('jpeg-bytes'), { 'content-type': 'image/jpeg; charset=binary' })
+    const media = await downloadMedia(`${MEDIA}/files/receipt%20scan.jpg`, 'image', 'Receipt')
+    expect(media).toEqual({ name: 'receipt scan.jpg', mimeType: 'image/jpeg', content: Buffer.from('jpeg-bytes') })
+    expect(lookup).toHaveBeenCalledWith('media.example.com', { all: true })
+  })
+
+  it('falls back to the kind’s default type when the server sends none', async () => {
+    nock(MEDIA).get('/voice').reply(200, Buffer.from('mp3'))
+    const media = await downloadMedia(`${MEDIA}/voice`, 'audio')
+    expect(media.mimeType).toBe('audio/mpeg')
+    expect(lookup).toHaveBeenCalledWith('media.example.com', { all: true })
+  })
+
+  it('follows 3 redirects (relative, cross-host, relative) checking every hop; names the file after the original URL', async () => {
+    const chain = nock(MEDIA)
+      .get('/a/photo.png')
+      .reply(301, '', { location: '../b/next' }) // relative to /a/photo.png → /b/next
+      .get('/b/next')
+      .reply(302, '', { location: `${CDN}/c/hop` })
+    const cdn = nock(CDN)
+      .get('/c/hop')
+      .reply(307, '', { location: 'final?sig=1' }) // → /c/final?sig=1
+      .get('/c/final')
+      .query({ sig: '1' })
+      .reply(200, Buffer.from('png'), { 'content-type': 'image/png' })
+    const media = await downloadMedia(`${MEDIA}/a/photo.png`, 'image')
+    expect(media).toEqual({ name: 'photo.png', mimeType: 'image/png', content: Buffer.from('png') })
+    expect(chain.isDone() && cdn.isDone()).toBe(true)
+    expect(lookup.mock.calls.map((c: unknown[]) => c[0])).toEqual(['media.example.com', 'media.example.com', 'cdn.example.net', 'cdn.example.net'])
+  })
+
+  it('connects only to the addresses it checked (no second DNS answer between check and connect)', async () => {
+    const get = vi.spyOn(axios, 'get')
+    nock(MEDIA).get('/pic.png').reply(200, Buffer.from('png'), { 'content-type': 'image/png' })
+    await downloadMedia(`${MEDIA}/pic.png`, 'image')
+    const config = get.mock.calls[0]![1] as { lookup?: (h: string, o: object, cb: (e: Error | null, a: unknown) => void) => void; maxRedirects?: number }
+    expect(config.maxRedirects).toBe(0)
+    const answered = await new Promise((resolve) => config.lookup!('media.example.com', { all: true }, (_e, a) => resolve(a)))
+    expect(answered).toEqual([
+      { address: '93.184.216.34', family: 4 },
+      { address: '2606:2800:220:1:248:1893:25c8:1946', family: 6 },
+    ])
+    expect(lookup).toHaveBeenCalledTimes(1)
+  })
+
+  it('pinnedLookup answers with the checked addresses', async () => {
+    const checked = await checkFetchableUrl(`${MEDIA}/x`)
+    expect(checked.addresses).toEqual([
+      { address: '93.184.216.34', family: 4 },
+      { address: '2606:2800:220:1:248:1893:25c8:1946', family: 6 },
+    ])
+    const cb = vi.fn()
+    pinnedLookup(checked.addresses!)('media.example.com', { all: true }, cb)
+    expect(cb).toHaveBeenCalledWith(null, checked.addresses)
+  })
+})
+
+describe(`downloadMedia from 127.0.0.1 (${ALLOW_PRIVATE_MEDIA_ENV})`, () => {
+  let server: http.Server
+  let base = ''
+  let hits = 0
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => {
+      hits++
+      res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from('local-png'))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(() => new Promise<void>((r) => server.close(() => r())))
+  beforeEach(() => {
+    nock.enableNetConnect('127.0.0.1')
+    hits = 0
+  })
+
+  it('is refused by default, without a request', async () => {
+    await expect(downloadMedia(`${base}/pic.png`, 'image')).rejects.toThrow(refusedPrivate('127.0.0.1'))
+    expect(hits).toBe(0)
+  })
+
+  it('is refused when the flag is anything but "true"', async () => {
+    process.env[ALLOW_PRIVATE_MEDIA_ENV] = '1'
+    await expect(downloadMedia(`${base}/pic.png`, 'image')).rejects.toThrow(refusedPrivate('127.0.0.1'))
+    expect(hits).toBe(0)
+  })
+
+  it('is allowed with the flag set to "true" (sandbox, e2e, reliability, bench)', async () => {
+    process.env[ALLOW_PRIVATE_MEDIA_ENV] = 'true'
+    const media = await downloadMedia(`${base}/pic.png`, 'image')
+    expect(media).toEqual({ name: 'pic.png', mimeType: 'image/png', content: Buffer.from('local-png') })
+    expect(hits).toBe(1)
+  })
+
+  it('still refuses non-http schemes with the flag set', async () => {
+    process.env[ALLOW_PRIVATE_MEDIA_ENV] = 'true'
+    await expect(downloadMedia('file:///etc/passwd', 'file')).rejects.toThrow('refusing to download media over file:')
+  })
+})
+
+describe('fileNameFor', () => {
+  it('uses the URL, then the title, then the kind', () => {
+    expect(fileNameFor('https://x.example/a/b%20c.pdf', 'file')).toBe('b c.pdf')
+    expect(fileNameFor('https://x.example/', 'file', 'Invoice #3')).toBe('Invoice _3')
+    expect(fileNameFor('not a url', 'image')).toBe('image')
+  })
+})
