@@ -68,8 +68,26 @@ export const parseConfiguration = (raw: unknown): HubspotConfig => {
     channelDescription: c.channelDescription || undefined,
     channelLogoUrl: c.channelLogoUrl || undefined,
     createMissingContacts: c.createMissingContacts ?? true,
-    apiBaseUrl: (c.apiBaseUrl || process.env.HUBSPOT_API_BASE_URL || DEFAULT_API_BASE_URL).replace(/\/+$/, ''),
+    apiBaseUrl: checkedBaseUrl(c.apiBaseUrl || process.env.HUBSPOT_API_BASE_URL || DEFAULT_API_BASE_URL),
   }
+}
+
+/**
+ * The client secret, refresh token and developer key are sent to this URL, so plain http is only
+ * accepted for this machine (emulators, tests); anything else must be https.
+ */
+const checkedBaseUrl = (raw: string): string => {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new sdk.RuntimeError(`Invalid HubSpot HITL configuration: ${fieldTitle('apiBaseUrl')} is not a URL.`)
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new sdk.RuntimeError(`Invalid HubSpot HITL configuration: ${fieldTitle('apiBaseUrl')} must use https (plain http only for 127.0.0.1).`)
+  }
+  return raw.replace(/\/+$/, '')
 }
 
 /** Every secret of a configuration, for redaction. */
