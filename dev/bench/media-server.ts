@@ -1,5 +1,6 @@
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { ALLOW_PRIVATE_MEDIA_ENV } from '../../src/hitl/url-guard'
 
 /** A valid 1×1 transparent PNG (67 bytes). */
 export const PNG_1X1 = Buffer.from(
@@ -17,6 +18,8 @@ export const startMediaServer = async (): Promise<MediaServer> => {
     res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(PNG_1X1.length) }).end(PNG_1X1)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  // The integration runs in this process and refuses 127.0.0.1 media otherwise (SSRF guard).
+  process.env[ALLOW_PRIVATE_MEDIA_ENV] = 'true'
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {
     url: (name) => `${base}/${name}`,

@@ -53,6 +53,8 @@ export const startStack = async (opts: StackOptions): Promise<Stack> => {
   // The SDK builds its Botpress client per request from these.
   process.env.BP_API_URL = standIn.url
   process.env.BP_TOKEN = 'sandbox-bot-token'
+  // End-user media is served from 127.0.0.1 here, which the integration refuses to fetch otherwise (SSRF guard).
+  process.env.HUBSPOT_HITL_ALLOW_PRIVATE_MEDIA = 'true'
   emulator.setAppWebhookUrl(standIn.webhookUrl)
   if (opts.register !== false) await standIn.register()
 

@@ -57,11 +57,14 @@ const findOrCreateContact = async (
     return created.id
   } catch (err) {
     // 409: the contact exists after all (a concurrent escalation, search-index lag, or the email
-    // is another contact's secondary one). HubSpot names it; escalation goes on either way.
-    if (!(err instanceof HubspotApiError) || err.status !== 409) throw err
-    const existing = /Existing ID:\s*(\d+)/i.exec(err.details.hubspotMessage ?? '')?.[1]
-    if (existing) return existing
+    // is another contact's secondary one); HubSpot names it, and escalation goes on either way.
+    const conflict = err instanceof HubspotApiError && err.status === 409
+    const named = conflict ? /Existing ID:\s*(\d+)/i.exec(err.details.hubspotMessage ?? '')?.[1] : undefined
+    if (named) return named
+    // A lost answer may hide a contact that was in fact created: look again before failing.
     const again = await hs.contacts.find(lookup)
-    return again?.id
+    if (again) return again.id
+    if (conflict) return undefined
+    throw err
   }
 }
