@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import * as sdk from '@botpress/sdk'
 import { ticketSchema } from '../../definitions/entities'
 import { buildStartHitlInputSchema } from '../../definitions/hitl-interface'
+import { isNotFound } from '../botpress-errors'
 import { rememberThread } from '../hitl/conversation-tags'
 import { contactIdOf, inboxRecipient, senderOf, senderTagsOf } from '../hitl/participants'
 import { createHubspotClient } from '../hubspot'
@@ -75,7 +76,7 @@ const getEndUser = async (client: bp.Client, userId: string) => {
     const { user } = await client.getUser({ id: userId })
     return user
   } catch (err) {
-    if (sdk.isApiError(err) && err.type === 'ResourceNotFound') {
+    if (isNotFound(err)) {
       throw new sdk.RuntimeError(`startHitl: user ${userId} does not exist; pass the userId returned by createUser.`)
     }
     throw err

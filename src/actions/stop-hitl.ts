@@ -1,5 +1,6 @@
 import * as sdk from '@botpress/sdk'
 import { stopHitlInputSchema } from '../../definitions/hitl-interface'
+import { isNotFound } from '../botpress-errors'
 import { readHitlTags } from '../hitl/conversation-tags'
 import { loadHitlState, markStopped, saveHitlState } from '../hitl/hitl-state'
 import { createHubspotClient, isHubspotStatus } from '../hubspot'
@@ -34,7 +35,7 @@ const getConversation = async (client: bp.Client, id: string) => {
     const { conversation } = await client.getConversation({ id })
     return conversation
   } catch (err) {
-    if (sdk.isApiError(err) && err.type === 'ResourceNotFound') {
+    if (isNotFound(err)) {
       throw new sdk.RuntimeError(`stopHitl: conversation ${id} does not exist; pass the conversationId returned by startHitl.`)
     }
     throw err

@@ -1,5 +1,5 @@
-import * as sdk from '@botpress/sdk'
 import type { HitlState } from '../../definitions/states'
+import { isNotFound } from '../botpress-errors'
 import type * as bp from '.botpress'
 
 /** Per-conversation HITL progress; a missing state means "open, nobody assigned yet". */
@@ -8,7 +8,7 @@ export const loadHitlState = async (client: bp.Client, conversationId: string): 
     const { state } = await client.getState({ type: 'conversation', name: 'hitl', id: conversationId })
     return state.payload ?? { status: 'open' }
   } catch (err) {
-    if (sdk.isApiError(err) && err.type === 'ResourceNotFound') return { status: 'open' }
+    if (isNotFound(err)) return { status: 'open' }
     throw err
   }
 }

@@ -1,4 +1,4 @@
-import * as sdk from '@botpress/sdk'
+import { isNotFound } from '../botpress-errors'
 import { parseConfiguration, secretsOf, type HubspotConfig } from '../config'
 import type * as bp from '.botpress'
 import { ChannelsApi } from './channels'
@@ -34,7 +34,7 @@ const stateTokenStore = ({ ctx, client }: Props): TokenStore => ({
       const { state } = await client.getState({ type: 'integration', name: 'oauth', id: ctx.integrationId })
       return state.payload
     } catch (err) {
-      if (sdk.isApiError(err) && err.type === 'ResourceNotFound') return undefined
+      if (isNotFound(err)) return undefined
       throw err
     }
   },

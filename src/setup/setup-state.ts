@@ -1,5 +1,6 @@
 import * as sdk from '@botpress/sdk'
 import type { SetupState } from '../../definitions/states'
+import { isNotFound } from '../botpress-errors'
 import type * as bp from '.botpress'
 
 type Props = { ctx: bp.Context; client: bp.Client }
@@ -9,7 +10,7 @@ export const loadSetupState = async ({ ctx, client }: Props): Promise<SetupState
     const { state } = await client.getState({ type: 'integration', name: 'setup', id: ctx.integrationId })
     return state.payload ?? undefined
   } catch (err) {
-    if (sdk.isApiError(err) && err.type === 'ResourceNotFound') return undefined
+    if (isNotFound(err)) return undefined
     throw err
   }
 }
