@@ -1,39 +1,24 @@
-import * as http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { forgetThreads } from '../hitl/conversation-tags'
-import { ALLOW_PRIVATE_MEDIA_ENV } from '../hitl/url-guard'
 import { httpTuning } from '../hubspot'
 import { clearTokenMemory } from '../hubspot/token-manager'
 import { publishedMessage, seedEndUser, seedHitlConversation } from '../../tests/helpers/hitl-fixtures'
 import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
+import { startMediaServer, type MediaServer } from '../../tests/helpers/media-server'
 import { makeProps } from '../../tests/helpers/props'
 import { channels } from './hitl-channel'
 
 type Egg = Record<string, unknown> & { attachments: { type: string; fileId: string; fileUsageType: string }[] }
 const PUBLISH = '/conversations/v3/custom-channels/ch1/messages'
 
-/** Serves media for download on 127.0.0.1 (the only host tests may reach). */
-let media: http.Server
+let media: MediaServer
 let mediaBase = ''
-let allowPrivateMedia: string | undefined
 beforeAll(async () => {
-  allowPrivateMedia = process.env[ALLOW_PRIVATE_MEDIA_ENV]
-  process.env[ALLOW_PRIVATE_MEDIA_ENV] = 'true' // media is on 127.0.0.1, refused by the SSRF guard otherwise
-  media = http.createServer((req, res) => {
-    if (req.url?.startsWith('/missing')) return void res.writeHead(404).end()
-    const type = req.url?.endsWith('.png') ? 'image/png' : req.url?.endsWith('.mp3') ? 'audio/mpeg' : req.url?.endsWith('.mp4') ? 'video/mp4' : 'application/pdf'
-    res.writeHead(200, { 'content-type': type }).end(Buffer.from('fake-bytes'))
-  })
-  await new Promise<void>((r) => media.listen(0, '127.0.0.1', r))
-  mediaBase = `http://127.0.0.1:${(media.address() as AddressInfo).port}`
+  media = await startMediaServer()
+  mediaBase = media.url
 })
-afterAll(async () => {
-  if (allowPrivateMedia === undefined) delete process.env[ALLOW_PRIVATE_MEDIA_ENV]
-  else process.env[ALLOW_PRIVATE_MEDIA_ENV] = allowPrivateMedia
-  await new Promise<void>((r) => media.close(() => r()))
-})
+afterAll(() => media.close())
 
 beforeEach(() => {
   nock.disableNetConnect()

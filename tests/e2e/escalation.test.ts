@@ -1,10 +1,9 @@
-import * as http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startStack, type Stack } from '../../dev/sandbox/stack'
 import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
+import { startMediaServer, type MediaServer } from '../helpers/media-server'
 
 /**
  * End to end over real HTTP on 127.0.0.1: the real integration behind the SDK's own server, the
@@ -12,7 +11,7 @@ import { setupTuning } from '../../src/setup/register'
  * what each side ends up seeing.
  */
 let stack: Stack
-let media: http.Server
+let media: MediaServer
 let mediaUrl = ''
 let userId = ''
 let conversationId = ''
@@ -31,19 +30,14 @@ const botpressMessages = () => stack.standIn.messagesIn(conversationId).filter((
 beforeAll(async () => {
   httpTuning.sleep = async () => {}
   setupTuning.visibilityDelaysMs = [10, 10, 10]
-  media = http.createServer((req, res) => {
-    const ext = req.url?.split('.').pop() ?? ''
-    const type = { png: 'image/png', mp3: 'audio/mpeg', mp4: 'video/mp4', pdf: 'application/pdf' }[ext] ?? 'application/octet-stream'
-    res.writeHead(200, { 'content-type': type }).end(Buffer.from(`bytes of ${req.url}`))
-  })
-  await new Promise<void>((r) => media.listen(0, '127.0.0.1', r))
-  mediaUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}`
+  media = await startMediaServer((path) => Buffer.from(`bytes of ${path}`))
+  mediaUrl = media.url
   stack = await startStack({ integration, register: false })
 })
 
 afterAll(async () => {
   await stack?.close()
-  await new Promise<void>((r) => media.close(() => r()))
+  await media?.close()
 })
 
 describe('escalation end to end', () => {

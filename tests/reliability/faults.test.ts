@@ -3,13 +3,11 @@
  * timeouts, connection resets before and after processing, tokens expiring mid-conversation and
  * HubSpot unreachable. Every scenario ends with the suite's invariants (harness.assertInvariants).
  */
-import * as http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import * as sdk from '@botpress/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ALLOW_PRIVATE_MEDIA_ENV } from '../../src/hitl/url-guard'
 import { httpTuning } from '../../src/hubspot'
 import { clearTokenMemory } from '../../src/hubspot/token-manager'
+import { startMediaServer, type MediaServer } from '../helpers/media-server'
 import {
   assertInstalledOnce,
   assertInvariants,
@@ -435,21 +433,13 @@ describe('HubSpot unreachable', () => {
 
 describe('multi-part messages, media and session control under faults', () => {
   /** End-user media served on 127.0.0.1, as Botpress's file URLs would be. */
-  let media: http.Server
+  let media: MediaServer
   let mediaBase = ''
-  let allowPrivateMedia: string | undefined
   beforeAll(async () => {
-    allowPrivateMedia = process.env[ALLOW_PRIVATE_MEDIA_ENV]
-    process.env[ALLOW_PRIVATE_MEDIA_ENV] = 'true' // media is on 127.0.0.1, refused by the SSRF guard otherwise
-    media = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from('png-bytes')))
-    await new Promise<void>((r) => media.listen(0, '127.0.0.1', r))
-    mediaBase = `http://127.0.0.1:${(media.address() as AddressInfo).port}`
+    media = await startMediaServer(() => Buffer.from('png-bytes'))
+    mediaBase = media.url
   })
-  afterAll(async () => {
-    if (allowPrivateMedia === undefined) delete process.env[ALLOW_PRIVATE_MEDIA_ENV]
-    else process.env[ALLOW_PRIVATE_MEDIA_ENV] = allowPrivateMedia
-    await new Promise<void>((r) => media.close(() => r()))
-  })
+  afterAll(() => media.close())
 
   const uploads = (w: World) => requestsTo(w.emu, (m, p) => m === 'POST' && p === '/files/v3/files')
 
