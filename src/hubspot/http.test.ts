@@ -1,4 +1,3 @@
-import { inspect } from 'node:util'
 import * as sdk from '@botpress/sdk'
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -9,6 +8,7 @@ import { redact, registerSecret } from './redact'
 import { DEFAULT_RETRY_POLICY } from './retry'
 import { channelSchema } from './schemas'
 import { clearTokenMemory, TokenManager, type CachedToken } from './token-manager'
+import { expectAllInterceptorsUsed, renderings } from '../../tests/helpers/nock-guard'
 
 const BASE = 'https://api.hubapi.com'
 const DEV_KEY = 'devkey-7e1f0c2b-9a4d-4c0e-8f1a-5b6c7d8e9f00'
@@ -81,20 +81,13 @@ const caught = async (p: Promise<unknown>): Promise<Error> => {
   throw new Error('expected a rejection')
 }
 
-/** Every rendering of an error a log line or a Botpress response could contain. */
-const renderings = (err: Error): string[] => [err.message, String(err.stack), JSON.stringify(err), String(err), inspect(err, { depth: 10 })]
 
 beforeAll(() => nock.disableNetConnect())
 afterAll(() => nock.enableNetConnect())
 beforeEach(() => clearTokenMemory())
 afterEach(() => {
-  // Every interceptor a test declared must have been used (a missing retry or page shows here).
-  const done = nock.isDone()
-  const pending = nock.pendingMocks()
-  nock.cleanAll()
   vi.restoreAllMocks()
-  expect(pending).toEqual([])
-  expect(done).toBe(true)
+  expectAllInterceptorsUsed()
 })
 
 describe('authentication', () => {

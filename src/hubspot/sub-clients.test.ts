@@ -9,6 +9,7 @@ import { HubspotHttp } from './http'
 import { MessagesApi, type IncomingMessageEgg } from './messages'
 import { DEFAULT_RETRY_POLICY } from './retry'
 import { clearTokenMemory } from './token-manager'
+import { expectAllInterceptorsUsed } from '../../tests/helpers/nock-guard'
 
 const BASE = 'https://api.hubapi.com'
 const DEV_KEY = 'dev-key-0f9e8d7c6b5a4321'
@@ -41,12 +42,7 @@ beforeEach(() => {
   delays.length = 0
 })
 afterEach(() => {
-  // Every interceptor a test declared must have been used (a missing retry or page shows here).
-  const done = nock.isDone()
-  const pending = nock.pendingMocks()
-  nock.cleanAll()
-  expect(pending).toEqual([])
-  expect(done).toBe(true)
+  expectAllInterceptorsUsed()
 })
 
 describe('ChannelsApi', () => {

@@ -1,4 +1,3 @@
-import { inspect } from 'node:util'
 import { ResourceNotFoundError } from '@botpress/client'
 import * as sdk from '@botpress/sdk'
 import nock from 'nock'
@@ -9,6 +8,7 @@ import { createHubspotClient, httpTuning } from './index'
 import { refreshAccessToken } from './oauth'
 import { DEFAULT_RETRY_POLICY } from './retry'
 import { clearTokenMemory, credentialsFingerprint, TokenManager, type CachedToken, type TokenStore } from './token-manager'
+import { expectAllInterceptorsUsed, renderings } from '../../tests/helpers/nock-guard'
 
 const BASE = 'https://api.hubapi.com'
 const CREDS = { clientId: 'client-id-1234', clientSecret: 'client-secret-aa11bb22cc33dd44', refreshToken: 'refresh-token-9a8b7c6d5e4f3a2b' }
@@ -65,18 +65,12 @@ const makeManager = (opts: { store?: TokenStore; now?: () => number; creds?: typ
   return { manager, counter }
 }
 
-const renderings = (err: Error): string[] => [err.message, String(err.stack), JSON.stringify(err), String(err), inspect(err, { depth: 10 })]
 
 beforeAll(() => nock.disableNetConnect())
 afterAll(() => nock.enableNetConnect())
 beforeEach(() => clearTokenMemory())
 afterEach(() => {
-  // Every interceptor a test declared must have been used (a missing retry or page shows here).
-  const done = nock.isDone()
-  const pending = nock.pendingMocks()
-  nock.cleanAll()
-  expect(pending).toEqual([])
-  expect(done).toBe(true)
+  expectAllInterceptorsUsed()
 })
 
 describe('TokenManager', () => {

@@ -1,0 +1,15 @@
+import { inspect } from 'node:util'
+import nock from 'nock'
+import { expect } from 'vitest'
+
+/** After a test: every interceptor it declared must have been used (a missing retry or page shows here). */
+export const expectAllInterceptorsUsed = (): void => {
+  const done = nock.isDone()
+  const pending = nock.pendingMocks()
+  nock.cleanAll()
+  expect(pending).toEqual([])
+  expect(done).toBe(true)
+}
+
+/** Every rendering of an error a log line or a Botpress response could contain. */
+export const renderings = (err: Error): string[] => [err.message, String(err.stack), JSON.stringify(err), String(err), inspect(err, { depth: 10 })]
