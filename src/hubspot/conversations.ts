@@ -1,5 +1,14 @@
 import type { HubspotHttp } from './http'
-import { actorSchema, inboxSchema, threadSchema, type HubspotActor, type HubspotInbox, type HubspotThread } from './schemas'
+import {
+  actorSchema,
+  inboxSchema,
+  threadMessageSchema,
+  threadSchema,
+  type HubspotActor,
+  type HubspotInbox,
+  type HubspotThread,
+  type HubspotThreadMessage,
+} from './schemas'
 
 const BASE = '/conversations/v3/conversations'
 
@@ -35,6 +44,32 @@ export class ConversationsApi {
       auth: 'oauth',
       schema: threadSchema,
       operation: `${status === 'CLOSED' ? 'close' : 'reopen'} thread ${threadId}`,
+    })
+  }
+
+  /**
+   * An agent-only note on the thread (HubSpot's COMMENT message type): agents see it in the
+   * thread, the end user never does. Not idempotent on HubSpot's side, so never retried blindly.
+   */
+  public async addComment(threadId: string, note: { text: string; richText?: string }): Promise<HubspotThreadMessage> {
+    return this._http.request({
+      method: 'POST',
+      path: `${BASE}/threads/${encodeURIComponent(threadId)}/messages`,
+      body: { type: 'COMMENT', text: note.text, ...(note.richText ? { richText: note.richText } : {}), attachments: [] },
+      auth: 'oauth',
+      schema: threadMessageSchema,
+      operation: `add a note to thread ${threadId}`,
+    })
+  }
+
+  /** Assigns the thread to an agent (`A-<userId>`). HubSpot's path for this is the unusual `/conversations/conversations/v3/…`. */
+  public async assignThread(threadId: string, actorId: string): Promise<void> {
+    await this._http.request({
+      method: 'PUT',
+      path: `/conversations/conversations/v3/threads/${encodeURIComponent(threadId)}/assignee`,
+      body: { actorId },
+      auth: 'oauth',
+      operation: `assign thread ${threadId} to ${actorId}`,
     })
   }
 

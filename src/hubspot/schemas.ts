@@ -71,6 +71,10 @@ export const threadSchema = z
   .passthrough()
 export type HubspotThread = sdk.z.infer<typeof threadSchema>
 
+/** A message read or written through the Conversations API (e.g. a COMMENT note). */
+export const threadMessageSchema = z.object({ id, type: z.string().optional(), conversationsThreadId: id.optional() }).passthrough()
+export type HubspotThreadMessage = sdk.z.infer<typeof threadMessageSchema>
+
 export const actorSchema = z
   .object({
     id: z.string(),

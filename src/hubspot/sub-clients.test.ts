@@ -217,6 +217,22 @@ describe('ConversationsApi', () => {
     expect(await conversations.setThreadStatus('42', 'CLOSED')).toMatchObject({ status: 'CLOSED' })
   })
 
+  it('posts an agent-only COMMENT note on a thread', async () => {
+    nock(BASE)
+      .post(`${THREADS}/42/messages`, { type: 'COMMENT', text: 'Summary', richText: '<p>Summary</p>', attachments: [] })
+      .matchHeader('authorization', BEARER)
+      .reply(200, { id: 'c1', type: 'COMMENT', conversationsThreadId: '42' })
+    expect(await conversations.addComment('42', { text: 'Summary', richText: '<p>Summary</p>' })).toMatchObject({ id: 'c1', type: 'COMMENT' })
+  })
+
+  it('assigns a thread with PUT on HubSpot\'s /conversations/conversations/v3 assignee path', async () => {
+    nock(BASE)
+      .put('/conversations/conversations/v3/threads/42/assignee', { actorId: 'A-7' })
+      .matchHeader('authorization', BEARER)
+      .reply(204)
+    await expect(conversations.assignThread('42', 'A-7')).resolves.toBeUndefined()
+  })
+
   it('names the operation and the id in a 404', async () => {
     nock(BASE).get(`${THREADS}/404404`).reply(404, { status: 'error', message: 'Thread not found', category: 'OBJECT_NOT_FOUND' })
     const err = await conversations.getThread('404404').catch((e: Error) => e)
