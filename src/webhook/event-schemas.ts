@@ -142,26 +142,39 @@ export type ClassifiedEvent =
   | ({ kind: 'newMessage'; messageId: string; messageType?: string } & ThreadEvent)
   | { kind: 'ignored'; reason: string }
 
+/**
+ * The app-webhook subscriptions the handler acts on; hubspot-app/src/app/webhooks/webhooks-hsmeta.json
+ * must subscribe to each (tests/hubspot-app checks). `isArchived` is read below only defensively:
+ * HubSpot reports archiving as conversation.deletion, and an isArchived subscription is UNCONFIRMED.
+ */
+export const APP_WEBHOOK_SUBSCRIPTIONS = {
+  assignment: { subscriptionType: 'conversation.propertyChange', propertyName: 'assignedTo' },
+  status: { subscriptionType: 'conversation.propertyChange', propertyName: 'status' },
+  deletion: { subscriptionType: 'conversation.deletion' },
+  privacyDeletion: { subscriptionType: 'conversation.privacyDeletion' },
+} as const
+const SUBS = APP_WEBHOOK_SUBSCRIPTIONS
+
 export const classifyConversationEvent = (e: ConversationEvent): ClassifiedEvent => {
   const base = { threadId: e.objectId, eventId: e.eventId }
   const value = e.propertyValue?.trim() ?? ''
   switch (e.subscriptionType) {
-    case 'conversation.deletion':
-    case 'conversation.privacyDeletion':
+    case SUBS.deletion.subscriptionType:
+    case SUBS.privacyDeletion.subscriptionType:
       return { kind: 'archived', ...base }
     case 'conversation.newMessage':
       if (!e.messageId) return { kind: 'ignored', reason: 'conversation.newMessage without messageId' }
       return { kind: 'newMessage', ...base, messageId: e.messageId, messageType: e.messageType }
-    case 'conversation.propertyChange':
+    case SUBS.assignment.subscriptionType:
       break
     default:
       return { kind: 'ignored', reason: `subscription ${e.subscriptionType}` }
   }
   switch (e.propertyName) {
-    case 'assignedTo':
+    case SUBS.assignment.propertyName:
       // Whether HubSpot sends "123" or "A-123" is UNCONFIRMED; both end up as "A-123".
       return value ? { kind: 'assigned', ...base, actorId: normaliseActorId(value) } : { kind: 'unassigned', ...base }
-    case 'status':
+    case SUBS.status.propertyName:
       if (value.toUpperCase() === 'CLOSED') return { kind: 'closed', ...base }
       if (value.toUpperCase() === 'OPEN') return { kind: 'reopened', ...base }
       if (value.toUpperCase() === 'ARCHIVED') return { kind: 'archived', ...base }
