@@ -14,7 +14,11 @@ export type EmulatorOptions = {
   port?: number
   clientId: string
   clientSecret: string
-  refreshToken: string
+  /**
+   * A refresh token that works from the start (an app installed by hand). Optional: without it the
+   * only refresh tokens are those the install flow issues (GET /oauth/authorize, then the code exchange).
+   */
+  refreshToken?: string
   developerApiKey: string
   appId: string
   /** HubSpot account id put in tokens and webhooks. Default 12345678. */
@@ -25,6 +29,12 @@ export type EmulatorOptions = {
   latencyMs?: number
   /** A newly created channel is left out of this many GET-list calls (default 0). */
   channelVisibleAfterListCalls?: number
+  /** Shown on the consent page. Default "Botpress HITL". */
+  appName?: string
+  /** The app's redirect URLs; redirect_uri must be one of them. Default: any http(s) URL. Also settable with setRedirectUrls. */
+  redirectUrls?: string[]
+  /** The app's required scopes; an authorize URL must request exactly these. Default: any non-empty scope list. */
+  appScopes?: string[]
   /** Default: one inbox { id: '1001', name: 'Support', type: 'INBOX' }. */
   inboxes?: { id: string; name: string; type: InboxType }[]
   /** Where conversation.* batch events go; also settable with setAppWebhookUrl. */
@@ -53,6 +63,18 @@ export type HubspotEmulator = {
   url: string
   close(): Promise<void>
   setAppWebhookUrl(url: string): void
+  /** The app's redirect URLs (what the project's `redirectUrls` says); undefined accepts any http(s) URL. */
+  setRedirectUrls(urls: string[] | undefined): void
+  /** The consent page: `${url}/oauth/authorize?client_id&redirect_uri&scope&state`. */
+  authorizeUrl: string
+  /** The emulated HubSpot settings page (inboxes, their channel accounts, "Connect a channel"). */
+  settingsUrl: string
+  /**
+   * The admin's "Connect a channel" click, as POST /_emulator/connect-channel does it: a staging
+   * token for that inbox and the URL HubSpot sends the browser to (the channel's
+   * channelAccountConnectionRedirectUrl with accountToken, channelId and redirectUrl).
+   */
+  connectChannel(channelId: string, inboxId: string): { url: string; accountToken: string }
   /**
    * Agent-side simulation. Each delivers its webhooks like HubSpot (signed with the client secret
    * over the target URL), waits for the answers and returns the HTTP statuses (0 = unreachable).

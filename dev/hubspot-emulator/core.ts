@@ -1,4 +1,5 @@
 import type { EmulatorOptions } from './api'
+import type { Grants } from './grants'
 import type { Store } from './store'
 import type { TokenRegistry } from './tokens'
 import type { WebhookDispatcher } from './webhooks'
@@ -11,6 +12,10 @@ export type Core = {
   portalId: number
   store: Store
   tokens: TokenRegistry
+  /** Consents, auth codes, issued refresh tokens and channel-account staging tokens. */
+  grants: Grants
+  /** The app's redirect URLs; undefined accepts any http(s) redirect_uri. */
+  redirectUrls: () => string[] | undefined
   webhooks: WebhookDispatcher
   now: () => number
   /** http://127.0.0.1:PORT, known once the server listens. */

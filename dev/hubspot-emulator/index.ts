@@ -4,6 +4,9 @@ import { createAgentSimulator, purgeChannelAccount } from './agent'
 import type { EmulatorOptions, HubspotEmulator } from './api'
 import { DEFAULT_PORTAL_ID, type Core } from './core'
 import { FaultQueue } from './faults'
+import { Grants } from './grants'
+import { adminRoutes, connectChannel, SETTINGS_PATH } from './handlers/admin'
+import { AUTHORIZE_PATH, authorizeRoutes } from './handlers/authorize'
 import { channelAccountRoutes } from './handlers/channel-accounts'
 import { channelRoutes } from './handlers/channels'
 import { contactRoutes, createContact } from './handlers/contacts'
@@ -11,6 +14,7 @@ import { conversationRoutes } from './handlers/conversations'
 import { fileRoutes } from './handlers/files'
 import { messageRoutes } from './handlers/messages'
 import { oauthRoutes } from './handlers/oauth'
+import { stagingTokenRoutes } from './handlers/staging-tokens'
 import { Router } from './http/router'
 import { createPipeline } from './http/server'
 import { Store } from './store'
@@ -38,15 +42,20 @@ export type {
 } from './types'
 export { REOPEN_WINDOW_MS } from './threading'
 
-const DEFAULT_INBOXES = [{ id: '1001', name: 'Support', type: 'INBOX' as const }]
+/** An inbox and a help desk (plus a second inbox), so inbox pickers have something to pick from. */
+const DEFAULT_INBOXES = [
+  { id: '1001', name: 'Support', type: 'INBOX' as const },
+  { id: '1002', name: 'Help Desk', type: 'HELP_DESK' as const },
+  { id: '1003', name: 'Sales', type: 'INBOX' as const },
+]
 
-const requireOption = (opts: EmulatorOptions, key: 'clientId' | 'clientSecret' | 'refreshToken' | 'developerApiKey' | 'appId') => {
+const requireOption = (opts: EmulatorOptions, key: 'clientId' | 'clientSecret' | 'developerApiKey' | 'appId') => {
   if (!opts[key]) throw new Error(`startHubspotEmulator: option "${key}" is required`)
 }
 
 /** Starts an in-memory HubSpot (OAuth, custom channels, conversations, files, contacts) on 127.0.0.1. */
 export async function startHubspotEmulator(opts: EmulatorOptions): Promise<HubspotEmulator> {
-  for (const key of ['clientId', 'clientSecret', 'refreshToken', 'developerApiKey', 'appId'] as const) requireOption(opts, key)
+  for (const key of ['clientId', 'clientSecret', 'developerApiKey', 'appId'] as const) requireOption(opts, key)
   const now = opts.now ?? Date.now
   const store = new Store((opts.inboxes ?? DEFAULT_INBOXES).map((i) => ({ ...i, createdAt: now() })))
   const webhooks = new WebhookDispatcher({
@@ -57,11 +66,14 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
   })
   let baseUrl = ''
   let appWebhookUrl = opts.appWebhookUrl
+  let redirectUrls = opts.redirectUrls
   const core: Core = {
     opts,
     portalId: opts.portalId ?? DEFAULT_PORTAL_ID,
     store,
     tokens: new TokenRegistry(opts.accessTokenTtlSeconds ?? 1800, now),
+    grants: new Grants(now),
+    redirectUrls: () => redirectUrls,
     webhooks,
     now,
     baseUrl: () => baseUrl,
@@ -69,7 +81,9 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
   }
   const faults = new FaultQueue()
   const requests: RequestLogEntry[] = []
-  const router = new Router([...oauthRoutes, ...channelRoutes, ...channelAccountRoutes, ...messageRoutes, ...conversationRoutes, ...fileRoutes, ...contactRoutes])
+  // The install and "Connect a channel" flows (consent page, settings page, staging tokens).
+  const connectRoutes = [...authorizeRoutes, ...adminRoutes, ...stagingTokenRoutes]
+  const router = new Router([...oauthRoutes, ...channelRoutes, ...channelAccountRoutes, ...messageRoutes, ...conversationRoutes, ...fileRoutes, ...contactRoutes, ...connectRoutes])
   const pipeline = createPipeline({ core, router, faults, log: requests })
 
   const server = http.createServer((req, res) => {
@@ -96,6 +110,12 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
     setAppWebhookUrl: (url) => {
       appWebhookUrl = url
     },
+    setRedirectUrls: (urls) => {
+      redirectUrls = urls
+    },
+    authorizeUrl: `${baseUrl}${AUTHORIZE_PATH}`,
+    settingsUrl: `${baseUrl}${SETTINGS_PATH}`,
+    connectChannel: (channelId, inboxId) => connectChannel(core, channelId, inboxId),
     agent: createAgentSimulator(core),
     purgeChannelAccount: (id) => purgeChannelAccount(core, id),
     addContact: (properties) => createContact(core, properties),

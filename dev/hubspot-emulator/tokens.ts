@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { unauthenticated, type ApiError } from './errors'
 
-type IssuedToken = { expiresAt: number; revoked: boolean }
+type IssuedToken = { expiresAt: number; revoked: boolean; scopes: string[] }
 
 /** OAuth access tokens issued by POST /oauth/v1/token, and the state of the one refresh token. */
 export class TokenRegistry {
@@ -21,11 +21,15 @@ export class TokenRegistry {
     return this._refreshRevoked
   }
 
-  public issue(): string {
+  public issue(scopes: string[]): string {
     // HubSpot access tokens are opaque, a few hundred characters at most; shape is irrelevant to clients.
     const token = `emu-${randomBytes(24).toString('base64url')}`
-    this._tokens.set(token, { expiresAt: this._now() + this._ttlSeconds * 1000, revoked: false })
+    this._tokens.set(token, { expiresAt: this._now() + this._ttlSeconds * 1000, revoked: false, scopes })
     return token
+  }
+
+  public scopesOf(token: string): string[] {
+    return this._tokens.get(token)?.scopes ?? []
   }
 
   public expireAll(): void {

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { notFound } from '../errors'
+import { INSTALLER } from '../grants'
 import { header, param, type Reply, type RequestContext, type Route } from '../http/context'
 
+export const HUB_DOMAIN = 'emulator.hubspot.test'
+
+/** Scopes of the configured refresh token (an app installed by hand). */
 export const SCOPES = [
   'conversations.custom_channels.read',
   'conversations.custom_channels.write',
@@ -31,30 +35,45 @@ const formOf = (ctx: RequestContext): URLSearchParams => {
   return form
 }
 
+const tokenResponse = (ctx: RequestContext, refreshToken: string, scopes: string[], userId: number): Reply => ({
+  status: 200,
+  json: {
+    token_type: 'bearer',
+    token_use: 'access_token',
+    access_token: ctx.core.tokens.issue(scopes),
+    // HubSpot keeps the refresh token the same across refreshes.
+    refresh_token: refreshToken,
+    expires_in: ctx.core.tokens.ttlSeconds,
+    hub_id: ctx.core.portalId,
+    user_id: userId,
+    scopes,
+  },
+})
+
+/** grant_type=authorization_code: a code from the consent page, once, with the redirect_uri it was issued for. */
+const exchangeCode = (ctx: RequestContext, form: URLSearchParams): Reply => {
+  const { grants, now } = ctx.core
+  const code = grants.codes.get(form.get('code') ?? '')
+  if (!code || code.used || code.expiresAt <= now()) return oauthError('BAD_AUTH_CODE', 'missing or unknown auth code')
+  if (form.get('redirect_uri') !== code.redirectUri) return oauthError('BAD_REDIRECT_URI', 'redirect_uri does not match the one of the authorization request')
+  code.used = true
+  const refreshToken = grants.issueRefreshToken(code.scopes)
+  return tokenResponse(ctx, refreshToken, code.scopes, INSTALLER.userId)
+}
+
 const token = (ctx: RequestContext): Reply => {
-  const { opts, tokens } = ctx.core
+  const { opts, tokens, grants } = ctx.core
   const form = formOf(ctx)
   const grant = form.get('grant_type')
-  if (grant === 'authorization_code') return oauthError('BAD_AUTH_CODE', 'missing or unknown auth code')
-  if (grant !== 'refresh_token') return oauthError('BAD_GRANT_TYPE', `unsupported grant_type "${grant ?? ''}"`)
+  if (grant !== 'refresh_token' && grant !== 'authorization_code') return oauthError('BAD_GRANT_TYPE', `unsupported grant_type "${grant ?? ''}"`)
   if (form.get('client_id') !== opts.clientId) return oauthError('BAD_CLIENT_ID', 'missing or unknown client id')
   if (form.get('client_secret') !== opts.clientSecret) return oauthError('BAD_CLIENT_SECRET', 'missing or invalid client secret')
-  if (form.get('refresh_token') !== opts.refreshToken || tokens.refreshRevoked) {
-    return oauthError('BAD_REFRESH_TOKEN', 'missing or unknown refresh token')
-  }
-  return {
-    status: 200,
-    json: {
-      token_type: 'bearer',
-      token_use: 'access_token',
-      access_token: tokens.issue(),
-      // HubSpot keeps the refresh token the same across refreshes.
-      refresh_token: opts.refreshToken,
-      expires_in: tokens.ttlSeconds,
-      hub_id: ctx.core.portalId,
-      scopes: SCOPES,
-    },
-  }
+  if (grant === 'authorization_code') return exchangeCode(ctx, form)
+  const given = form.get('refresh_token') ?? ''
+  const issued = grants.refreshTokens.get(given)
+  const configured = opts.refreshToken !== undefined && given === opts.refreshToken
+  if ((!issued && !configured) || tokens.refreshRevoked) return oauthError('BAD_REFRESH_TOKEN', 'missing or unknown refresh token')
+  return tokenResponse(ctx, given, issued?.scopes ?? SCOPES, issued?.userId ?? INSTALLER.userId)
 }
 
 const accessTokenInfo = (ctx: RequestContext): Reply => {
@@ -66,14 +85,34 @@ const accessTokenInfo = (ctx: RequestContext): Reply => {
     json: {
       token: t,
       token_type: 'access',
-      user: 'agent@example.com',
-      user_id: 70001,
+      user: INSTALLER.email,
+      user_id: INSTALLER.userId,
       hub_id: ctx.core.portalId,
-      hub_domain: 'emulator.hubspot.test',
+      hub_domain: HUB_DOMAIN,
       app_id: Number(ctx.core.opts.appId),
-      scopes: SCOPES,
+      scopes: ctx.core.tokens.scopesOf(t),
       expires_in: expiresIn,
-      is_private_distribution: false,
+      is_private_distribution: true,
+    },
+  }
+}
+
+const refreshTokenInfo = (ctx: RequestContext): Reply => {
+  const t = param(ctx, 'token')
+  const { opts, grants, tokens } = ctx.core
+  const issued = grants.refreshTokens.get(t)
+  if ((!issued && t !== opts.refreshToken) || tokens.refreshRevoked) throw notFound('Refresh token not found.')
+  return {
+    status: 200,
+    json: {
+      token: t,
+      token_type: 'refresh',
+      client_id: opts.clientId,
+      user: INSTALLER.email,
+      user_id: INSTALLER.userId,
+      hub_id: ctx.core.portalId,
+      hub_domain: HUB_DOMAIN,
+      scopes: issued?.scopes ?? SCOPES,
     },
   }
 }
@@ -81,4 +120,5 @@ const accessTokenInfo = (ctx: RequestContext): Reply => {
 export const oauthRoutes: Route[] = [
   { method: 'POST', pattern: '/oauth/v1/token', auth: 'none', handle: token },
   { method: 'GET', pattern: '/oauth/v1/access-tokens/:token', auth: 'none', handle: accessTokenInfo },
+  { method: 'GET', pattern: '/oauth/v1/refresh-tokens/:token', auth: 'none', handle: refreshTokenInfo },
 ]

@@ -10,6 +10,8 @@ import { DEFAULT_RATE_MAX, rateLimitHeaders, RollingWindow } from './rate-limit'
 import type { Router } from './router'
 
 const FILE_HOSTING_PREFIX = '/_files/'
+const EMULATOR_UI_PREFIX = '/_emulator/'
+const AUTHORIZE_PAGE = '/oauth/authorize'
 
 export type PipelineDeps = {
   core: Core
@@ -111,7 +113,8 @@ export const createPipeline = (deps: PipelineDeps) => {
     if (fault?.kind === 'reset' && !fault.afterProcessing) return drop()
     if (fault?.kind === 'delay') await sleep(fault.ms)
 
-    const isApi = !path.startsWith(FILE_HOSTING_PREFIX)
+    // Browser pages (file bytes, consent, settings) are not API calls: no rate limit, no rate-limit headers.
+    const isApi = !path.startsWith(FILE_HOSTING_PREFIX) && !path.startsWith(EMULATOR_UI_PREFIX) && path !== AUTHORIZE_PAGE
     const count = isApi ? window.hit() : 0
     const tasks: (() => Promise<unknown>)[] = []
     let reply: Reply
