@@ -133,4 +133,19 @@ describe('hubspot-app (HubSpot project files)', () => {
 
     await expect(parse(projectWithProfile('empty', { accountId: 1, variables: {} }), 'empty')).rejects.toThrow(/webhookUrl/)
   })
+
+  it('the manual-setup docs (README.md, hub.md) list the same scopes and name every subscription', () => {
+    const scopeLike = /`((?:conversations|crm|files|oauth|tickets)[a-z_.]*)`/g
+    for (const doc of ['README.md', 'hub.md']) {
+      const text = fs.readFileSync(path.resolve(__dirname, '../..', doc), 'utf8')
+      // The legacy-app path lists the scopes on one line, the one naming the first scope.
+      const line = text.split('\n').find((l) => l.includes('`conversations.custom_channels.read`'))
+      expect(line, doc).toBeDefined()
+      expect(new Set([...(line ?? '').matchAll(scopeLike)].map((m) => m[1])), doc).toEqual(new Set(requiredScopes()))
+      for (const s of Object.values(APP_WEBHOOK_SUBSCRIPTIONS)) {
+        expect(text, doc).toContain(`\`${s.subscriptionType}\``)
+        if ('propertyName' in s) expect(text, doc).toContain(`\`${s.propertyName}\``)
+      }
+    }
+  })
 })
