@@ -120,7 +120,7 @@ export const startBotpressStandIn = async (opts: StandInOptions): Promise<Botpre
     callAction,
     sendMessage,
     store,
-    messagesIn: (conversationId) => store.listMessages({ conversationId }),
+    messagesIn: (conversationId) => store.listMessages({ conversationId }).reverse(),
     eventsOf: (type) => store.events.filter((e) => e.type === type),
     requests,
     resetRequestLog: () => {
