@@ -10,6 +10,7 @@ const BOT_MENU = { items: [{ type: 'markdown', payload: { markdown: '**While you
 const BOT_BACK = 'I am back. Anything else?'
 const P = 'hitl#'
 
+/** `plugin`: this conversation's session configuration (the plugin's configurationOverrides). */
 export type SandboxBotOptions = { plugin?: HitlPluginConfig }
 
 /**
@@ -27,6 +28,7 @@ export class SandboxBot {
   public readonly endUserId: string
   /** The escalation under way: a second click (or "human") while it runs must not open a second thread. */
   private _escalating: Promise<void> | undefined
+  private readonly _sessionConfig: HitlPluginConfig
 
   public constructor(
     private readonly _stack: Stack,
@@ -34,13 +36,13 @@ export class SandboxBot {
     options: SandboxBotOptions = {}
   ) {
     const store = _stack.standIn.store
-    this.plugin = new HitlPluginModel(_stack.standIn, options.plugin ?? {}, {
-      onUpstreamMessage: (m) => this._show(m),
-      onContinueWorkflow: (id) => {
-        if (id === this.botConversationId) this._botSays('text', { text: BOT_BACK })
-      },
-    })
+    this._sessionConfig = options.plugin ?? {}
+    this.plugin = HitlPluginModel.of(_stack.standIn)
     this.botConversationId = store.createConversation({ channel: 'channel', integration: 'webchat', tags: {} }).id
+    this.plugin.watch(this.botConversationId, {
+      onUpstreamMessage: (m) => this._show(m),
+      onContinueWorkflow: () => this._botSays('text', { text: BOT_BACK }),
+    })
     this.endUserId = store.createUser({ name: 'Sandbox User', tags: {} }).id
     store.addParticipant(this.botConversationId, this.endUserId)
     this._botSays('text', { text: BOT_HELLO })
@@ -88,6 +90,7 @@ export class SandboxBot {
       userEmail: email,
       title: 'Sandbox escalation',
       description: 'The user asked to talk to a human.',
+      configurationOverrides: this._sessionConfig,
     })
     if (!downstreamConversationId) {
       this.lines.push({ cls: 'system', who: '', text: 'The HITL plugin ignored this escalation (no new message since the last one, or a session is on).' })
@@ -105,7 +108,7 @@ export class SandboxBot {
   /** The page's "/end" button: the user types the plugin's close command. */
   public async end(): Promise<void> {
     if (!this.escalated) return
-    await this.say(this.plugin.config.userHitlCloseCommand || '/end')
+    await this.say(this._sessionConfig.userHitlCloseCommand || this.plugin.config.userHitlCloseCommand || '/end')
   }
 
   /** The end user's message enters the bot conversation; true when the plugin took it (session active). */

@@ -59,14 +59,20 @@ export type StartHitlInput = {
   title: string
   description?: string
   hitlSession?: Record<string, unknown>
+  /** Per-session configuration, over the plugin's (the plugin's `configurationOverrides`). */
+  configurationOverrides?: HitlPluginConfig
 }
 
+/** What the bot's side of one bot conversation hears from the plugin. */
 export type PluginHooks = {
   /** A message the plugin (as the bot) wrote into the bot conversation. */
   onUpstreamMessage?: (m: Message) => void
   /** flowOnHitlStopped: the bot flow resumes in this bot conversation. */
-  onContinueWorkflow?: (upstreamConversationId: string) => void
+  onContinueWorkflow?: () => void
 }
+
+/** One plugin per bot: every sandbox bot conversation on a stand-in shares it, as they share the bot. */
+const PLUGINS = new WeakMap<BotpressStandIn, HitlPluginModel>()
 
 type Payload = Record<string, unknown>
 
@@ -75,18 +81,30 @@ export class HitlPluginModel {
   public readonly trace: string[] = []
   /** Hook failures: the real plugin logs them and carries on. */
   public readonly errors: Error[] = []
-  public config: HitlPluginConfig
   private readonly _pending = new Set<Promise<unknown>>()
   private readonly _timers = new Set<NodeJS.Timeout>()
+  private readonly _hooks = new Map<string, PluginHooks>()
 
-  public constructor(
+  /** The plugin of the bot behind this stand-in (created on first use, with the plugin's configuration). */
+  public static of(standIn: BotpressStandIn, config: HitlPluginConfig = {}): HitlPluginModel {
+    const existing = PLUGINS.get(standIn)
+    if (existing) return existing
+    const plugin = new HitlPluginModel(standIn, config)
+    PLUGINS.set(standIn, plugin)
+    return plugin
+  }
+
+  private constructor(
     private readonly _standIn: BotpressStandIn,
-    config: HitlPluginConfig = {},
-    private readonly _hooks: PluginHooks = {}
+    public config: HitlPluginConfig
   ) {
-    this.config = config
     _standIn.onMessage((m) => this._background(() => this.beforeIncomingMessage(m)))
     _standIn.onEvent((e) => this._background(() => this.beforeIncomingEvent(e)))
+  }
+
+  /** Registers the bot side of a bot conversation (what its chat window shows). */
+  public watch(upstreamConversationId: string, hooks: PluginHooks): void {
+    this._hooks.set(upstreamConversationId, hooks)
   }
 
   private get _store() {
@@ -124,7 +142,7 @@ export class HitlPluginModel {
     if (upstream.tags[`${P}startMessageId`] && upstream.tags[`${P}startMessageId`] === lastUserMessageId) {
       return this._skip('startHitl: no user message since the last session')
     }
-    const config = { ...this.config }
+    const config = { ...this.config, ...input.configurationOverrides }
     this._sessionConfigs.set(upstream.id, config)
 
     this._respond(upstream.id, config.onHitlHandoffMessage, PLUGIN_TEXTS.handoff)
@@ -321,7 +339,7 @@ export class HitlPluginModel {
 
   private _continueWorkflow(upstreamId: string, config: HitlPluginConfig): void {
     if (config.flowOnHitlStopped === false) return
-    this._hooks.onContinueWorkflow?.(upstreamId)
+    this._hooks.get(upstreamId)?.onContinueWorkflow?.()
   }
 
   /** createUser once per end user, then linked both ways with tags (the plugin's UserLinker). */
@@ -401,7 +419,7 @@ export class HitlPluginModel {
 
   private _respondPayload(upstreamId: string, type: string, payload: Payload, tags: Record<string, string> = {}): void {
     const message = this._store.createMessage({ conversationId: upstreamId, userId: this.botUserId, type, payload, tags, direction: 'outgoing' })
-    this._hooks.onUpstreamMessage?.(message)
+    this._hooks.get(upstreamId)?.onUpstreamMessage?.(message)
   }
 
   /** A configurable note to the agent: posted as the bot into the HITL conversation, without payload.userId. */

@@ -159,11 +159,15 @@ describe('the HITL plugin model against the real integration', () => {
 
   it('without an email, createUser gets the placeholder address', async () => {
     actions = []
+    const linesOfFirst = bot().lines.length
     const other = newBot()
+    expect(other.plugin).toBe(bot().plugin) // one plugin per bot, many conversations
     await other.escalate()
     const botPart = stack.standIn.botId.replaceAll('_', '-')
     expect(actions[0]).toMatchObject({ type: 'createUser', input: { name: 'Sandbox User', email: `${other.endUserId}@no-reply.${botPart}.botpress.com` } })
     await other.say('/end')
+    expect(texts(other)).toContain(PLUGIN_TEXTS.userClosed)
+    expect(bot().lines).toHaveLength(linesOfFirst) // the other conversation's session never shows here
   })
 
   it('the agent-assigned timeout (when configured) tells the user, posts the note and calls stopHitl', async () => {
