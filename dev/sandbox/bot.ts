@@ -7,6 +7,8 @@ export type ChatLine = { cls: 'me' | 'bot' | 'agent' | 'system'; who: string; te
 const BOT_HELLO = 'Hi! I am the demo bot. Ask me anything, or click "Escalate to a human" (or type "human").'
 /** A markdown bloc, as Studio bots send: the plugin puts it in the escalation history as is. */
 const BOT_MENU = { items: [{ type: 'markdown', payload: { markdown: '**While you talk to an agent**, type `/end` to come back to me.' } }] }
+/** A choice, as Studio bots send: in the history too, with its options. */
+const BOT_CHOICE = { text: 'What can I do for you?', options: [{ label: 'Track my order', value: 'track' }, { label: 'Talk to a human', value: 'human' }] }
 const BOT_BACK = 'I am back. Anything else?'
 const P = 'hitl#'
 
@@ -47,6 +49,7 @@ export class SandboxBot {
     store.addParticipant(this.botConversationId, this.endUserId)
     this._botSays('text', { text: BOT_HELLO })
     this._botSays('bloc', BOT_MENU)
+    this._botSays('choice', BOT_CHOICE)
   }
 
   /** The session is active (the plugin's own state). */
@@ -139,6 +142,7 @@ export class SandboxBot {
       if (typeof url === 'string') attachments.push({ kind: item.type, url, ...(typeof q.title === 'string' ? { name: q.title } : {}) })
       else if (typeof q.text === 'string') texts.push(q.text)
       else if (typeof q.markdown === 'string') texts.push(q.markdown)
+      if (Array.isArray(q.options)) texts.push((q.options as { label?: unknown }[]).map((o) => `[${String(o.label)}]`).join(' '))
     }
     this.lines.push({ cls, who, text: texts.join('\n'), ...(attachments.length ? { attachments } : {}) })
   }

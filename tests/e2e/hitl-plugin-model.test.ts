@@ -74,10 +74,11 @@ describe('the HITL plugin model against the real integration', () => {
     expect(actions[0]?.input.email).toBe('Ada@Example.com') // verbatim, as typed
     const history = actions[1]?.input.messageHistory as { source: { type: string; userId?: string }; type: string; payload: Record<string, unknown> }[]
     // Oldest first, every type the bot sent (the markdown bloc too), ending with the plugin's own hand-off line.
-    expect(history.map((h) => h.type)).toEqual(['text', 'bloc', 'text', 'text', 'text'])
+    expect(history.map((h) => h.type)).toEqual(['text', 'bloc', 'choice', 'text', 'text', 'text'])
     expect(history[1]?.payload).toMatchObject({ items: [{ type: 'markdown' }] })
+    expect(history[2]?.payload).toMatchObject({ options: [{ label: 'Track my order' }, { label: 'Talk to a human' }] })
     expect(history.at(-1)).toMatchObject({ source: { type: 'bot' }, payload: { text: PLUGIN_TEXTS.handoff } })
-    expect(history[2]).toEqual({ source: { type: 'user', userId: bot().hitlUserId }, type: 'text', payload: { text: 'My order #42 arrived broken' } })
+    expect(history[3]).toEqual({ source: { type: 'user', userId: bot().hitlUserId }, type: 'text', payload: { text: 'My order #42 arrived broken' } })
     expect(actions[1]?.input.userId).toBe(bot().hitlUserId)
 
     // The user was told before anything was opened; the thread carries the transcript.
@@ -85,6 +86,7 @@ describe('the HITL plugin model against the real integration', () => {
     expect(bot().escalated).toBe(true)
     const [first] = stack.emulator.threadMessages(threadOf(bot()))
     expect(first?.text).toContain('While you talk to an agent')
+    expect(first?.text).toContain('Talk to a human')
     expect(first?.text).toContain(PLUGIN_TEXTS.handoff)
     expect(stack.standIn.store.conversations.get(bot().conversationId!)?.tags['hitl#upstream']).toBe(bot().botConversationId)
   })
