@@ -38,7 +38,7 @@ export const messageHistoryElementSchema = z.union([
   historyElement('card', defaults.card.schema),
   historyElement('dropdown', defaults.dropdown.schema),
   historyElement('choice', defaults.choice.schema),
-  historyElement('bloc', defaults.bloc.schema),
+  historyElement('bloc', sdk.messages.markdownBloc.schema),
   historyElement('markdown', sdk.messages.markdown.schema),
 ])
 

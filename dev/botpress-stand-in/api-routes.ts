@@ -157,10 +157,10 @@ export const buildRoutes = ({ store, notify, integrationName }: RouteDeps): ApiR
       notify.message(message)
       return { message }
     }),
-    route('GET', '/v1/chat/messages', 'listMessages', (req) => ({
-      messages: store.listMessages({ conversationId: req.query.get('conversationId'), tags: tagFilter(req) }),
-      meta: {},
-    })),
+    route('GET', '/v1/chat/messages', 'listMessages', (req) => {
+      const page = store.listMessagesPage({ conversationId: req.query.get('conversationId'), tags: tagFilter(req) }, req.query.get('nextToken'))
+      return { messages: page.items, meta: page.nextToken !== undefined ? { nextToken: page.nextToken } : {} }
+    }),
     route('GET', '/v1/chat/messages/:id', 'getMessage', (req) => ({ message: store.getMessage(param(req, 'id')) })),
     route('PUT', '/v1/chat/messages/:id', 'updateMessage', (req) => ({
       message: store.updateMessage(param(req, 'id'), {

@@ -98,7 +98,7 @@ export const startBotpressStandIn = async (opts: StandInOptions): Promise<Botpre
       userId: args.userId,
       type: args.type,
       payload: args.payload,
-      tags: {},
+      tags: args.tags ?? {},
       direction: 'outgoing',
     })
     await caller.call('message_created', { conversation, user, message, type: args.type, payload: args.payload })
@@ -110,6 +110,7 @@ export const startBotpressStandIn = async (opts: StandInOptions): Promise<Botpre
     webhookUrl,
     botId,
     integrationId,
+    integrationAlias,
     webhookId,
     register: async () => {
       await caller.call('register', { webhookUrl })
@@ -120,7 +121,7 @@ export const startBotpressStandIn = async (opts: StandInOptions): Promise<Botpre
     callAction,
     sendMessage,
     store,
-    messagesIn: (conversationId) => store.listMessages({ conversationId }),
+    messagesIn: (conversationId) => store.listMessages({ conversationId }).reverse(),
     eventsOf: (type) => store.events.filter((e) => e.type === type),
     requests,
     resetRequestLog: () => {

@@ -9,6 +9,7 @@ import {
   type BotpressStandIn,
   type RunningIntegration,
 } from './index'
+import { MESSAGE_PAGE_SIZE } from './store'
 
 // ---------------------------------------------------------------------------------------------
 // A tiny probe integration, run by the SDK's real HTTP server, that reports what reached it.
@@ -418,9 +419,29 @@ describe('chat API semantics (through @botpress/client)', () => {
 
     const { message: m1 } = await c.createMessage({ conversationId: one.id, userId: u1.id, type: 'text', payload: { text: '1' }, tags: { k: 'v' } })
     await c.createMessage({ conversationId: one.id, userId: u1.id, type: 'text', payload: { text: '2' }, tags: {} })
-    expect((await c.listMessages({ conversationId: one.id })).messages.map((m) => m.payload.text)).toEqual(['1', '2'])
+    // Newest first, as the real API lists them.
+    expect((await c.listMessages({ conversationId: one.id })).messages.map((m) => m.payload.text)).toEqual(['2', '1'])
     expect((await c.listMessages({ conversationId: one.id, tags: { k: 'v' } })).messages.map((m) => m.id)).toEqual([m1.id])
     expect((await c.listUsers({ conversationId: one.id })).users.map((u) => u.id)).toEqual([u1.id])
+  })
+
+  it('listMessages pages newest first with nextToken, as the real API does', async () => {
+    const c = botClient()
+    const { conversation } = await c.createConversation({ channel: 'hitl', tags: {} })
+    const { user } = await c.createUser({ tags: {} })
+    const texts = Array.from({ length: MESSAGE_PAGE_SIZE + 5 }, (_, i) => `m${i}`)
+    for (const text of texts) await c.createMessage({ conversationId: conversation.id, userId: user.id, type: 'text', payload: { text }, tags: {} })
+
+    const first = await c.listMessages({ conversationId: conversation.id })
+    expect(first.messages.map((m) => m.payload.text)).toEqual(texts.slice(5).reverse())
+    expect(first.meta.nextToken).toEqual(expect.any(String))
+    const second = await c.listMessages({ conversationId: conversation.id, nextToken: first.meta.nextToken })
+    expect(second.messages.map((m) => m.payload.text)).toEqual(texts.slice(0, 5).reverse())
+    expect(second.meta.nextToken).toBeUndefined()
+    // The client's own paginator walks every page, newest first.
+    const all = await c.list.messages({ conversationId: conversation.id }).collect()
+    expect(all.map((m) => m.payload.text)).toEqual([...texts].reverse())
+    await expect(c.listMessages({ conversationId: conversation.id, nextToken: 'forged' })).rejects.toMatchObject({ type: 'InvalidPayload' })
   })
 
   it('getOrCreateConversation finds by the discriminating tags within the channel', async () => {

@@ -30,6 +30,21 @@ export type EventInput = {
 export type StateKey = { type: StateType; id: string; name: string }
 export type Created<T> = { record: T; created: boolean }
 
+export type Page<T> = { items: T[]; nextToken?: string }
+
+/**
+ * Messages per page of `GET /v1/chat/messages`. The real page size is not documented
+ * (UNCONFIRMED); 20 keeps the paging visible in tests with short conversations.
+ */
+export const MESSAGE_PAGE_SIZE = 20
+
+const encodeToken = (offset: number): string => Buffer.from(`offset:${offset}`, 'utf8').toString('base64url')
+const parseToken = (token: string): number => {
+  const m = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'))
+  if (!m?.[1]) throw invalidPayload('nextToken is not a token this API returned')
+  return Number(m[1])
+}
+
 const stateKeyOf = (k: StateKey): string => `${k.type}/${k.id}/${k.name}`
 
 /**
@@ -214,10 +229,17 @@ export class StandInStore {
     return message
   }
 
-  /** Finds a message by its discriminating tags (bot-wide), so a redelivered webhook creates nothing new. */
+  /**
+   * Finds a message of the given conversation by its discriminating tags, so a redelivered webhook
+   * creates nothing new. Messages are looked up within `conversationId`, as the real API does (the
+   * request is about one conversation; the same tags in another conversation are another message).
+   */
   getOrCreateMessage(input: MessageInput & { discriminateByTags?: string[] }): Created<Message> {
     const key = discriminatingTags(input.tags, input.discriminateByTags)
-    const found = Object.keys(key).length > 0 ? [...this.messages.values()].find((m) => matchesAllTags(m.tags, key)) : undefined
+    const found =
+      Object.keys(key).length > 0
+        ? [...this.messages.values()].find((m) => m.conversationId === input.conversationId && matchesAllTags(m.tags, key))
+        : undefined
     return found ? { record: found, created: false } : { record: this.createMessage(input), created: true }
   }
 
@@ -237,13 +259,30 @@ export class StandInStore {
     return next
   }
 
-  /** Oldest first. */
+  /** Every matching message, newest first (the API's order; see listMessagesPage). */
   listMessages(filter: { conversationId?: string; tags?: Tags }): Message[] {
-    return [...this.messages.values()].filter(
-      (m) =>
-        (filter.conversationId === undefined || m.conversationId === filter.conversationId) &&
-        (!filter.tags || matchesAllTags(m.tags, filter.tags))
-    )
+    return [...this.messages.values()]
+      .filter(
+        (m) =>
+          (filter.conversationId === undefined || m.conversationId === filter.conversationId) &&
+          (!filter.tags || matchesAllTags(m.tags, filter.tags))
+      )
+      .reverse() // Map order is insertion order and createdAt strictly increases (ids.ts): reversed = newest first
+  }
+
+  /**
+   * One page of listMessages as `GET /v1/chat/messages` answers it: newest first, at most
+   * `pageSize`, with `nextToken` when more remain. The real API pages newest-first too (Botpress's
+   * HITL plugin takes `takePage(1)` and re-sorts it oldest-first; a stand-in listing oldest-first
+   * makes the plugin's "last user message" check refuse a second escalation in a conversation).
+   * The token is opaque to clients; here it is the offset of the next page.
+   */
+  listMessagesPage(filter: { conversationId?: string; tags?: Tags }, nextToken?: string, pageSize = MESSAGE_PAGE_SIZE): Page<Message> {
+    const all = this.listMessages(filter)
+    const start = nextToken === undefined ? 0 : parseToken(nextToken)
+    const items = all.slice(start, start + pageSize)
+    const next = start + pageSize < all.length ? encodeToken(start + pageSize) : undefined
+    return { items, ...(next !== undefined ? { nextToken: next } : {}) }
   }
 
   deleteMessage(id: string): void {

@@ -23,7 +23,7 @@ export type StandInOptions = {
   operationTimeoutMs?: number
 }
 
-export type SendMessageArgs = { conversationId: string; userId: string; type: string; payload: Record<string, unknown> }
+export type SendMessageArgs = { conversationId: string; userId: string; type: string; payload: Record<string, unknown>; tags?: Record<string, string> }
 
 /** The read side of the store, as the brief names it; the store object also has the API methods. */
 export type StandInData = {
@@ -41,6 +41,8 @@ export type BotpressStandIn = {
   webhookUrl: string
   botId: string
   integrationId: string
+  /** The integration's alias: `conversation.integration` of the conversations it creates. */
+  integrationAlias: string
   webhookId: string
   /** Operation `register` {webhookUrl}; throws with the integration's error message on non-2xx. */
   register(): Promise<void>

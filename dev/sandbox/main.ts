@@ -5,7 +5,9 @@ import { startWebServer } from './web'
 /** `npm start`: the whole escalation on this machine, in one page. */
 const main = async () => {
   const stack = await startStack({ integration: loadBuiltIntegration() })
-  const web = await startWebServer(stack, Number(process.env.PORT ?? 3000))
+  // The HITL plugin's agent-assigned timeout is off by default, as in the plugin; set it to watch it fire.
+  const agentAssignedTimeoutSeconds = Number(process.env.HITL_AGENT_ASSIGNED_TIMEOUT_SECONDS ?? 0) || undefined
+  const web = await startWebServer(stack, Number(process.env.PORT ?? 3000), { plugin: { agentAssignedTimeoutSeconds } })
   console.log(`\nHubSpot HITL sandbox ready: ${web.url}\n`)
   console.log(`  HubSpot emulator   ${stack.emulator.url}`)
   console.log(`  Botpress stand-in  ${stack.standIn.url}`)

@@ -3,7 +3,7 @@ import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import * as path from 'node:path'
 import { agentView, sandboxAgent } from './agent-view'
-import { SandboxBot } from './bot'
+import { SandboxBot, type SandboxBotOptions } from './bot'
 import type { Stack } from './stack'
 
 const PUBLIC_DIR = path.join(__dirname, 'public')
@@ -25,9 +25,9 @@ const send = (res: http.ServerResponse, status: number, body: unknown) => {
 }
 
 /** The sandbox page and its small JSON API (user actions go through the bot, agent actions through the emulator). */
-export const startWebServer = async (stack: Stack, port = 0) => {
+export const startWebServer = async (stack: Stack, port = 0, botOptions: SandboxBotOptions = {}) => {
   let publicUrl = ''
-  const bot = new SandboxBot(stack, () => publicUrl)
+  const bot = new SandboxBot(stack, () => publicUrl, botOptions)
   const threadOf = (body: Body) => {
     if (!body.threadId || !stack.emulator.state.threads.has(body.threadId)) throw new Error('Select a conversation first')
     return body.threadId
@@ -82,6 +82,7 @@ export const startWebServer = async (stack: Stack, port = 0) => {
     bot,
     close: () =>
       new Promise<void>((resolve) => {
+        bot.plugin.close()
         server.close(() => resolve())
         server.closeAllConnections()
       }),

@@ -1,4 +1,3 @@
-import { ResourceNotFoundError } from '@botpress/client'
 import * as sdk from '@botpress/sdk'
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -8,7 +7,9 @@ import { createHubspotClient, httpTuning } from './index'
 import { refreshAccessToken } from './oauth'
 import { DEFAULT_RETRY_POLICY } from './retry'
 import { clearTokenMemory, credentialsFingerprint, TokenManager, type CachedToken, type TokenStore } from './token-manager'
+import { FakeBotpress } from '../../tests/helpers/fake-botpress'
 import { expectAllInterceptorsUsed, renderings } from '../../tests/helpers/nock-guard'
+import { isNotFound } from '../botpress-errors'
 
 const BASE = 'https://api.hubapi.com'
 const CREDS = { clientId: 'client-id-1234', clientSecret: 'client-secret-aa11bb22cc33dd44', refreshToken: 'refresh-token-9a8b7c6d5e4f3a2b' }
@@ -264,25 +265,8 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
   const CONFIG = { ...CREDS, developerApiKey: 'dev-key-0f9e8d7c6b5a4321', appId: '424242', inboxId: '1001' }
   const INBOX = '/conversations/v3/conversations/inboxes/1001'
 
-  /** The Botpress client as the handlers receive it: getState/setState over a Map. */
-  const fakeBotpress = () => {
-    const states = new Map<string, unknown>()
-    const calls: string[] = []
-    const client = {
-      getState: async (x: { type: string; name: string; id: string }) => {
-        calls.push(`getState ${x.type}/${x.name}/${x.id}`)
-        const key = `${x.type}:${x.id}:${x.name}`
-        if (!states.has(key)) throw new ResourceNotFoundError(`state ${key} not found`)
-        return { state: { payload: states.get(key) } }
-      },
-      setState: async (x: { type: string; name: string; id: string; payload: unknown }) => {
-        calls.push(`setState ${x.type}/${x.name}/${x.id}`)
-        states.set(`${x.type}:${x.id}:${x.name}`, x.payload)
-        return { state: { payload: x.payload } }
-      },
-    }
-    return { states, calls, client: client as unknown as bp.Client }
-  }
+  /** Botpress: the one model of its API (the stand-in's store, in process). */
+  const fakeBotpress = () => new FakeBotpress()
   const ctxWith = (configuration: Record<string, unknown>) => ({ integrationId: 'int_1', configuration }) as unknown as bp.Context
 
   beforeEach(() => {
@@ -292,9 +276,9 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
     delete httpTuning.sleep
   })
 
-  it('checks that the fake raises what the SDK recognises as ResourceNotFound', () => {
-    const e = new ResourceNotFoundError('x')
-    expect(sdk.isApiError(e) && e.type === 'ResourceNotFound').toBe(true)
+  it('checks that the fake raises what the SDK recognises as ResourceNotFound', async () => {
+    const err: unknown = await fakeBotpress().api.getState({ type: 'integration', id: 'int_1', name: 'oauth' }).catch((e: unknown) => e)
+    expect(isNotFound(err)).toBe(true)
   })
 
   it('refreshes on a cold start, saves the token to state, and a new instance reuses it', async () => {
@@ -304,14 +288,14 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
 
     const first = createHubspotClient({ ctx: ctxWith(CONFIG), client: fake.client })
     expect(await first.conversations.getInbox('1001')).toMatchObject({ id: '1001', name: 'Support' })
-    expect(fake.calls).toEqual(['getState integration/oauth/int_1', 'setState integration/oauth/int_1'])
+    expect(fake.calls).toEqual(['getState', 'setState'])
     expect(fake.states.get('integration:int_1:oauth')).toMatchObject({ accessToken: 'access-A-0001', fingerprint: FINGERPRINT })
 
     // Another runtime instance: empty memory, same state. No refresh (nock would refuse one).
     clearTokenMemory()
     const second = createHubspotClient({ ctx: ctxWith(CONFIG), client: fake.client })
     await second.conversations.getInbox('1001')
-    expect(fake.calls.slice(2)).toEqual(['getState integration/oauth/int_1'])
+    expect(fake.calls.slice(2)).toEqual(['getState'])
   })
 
   it('refreshes when the configuration changed the refresh token', async () => {
@@ -341,15 +325,11 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
 
   it('treats a Botpress state read error other than ResourceNotFound as a cache miss, not a failure', async () => {
     const fake = fakeBotpress()
-    const client = {
-      ...(fake.client as unknown as Record<string, unknown>),
-      getState: async () => {
-        throw new Error('Botpress 503')
-      },
-    } as unknown as bp.Client
+    fake.failNext = { method: 'getState', error: new Error('Botpress 503') }
     nockRefresh('access-A-0001')
     nock(BASE).get(INBOX).reply(200, { id: '1001' })
-    await expect(createHubspotClient({ ctx: ctxWith(CONFIG), client }).conversations.getInbox('1001')).resolves.toMatchObject({ id: '1001' })
+    await expect(createHubspotClient({ ctx: ctxWith(CONFIG), client: fake.client }).conversations.getInbox('1001')).resolves.toMatchObject({ id: '1001' })
+    expect(fake.calls).toEqual(['getState', 'setState'])
   })
 
   it('uses the configured API base URL and httpTuning', async () => {

@@ -100,6 +100,7 @@ describe('sandbox page in Chromium', () => {
     await page.locator('#user-email').fill('ada@example.com')
     // An impatient double click must still open one thread (checked at the end, once all settled).
     await page.locator('#escalate').dblclick()
+    await bubble('#user-messages', 'bot', 'I have escalated this conversation to a human agent').waitFor()
     await bubble('#user-messages', 'system', 'You are in the queue').waitFor()
     await page.locator('#thread-list li.active').waitFor()
     await page.locator('#thread-detail').waitFor()
@@ -123,7 +124,8 @@ describe('sandbox page in Chromium', () => {
 
   it('assigning the thread tells the user an agent joined', async () => {
     await page.locator('#assign').click()
-    await bubble('#user-messages', 'system', 'joined the conversation').waitFor()
+    // The plugin's fixed text; the agent's name is only status information (as webchat shows it).
+    await bubble('#user-messages', 'bot', 'A human agent has joined the conversation.').waitFor()
     await page.locator('#user-status', { hasText: 'Talking to Maya' }).waitFor()
     await page.locator('#thread-state', { hasText: 'Maya' }).waitFor()
   })
@@ -146,7 +148,7 @@ describe('sandbox page in Chromium', () => {
 
   it('closing the thread tells the user and hands them back to the bot', async () => {
     await page.locator('#close-thread').click()
-    await bubble('#user-messages', 'system', 'closed the conversation').waitFor()
+    await bubble('#user-messages', 'bot', 'The human agent closed the conversation').waitFor()
     await bubble('#user-messages', 'bot', 'I am back').waitFor()
     await page.locator('#thread-state.closed').waitFor()
     await page.locator('#user-status', { hasText: 'Talking to the bot' }).waitFor()

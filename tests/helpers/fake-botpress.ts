@@ -1,137 +1,116 @@
-import { randomUUID } from 'node:crypto'
-import { ResourceNotFoundError } from '@botpress/client'
+import { createInProcessApi, type InProcessApi, type InProcessMethod } from '../../dev/botpress-stand-in/in-process-client'
+import { STATE_TYPES, StandInStore, type StateKey, type StateType } from '../../dev/botpress-stand-in/store'
 import type * as bp from '.botpress'
 
-type Tags = Record<string, string>
-export type FakeUser = { id: string; name?: string; pictureUrl?: string; tags: Tags }
-export type FakeConversation = { id: string; channel: string; integration: string; tags: Tags }
-export type FakeMessage = { id: string; conversationId: string; userId: string; type: string; payload: unknown; tags: Tags }
-export type FakeEvent = { id: string; type: string; payload: unknown; conversationId?: string }
-
-const matches = (tags: Tags, wanted: Tags | undefined, keys?: string[]) =>
-  Object.entries(wanted ?? {}).every(([k, v]) => (keys && !keys.includes(k)) || tags[k] === v)
+/** The bot id unit tests use (tests/helpers/props.ts ctx.botId). */
+const BOT_ID = 'bot_1'
 
 /**
- * In-memory Botpress API for unit tests (HubSpot is mocked with nock; the end-to-end tests use the
- * real SDK server and the stand-in instead). Counts every call, as each one is latency spent.
+ * Botpress for unit tests: the stand-in's store and route handlers (the one model of the Botpress
+ * API, pinned by tests/contract/botpress-api.test.ts) called in process, without HTTP, so unit
+ * tests stay fast. HubSpot is mocked with nock; the end-to-end tests run the same store behind the
+ * stand-in's HTTP server. Counts every call, as each one is latency spent.
  */
 export class FakeBotpress {
-  public users = new Map<string, FakeUser>()
-  public conversations = new Map<string, FakeConversation>()
-  public messages = new Map<string, FakeMessage>()
-  public events: FakeEvent[] = []
-  public states = new Map<string, unknown>()
+  public readonly store = new StandInStore(BOT_ID)
+  /** Every client method called, in call order (recorded synchronously on entry). */
   public calls: string[] = []
+  /** Makes the next call of `method` throw `error` (after it was counted). */
   public failNext: { method: string; error: Error } | undefined
+  /** State payloads keyed `type:id:name` (a view of the store's states). */
+  public readonly states = new StatePayloads(this.store)
+  /** The client methods; replace one to observe or alter it (the `client` calls through this object). */
+  public readonly api: InProcessApi
 
-  private _track(method: string) {
-    this.calls.push(method)
-    if (this.failNext?.method === method) {
-      const { error } = this.failNext
-      this.failNext = undefined
-      throw error
+  public constructor() {
+    const inner = createInProcessApi(this.store)
+    const api: Record<string, unknown> = {}
+    for (const [method, fn] of Object.entries(inner) as [InProcessMethod, (x: unknown) => Promise<unknown>][]) {
+      api[method] = (input: unknown) => {
+        this.calls.push(method)
+        if (this.failNext?.method === method) {
+          const { error } = this.failNext
+          this.failNext = undefined
+          return Promise.reject(error)
+        }
+        return fn(input)
+      }
     }
+    this.api = api as InProcessApi
   }
 
-  public readonly api = {
-    getState: async (x: { type: string; name: string; id: string }) => {
-      this._track('getState')
-      const key = `${x.type}:${x.id}:${x.name}`
-      if (!this.states.has(key)) throw new ResourceNotFoundError(`state ${key} not found`)
-      return { state: { payload: this.states.get(key) } }
-    },
-    setState: async (x: { type: string; name: string; id: string; payload: unknown }) => {
-      this._track('setState')
-      this.states.set(`${x.type}:${x.id}:${x.name}`, x.payload)
-      return { state: { payload: x.payload } }
-    },
-    createUser: async (x: { name?: string; pictureUrl?: string; tags: Tags }) => {
-      this._track('createUser')
-      const user = { id: `user_${randomUUID()}`, name: x.name, pictureUrl: x.pictureUrl, tags: { ...x.tags } }
-      this.users.set(user.id, user)
-      return { user }
-    },
-    getOrCreateUser: async (x: { name?: string; pictureUrl?: string; tags: Tags; discriminateByTags?: string[] }) => {
-      this._track('getOrCreateUser')
-      const found = [...this.users.values()].find((u) => matches(u.tags, x.tags, x.discriminateByTags))
-      if (found) return { user: found }
-      const user = { id: `user_${randomUUID()}`, name: x.name, pictureUrl: x.pictureUrl, tags: { ...x.tags } }
-      this.users.set(user.id, user)
-      return { user }
-    },
-    getUser: async (x: { id: string }) => {
-      this._track('getUser')
-      const user = this.users.get(x.id)
-      if (!user) throw new ResourceNotFoundError(`user ${x.id} not found`)
-      return { user }
-    },
-    listUsers: async (x: { tags?: Tags }) => {
-      this._track('listUsers')
-      return { users: [...this.users.values()].filter((u) => matches(u.tags, x.tags)), meta: {} }
-    },
-    updateUser: async (x: { id: string; tags?: Tags; name?: string }) => {
-      this._track('updateUser')
-      const user = this.users.get(x.id)
-      if (!user) throw new ResourceNotFoundError(`user ${x.id} not found`)
-      Object.assign(user.tags, x.tags ?? {})
-      if (x.name) user.name = x.name
-      return { user }
-    },
-    getOrCreateConversation: async (x: { channel: string; tags: Tags; discriminateByTags?: string[] }) => {
-      this._track('getOrCreateConversation')
-      const found = [...this.conversations.values()].find((c) => c.channel === x.channel && matches(c.tags, x.tags, x.discriminateByTags))
-      if (found) return { conversation: found }
-      const conversation = { id: `conv_${randomUUID()}`, channel: x.channel, integration: 'hubspot-hitl', tags: { ...x.tags } }
-      this.conversations.set(conversation.id, conversation)
-      return { conversation }
-    },
-    getConversation: async (x: { id: string }) => {
-      this._track('getConversation')
-      const conversation = this.conversations.get(x.id)
-      if (!conversation) throw new ResourceNotFoundError(`conversation ${x.id} not found`)
-      return { conversation }
-    },
-    listConversations: async (x: { channel?: string; tags?: Tags }) => {
-      this._track('listConversations')
-      const conversations = [...this.conversations.values()].filter((c) => (!x.channel || c.channel === x.channel) && matches(c.tags, x.tags))
-      return { conversations, meta: {} }
-    },
-    updateConversation: async (x: { id: string; tags?: Tags }) => {
-      this._track('updateConversation')
-      const conversation = this.conversations.get(x.id)
-      if (!conversation) throw new ResourceNotFoundError(`conversation ${x.id} not found`)
-      Object.assign(conversation.tags, x.tags ?? {})
-      return { conversation }
-    },
-    deleteConversation: async (x: { id: string }) => {
-      this._track('deleteConversation')
-      if (!this.conversations.delete(x.id)) throw new ResourceNotFoundError(`conversation ${x.id} not found`)
-      return {}
-    },
-    getOrCreateMessage: async (x: Omit<FakeMessage, 'id'> & { discriminateByTags?: string[] }) => {
-      this._track('getOrCreateMessage')
-      const found = [...this.messages.values()].find(
-        (m) => m.conversationId === x.conversationId && matches(m.tags, x.tags, x.discriminateByTags)
-      )
-      if (found) return { message: found }
-      const message = { id: `msg_${randomUUID()}`, conversationId: x.conversationId, userId: x.userId, type: x.type, payload: x.payload, tags: { ...x.tags } }
-      this.messages.set(message.id, message)
-      return { message }
-    },
-    createEvent: async (x: { type: string; payload: unknown; conversationId?: string }) => {
-      this._track('createEvent')
-      const event = { id: `evt_${randomUUID()}`, ...x }
-      this.events.push(event)
-      return { event }
-    },
+  public get users() {
+    return this.store.users
   }
 
-  /** The fake as the typed client handlers receive; only the methods above exist. */
+  public get conversations() {
+    return this.store.conversations
+  }
+
+  public get messages() {
+    return this.store.messages
+  }
+
+  public get events() {
+    return this.store.events
+  }
+
+  /** The fake as the typed client handlers receive; only the stand-in's methods exist. */
   public get client(): bp.Client {
     return this.api as unknown as bp.Client
   }
 
   public setupState(integrationId: string): unknown {
     return this.states.get(`integration:${integrationId}:setup`)
+  }
+}
+
+const parseKey = (key: string): StateKey => {
+  const [type, id, name, ...rest] = key.split(':')
+  const stateType = STATE_TYPES.find((t): t is StateType => t === type)
+  if (!stateType || !id || !name || rest.length > 0) throw new Error(`State key "${key}" is not "type:id:name"`)
+  return { type: stateType, id, name }
+}
+/** The store keys states `type/id/name`. */
+const keyOf = (storeKey: string): string => storeKey.split('/').join(':')
+
+/**
+ * The payloads of the store's states as a Map keyed `type:id:name`, for tests to seed and read
+ * (`states.get('conversation:conv_1:hitl')`). Writes go through the store, so expiry and the other
+ * semantics stay the store's.
+ */
+export class StatePayloads {
+  public constructor(private readonly _store: StandInStore) {}
+
+  public get(key: string): unknown {
+    return this._store.findState(parseKey(key))?.payload
+  }
+
+  public set(key: string, payload: unknown): this {
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new Error(`State "${key}": a payload is a JSON object`)
+    this._store.setState(parseKey(key), payload as Record<string, unknown>)
+    return this
+  }
+
+  public has(key: string): boolean {
+    return this._store.findState(parseKey(key)) !== undefined
+  }
+
+  public delete(key: string): boolean {
+    const had = this.has(key)
+    if (had) this._store.setState(parseKey(key), null)
+    return had
+  }
+
+  public get size(): number {
+    return this._store.states.size
+  }
+
+  public *entries(): IterableIterator<[string, unknown]> {
+    for (const [storeKey, state] of this._store.states) yield [keyOf(storeKey), state.payload]
+  }
+
+  public [Symbol.iterator](): IterableIterator<[string, unknown]> {
+    return this.entries()
   }
 }
