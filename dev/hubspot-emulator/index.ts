@@ -4,13 +4,17 @@ import { createAgentSimulator, purgeChannelAccount } from './agent'
 import type { EmulatorOptions, HubspotEmulator } from './api'
 import { DEFAULT_PORTAL_ID, type Core } from './core'
 import { FaultQueue } from './faults'
+import { assigneeRoutes } from './handlers/assignee'
 import { channelAccountRoutes } from './handlers/channel-accounts'
 import { channelRoutes } from './handlers/channels'
+import { commentRoutes, threadComments } from './handlers/comments'
 import { contactRoutes, createContact } from './handlers/contacts'
 import { conversationRoutes } from './handlers/conversations'
 import { fileRoutes } from './handlers/files'
 import { messageRoutes } from './handlers/messages'
 import { oauthRoutes } from './handlers/oauth'
+import { ownerRoutes } from './handlers/owners'
+import { ensureTicket, ticketRoutes } from './handlers/tickets'
 import { Router } from './http/router'
 import { createPipeline } from './http/server'
 import { Store } from './store'
@@ -23,6 +27,7 @@ export type {
   Agent,
   Channel,
   ChannelAccount,
+  Comment,
   Contact,
   DeliveryIdentifier,
   DeliveryRecord,
@@ -34,6 +39,8 @@ export type {
   MessageStatus,
   RequestLogEntry,
   Thread,
+  Ticket,
+  TicketPipeline,
   Visitor,
 } from './types'
 export { REOPEN_WINDOW_MS } from './threading'
@@ -49,6 +56,7 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
   for (const key of ['clientId', 'clientSecret', 'refreshToken', 'developerApiKey', 'appId'] as const) requireOption(opts, key)
   const now = opts.now ?? Date.now
   const store = new Store((opts.inboxes ?? DEFAULT_INBOXES).map((i) => ({ ...i, createdAt: now() })))
+  for (const agent of opts.agents ?? []) store.state.agents.set(agent.id, { ...agent })
   const webhooks = new WebhookDispatcher({
     clientSecret: opts.clientSecret,
     signatureNow: opts.signatureNow ?? Date.now,
@@ -69,7 +77,8 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
   }
   const faults = new FaultQueue()
   const requests: RequestLogEntry[] = []
-  const router = new Router([...oauthRoutes, ...channelRoutes, ...channelAccountRoutes, ...messageRoutes, ...conversationRoutes, ...fileRoutes, ...contactRoutes])
+  const router = new Router([...oauthRoutes, ...channelRoutes, ...channelAccountRoutes, ...messageRoutes, ...conversationRoutes, ...fileRoutes, ...contactRoutes,
+    ...ticketRoutes, ...ownerRoutes, ...assigneeRoutes, ...commentRoutes])
   const pipeline = createPipeline({ core, router, faults, log: requests })
 
   const server = http.createServer((req, res) => {
@@ -120,5 +129,10 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
     },
     state: store.state,
     threadMessages: (threadId) => store.threadMessages(threadId),
+    threadComments: (threadId) => threadComments(core, threadId),
+    ticketOfThread: (threadId) => {
+      const thread = store.state.threads.get(threadId)
+      return thread && ensureTicket(core, thread)
+    },
   }
 }
