@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startStack, type Stack } from '../../dev/sandbox/stack'
 import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
@@ -10,7 +10,12 @@ import { ticketTuning } from '../../src/tickets/tuning'
  * integration behind the SDK server, the Botpress stand-in and the HubSpot emulator (inbox 1001 is
  * a plain Inbox, 1002 a Help Desk whose tickets appear TICKET_DELAY_MS after the first message).
  */
-const TICKET_DELAY_MS = 300
+const TICKET_DELAY_MS = 60_000
+/** The emulator's clock runs this far ahead of the wall clock: tests move it instead of sleeping, so timing never decides. */
+let clockOffset = 0
+const advance = (ms: number) => {
+  clockOffset += ms
+}
 const SAM = { id: '555', name: 'Sam Agent', email: 'sam@example.com' }
 const defaults = { ...ticketTuning }
 
@@ -50,9 +55,13 @@ beforeAll(async () => {
   setupTuning.visibilityDelaysMs = [10, 10, 10]
   stack = await startStack({
     integration,
-    emulator: { ticketDelayMs: TICKET_DELAY_MS, customTicketProperties: ['order_number'], agents: [SAM] },
+    emulator: { ticketDelayMs: TICKET_DELAY_MS, customTicketProperties: ['order_number'], agents: [SAM], now: () => Date.now() + clockOffset },
   })
   ;({ userId } = await stack.standIn.callAction<{ userId: string }>('createUser', { name: 'Ada Lovelace', email: 'ada@example.com' }))
+})
+beforeEach(() => {
+  // startHitl's waits between ticket looks pass on the emulator's clock.
+  ticketTuning.sleep = async (ms) => advance(ms)
 })
 afterEach(() => {
   Object.assign(ticketTuning, defaults)
@@ -76,7 +85,7 @@ describe('ticket fields, assignment and the agent-only note, end to end', () => 
     expect(associationReads(threadId)).toHaveLength(1)
     expect(ticketPatches()).toHaveLength(0)
 
-    await sleep(TICKET_DELAY_MS + 50)
+    advance(TICKET_DELAY_MS)
     const patchesBefore = ticketPatches().length
     await say(conversationId, 'Are you there?')
     await say(conversationId, 'Hello?')
@@ -105,7 +114,7 @@ describe('ticket fields, assignment and the agent-only note, end to end', () => 
   })
 
   it('values HubSpot refuses never fail the escalation: the rest is set and the agent is told', async () => {
-    ticketTuning.quickTryDelaysMs = [0, TICKET_DELAY_MS + 100]
+    ticketTuning.quickTryDelaysMs = [0, TICKET_DELAY_MS]
     const { threadId, tags } = await startHitl({
       inboxId: '1002',
       priority: 'URGENT',
@@ -164,7 +173,7 @@ describe('ticket fields, assignment and the agent-only note, end to end', () => 
     ticketTuning.quickTryDelaysMs = [0]
     const { conversationId, threadId, tags } = await startHitl({ inboxId: '1002', priority: 'MEDIUM' })
     expect(tags().ticketPending).toBe('true')
-    await sleep(TICKET_DELAY_MS + 50)
+    advance(TICKET_DELAY_MS)
     const patchesBefore = ticketPatches().length
     const agentMessages = () => stack.standIn.messagesIn(conversationId).filter((m) => m.userId !== userId)
     await stack.emulator.agent.reply(threadId, { text: 'Hi, Sam here', agentId: SAM.id })
