@@ -185,4 +185,17 @@ describe('ticket fields, assignment and the agent-only note, end to end', () => 
     expect(stack.emulator.ticketOfThread(threadId)?.properties.hs_ticket_priority).toBe('MEDIUM')
     expect(tags().ticketPending ?? '').toBe('')
   })
+
+  it('an assignment made in HubSpot is an occasion too (conversation.propertyChange webhook)', async () => {
+    ticketTuning.quickTryDelaysMs = [0]
+    const { conversationId, threadId, tags } = await startHitl({ inboxId: '1002', category: 'PRODUCT_ISSUE' })
+    expect(tags().ticketPending).toBe('true')
+    advance(TICKET_DELAY_MS)
+    const patchesBefore = ticketPatches().length
+    expect(await stack.emulator.agent.assign(threadId, { id: SAM.id })).toEqual([200])
+    await waitFor('hitlAssigned', () => assignedEvents(conversationId).length === 1)
+    expect(ticketPatches().length - patchesBefore).toBe(1)
+    expect(stack.emulator.ticketOfThread(threadId)?.properties.hs_ticket_category).toBe('PRODUCT_ISSUE')
+    expect(tags().ticketPending ?? '').toBe('')
+  })
 })
