@@ -37,8 +37,23 @@ export const hitlStateSchema = z.object({
 })
 export type HitlState = sdk.z.infer<typeof hitlStateSchema>
 
+/**
+ * Ticket fields still to set because HubSpot had not created the thread's ticket when startHitl
+ * returned. Read only when the conversation carries the `ticketPending` tag, so the normal path
+ * never reads it.
+ */
+export const ticketStateSchema = z.object({
+  threadId: z.string().title('Thread ID').describe('HubSpot thread whose ticket gets the properties'),
+  properties: z.record(z.string()).title('Properties').describe('Ticket properties to set, by internal name'),
+  since: z.number().title('Since').describe('When startHitl gave up waiting, ms since epoch; bounds how long later occasions look'),
+  attempts: z.number().title('Attempts').describe('Later occasions that looked for the ticket and did not find it'),
+  done: z.boolean().title('Done').describe('True once the properties were set or the search gave up; later occasions do nothing'),
+})
+export type TicketState = sdk.z.infer<typeof ticketStateSchema>
+
 export const states = {
   setup: { type: 'integration', schema: setupStateSchema },
   oauth: { type: 'integration', schema: oauthStateSchema },
   hitl: { type: 'conversation', schema: hitlStateSchema },
+  ticket: { type: 'conversation', schema: ticketStateSchema },
 } as const satisfies sdk.IntegrationDefinitionProps['states']

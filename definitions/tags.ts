@@ -14,6 +14,8 @@ export const hitlConversationTags = {
   senderIdentifierValue: { title: 'End user identifier', description: 'Email, E.164 phone or opaque id of the end user' },
   senderName: { title: 'End user name', description: 'Name shown to agents' },
   contactId: { title: 'HubSpot contact ID', description: 'CRM contact the thread is associated with, when known' },
+  // Message props carry conversation.tags, so checking this costs nothing on the normal path.
+  ticketPending: { title: 'Ticket pending', description: '"true" while ticket fields wait for HubSpot to create the thread’s ticket' },
 } as const satisfies Record<string, sdk.TagDefinition>
 
 export const hitlMessageTags = {

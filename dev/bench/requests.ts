@@ -1,3 +1,4 @@
+import { ticketTuning } from '../../src/tickets/tuning'
 import type { MediaServer } from './media-server'
 import { mixedHistory, historyTypes } from './history'
 import {
@@ -159,5 +160,57 @@ export const measureRequests = async (h: Harness, media: MediaServer): Promise<O
 
   const stopped = h.meter.fake.events.filter((e) => e.type === 'hitlStopped' && e.conversationId === conversationId)
   if (stopped.length !== 1) throw new Error(`expected one hitlStopped for ${conversationId}, got ${stopped.length}`)
+  await measureTicketPaths(h, userId, step)
   return results
+}
+
+const TICKET_SESSION = {
+  priority: 'HIGH',
+  category: 'BILLING_ISSUE',
+  assigneeEmail: 'sam@example.com',
+} as const
+
+/**
+ * Part 1b: an escalation with ticket fields and an assignee, on a Help Desk inbox (the emulator
+ * creates the ticket 300 ms after the first message). Once with the ticket found inside startHitl
+ * (production look delays), once with it appearing later and set on the next end-user message.
+ */
+const measureTicketPaths = async (h: Harness, userId: string, step: (spec: Spec, run: () => Promise<void>) => Promise<OperationResult>) => {
+  const inbox = h.hs.state.inboxes.get('1001')
+  if (!inbox) throw new Error('bench: inbox 1001 missing')
+  inbox.type = 'HELP_DESK'
+  const saved = { ...ticketTuning }
+  try {
+    await step(
+      {
+        id: 'startHitlTicket',
+        label: 'startHitl + ticket fields + assignee (ticket found in time)',
+        kind: 'action',
+        note: 'owner lookup + assign + ticket look + PATCH + agent-only note; follow-up = the assignedTo webhook (hitlAssigned)',
+      },
+      async () => {
+        await startHitl(h, { userId, title: 'Charged twice', description: 'Ticket bench', hitlSession: TICKET_SESSION, messageHistory: [] })
+      }
+    )
+    ticketTuning.quickTryDelaysMs = [0]
+    let late = { conversationId: '', threadId: '' }
+    await step(
+      { id: 'startHitlTicketLate', label: 'startHitl + ticket fields (ticket not there yet → pending)', kind: 'action', note: 'one look, then state + ticketPending tag' },
+      async () => {
+        late = await startHitl(h, { userId, title: 'Charged twice', description: 'Ticket bench', hitlSession: { priority: 'URGENT' }, messageHistory: [] })
+      }
+    )
+    await new Promise((r) => setTimeout(r, 400))
+    await step(
+      { id: 'forwardTextTicketPending', label: 'forward user text, ticket pending (later occasion)', kind: 'action', note: 'publish + ticket look + PATCH; state read, done, tag cleared' },
+      () => sendUserMessage(h, late.conversationId, 'msg_ticket_1', { type: 'text', payload: { text: 'Any news?' } })
+    )
+    const after = await step({ id: 'forwardTextAfterTicket', label: 'forward user text (warm, ticket done)', kind: 'action' }, () =>
+      sendUserMessage(h, late.conversationId, 'msg_ticket_2', { type: 'text', payload: { text: 'Thanks' } })
+    )
+    after.target = { text: 'HS = 1, BP ≤ 1', pass: after.hubspot.count === 1 && after.botpress.count <= 1 }
+  } finally {
+    Object.assign(ticketTuning, saved)
+    inbox.type = 'INBOX'
+  }
 }

@@ -1,12 +1,15 @@
 import type {
   Agent,
   ChannelAccount,
+  Comment,
   Contact,
   DeliveryRecord,
   EmulatorState,
   InboxType,
   Message,
   RequestLogEntry,
+  Ticket,
+  TicketPipeline,
 } from './types'
 
 export type EmulatorOptions = {
@@ -50,6 +53,16 @@ export type EmulatorOptions = {
   rateLimitPerTenSeconds?: number
   /** How long a webhook receiver may take to answer (default 10 000 ms); after that the status is 0. */
   webhookTimeoutMs?: number
+  /** A HELP_DESK inbox's thread gets its ticket this long after its first message (default 300 ms, on `now`); INBOX threads get none. */
+  ticketDelayMs?: number
+  /** Ticket pipelines (default: HubSpot's "Support Pipeline" 0 with stages 1–4). */
+  ticketPipelines?: TicketPipeline[]
+  /** Allowed hs_ticket_category values (default HubSpot's four: PRODUCT_ISSUE, BILLING_ISSUE, FEATURE_REQUEST, GENERAL_INQUIRY). */
+  ticketCategories?: string[]
+  /** Custom ticket properties that exist in this account (internal names); any other name is PROPERTY_DOESNT_EXIST. */
+  customTicketProperties?: string[]
+  /** HubSpot users (owners) that exist from the start, findable with GET /crm/v3/owners?email=. */
+  agents?: { id: string; name: string; email: string; avatar?: string }[]
 }
 
 export type Matcher = (method: string, path: string) => boolean
@@ -116,6 +129,10 @@ export type HubspotEmulator = {
   resetRequestLog(): void
   state: EmulatorState
   threadMessages(threadId: string): Message[]
+  /** Agent-only notes (COMMENT) on the thread, oldest first. */
+  threadComments(threadId: string): Comment[]
+  /** The thread's ticket, created now if it is due (HELP_DESK inbox, delay passed); undefined otherwise. */
+  ticketOfThread(threadId: string): Ticket | undefined
 }
 
 export type { Agent, ChannelAccount }

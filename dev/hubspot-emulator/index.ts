@@ -6,15 +6,19 @@ import { DEFAULT_PORTAL_ID, type Core } from './core'
 import { FaultQueue } from './faults'
 import { Grants } from './grants'
 import { adminRoutes, connectChannel, SETTINGS_PATH } from './handlers/admin'
+import { assigneeRoutes } from './handlers/assignee'
 import { AUTHORIZE_PATH, authorizeRoutes } from './handlers/authorize'
 import { channelAccountRoutes } from './handlers/channel-accounts'
 import { channelRoutes } from './handlers/channels'
+import { commentRoutes, threadComments } from './handlers/comments'
 import { contactRoutes, createContact } from './handlers/contacts'
 import { conversationRoutes } from './handlers/conversations'
 import { fileRoutes } from './handlers/files'
 import { messageRoutes } from './handlers/messages'
 import { oauthRoutes } from './handlers/oauth'
+import { ownerRoutes } from './handlers/owners'
 import { stagingTokenRoutes } from './handlers/staging-tokens'
+import { ensureTicket, ticketRoutes } from './handlers/tickets'
 import { Router } from './http/router'
 import { createPipeline } from './http/server'
 import { Store } from './store'
@@ -27,6 +31,7 @@ export type {
   Agent,
   Channel,
   ChannelAccount,
+  Comment,
   Contact,
   DeliveryIdentifier,
   DeliveryRecord,
@@ -38,6 +43,8 @@ export type {
   MessageStatus,
   RequestLogEntry,
   Thread,
+  Ticket,
+  TicketPipeline,
   Visitor,
 } from './types'
 export { REOPEN_WINDOW_MS } from './threading'
@@ -58,6 +65,7 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
   for (const key of ['clientId', 'clientSecret', 'developerApiKey', 'appId'] as const) requireOption(opts, key)
   const now = opts.now ?? Date.now
   const store = new Store((opts.inboxes ?? DEFAULT_INBOXES).map((i) => ({ ...i, createdAt: now() })))
+  for (const agent of opts.agents ?? []) store.state.agents.set(agent.id, { ...agent })
   const webhooks = new WebhookDispatcher({
     clientSecret: opts.clientSecret,
     signatureNow: opts.signatureNow ?? Date.now,
@@ -83,7 +91,12 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
   const requests: RequestLogEntry[] = []
   // The install and "Connect a channel" flows (consent page, settings page, staging tokens).
   const connectRoutes = [...authorizeRoutes, ...adminRoutes, ...stagingTokenRoutes]
-  const router = new Router([...oauthRoutes, ...channelRoutes, ...channelAccountRoutes, ...messageRoutes, ...conversationRoutes, ...fileRoutes, ...contactRoutes, ...connectRoutes])
+  // Help Desk: tickets, owners, assignment and agent-only notes.
+  const helpDeskRoutes = [...ticketRoutes, ...ownerRoutes, ...assigneeRoutes, ...commentRoutes]
+  const router = new Router([
+    ...oauthRoutes, ...channelRoutes, ...channelAccountRoutes, ...messageRoutes, ...conversationRoutes, ...fileRoutes, ...contactRoutes,
+    ...connectRoutes, ...helpDeskRoutes,
+  ])
   const pipeline = createPipeline({ core, router, faults, log: requests })
 
   const server = http.createServer((req, res) => {
@@ -140,5 +153,10 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
     },
     state: store.state,
     threadMessages: (threadId) => store.threadMessages(threadId),
+    threadComments: (threadId) => threadComments(core, threadId),
+    ticketOfThread: (threadId) => {
+      const thread = store.state.threads.get(threadId)
+      return thread && ensureTicket(core, thread)
+    },
   }
 }

@@ -120,3 +120,14 @@ export const contactCreateSchema = z
     associations: z.array(z.unknown()).nullish(),
   })
   .passthrough()
+
+/** `SimplePublicObjectInput`: property values are strings. */
+export const ticketPatchSchema = z.object({ properties: z.record(z.string()) }).passthrough()
+
+/** `PublicThreadAssignRequest`. */
+export const assignRequestSchema = z.object({ actorId: z.string() }).passthrough()
+
+/** `PublicCommentEgg` (`attachments` is required by the spec; the emulator accepts an empty list only). */
+export const commentEggSchema = z
+  .object({ type: z.string(), text: z.string(), richText: z.string().optional(), attachments: z.array(z.unknown()).max(0) })
+  .passthrough()

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Contact, DeliveryIdentifier, EmulatorState, Inbox, Message } from './types'
 
-type Sequence = 'channel' | 'account' | 'thread' | 'file' | 'contact' | 'visitor' | 'agent' | 'event'
+type Sequence = 'channel' | 'account' | 'thread' | 'file' | 'contact' | 'visitor' | 'agent' | 'event' | 'ticket' | 'comment'
 
 /** Separate numeric ranges, so an id in a test failure tells what it is. */
 const FIRST_ID: Record<Sequence, number> = {
@@ -13,6 +13,8 @@ const FIRST_ID: Record<Sequence, number> = {
   visitor: 900_000_001,
   agent: 70_001,
   event: 1,
+  ticket: 40_000_000_001,
+  comment: 60_000_000_001,
 }
 
 const digits = (s: string): string => s.replace(/\D/g, '')
@@ -29,6 +31,8 @@ export class Store {
     inboxes: new Map(),
     agents: new Map(),
     visitors: new Map(),
+    tickets: new Map(),
+    comments: new Map(),
   }
   /** channelId + integrationIdempotencyId → message id */
   public readonly idempotency = new Map<string, string>()

@@ -126,6 +126,13 @@ export type Contact = { id: string; properties: Record<string, string>; createdA
 export type Agent = { id: string; name: string; email: string; avatar?: string }
 export type Visitor = { id: string; name?: string; deliveryIdentifier?: DeliveryIdentifier }
 
+/** A Help Desk ticket; `properties` holds HubSpot internal names → string values, as the CRM API shows them. */
+export type Ticket = { id: string; threadId: string; properties: Record<string, string>; createdAt: number; updatedAt: number; archived: boolean }
+export type PipelineStage = { id: string; label: string; displayOrder: number; ticketState: 'OPEN' | 'CLOSED' }
+export type TicketPipeline = { id: string; label: string; displayOrder: number; stages: PipelineStage[] }
+/** An agent-only note (COMMENT) on a thread: shown to agents, never delivered to the channel. */
+export type Comment = { id: string; threadId: string; text: string; richText?: string; createdBy: string; createdAt: number }
+
 export type EmulatorState = {
   channels: Map<string, Channel>
   channelAccounts: Map<string, ChannelAccount>
@@ -136,6 +143,8 @@ export type EmulatorState = {
   inboxes: Map<string, Inbox>
   agents: Map<string, Agent>
   visitors: Map<string, Visitor>
+  tickets: Map<string, Ticket>
+  comments: Map<string, Comment>
 }
 
 export type RequestAuth = 'bearer' | 'hapikey' | 'none'

@@ -1,5 +1,5 @@
 import { startBotpressStandIn, startIntegrationOnLoopback, type BotpressStandIn, type StartableIntegration } from '../botpress-stand-in'
-import { startHubspotEmulator, type HubspotEmulator } from '../hubspot-emulator'
+import { startHubspotEmulator, type EmulatorOptions, type HubspotEmulator } from '../hubspot-emulator'
 
 /** Credentials of the emulated HubSpot app: fake, local, and never used anywhere else. */
 export const SANDBOX_APP = {
@@ -27,6 +27,8 @@ export type StackOptions = {
   inboxes?: { id: string; name: string; type: 'INBOX' | 'HELP_DESK' }[]
   configuration?: Record<string, unknown>
   register?: boolean
+  /** More emulator options (ticket delay, owners, custom ticket properties…). */
+  emulator?: Partial<EmulatorOptions>
 }
 
 /**
@@ -38,7 +40,7 @@ export const startStack = async (opts: StackOptions): Promise<Stack> => {
     { id: '1001', name: 'Support', type: 'INBOX' as const },
     { id: '1002', name: 'Help Desk', type: 'HELP_DESK' as const },
   ]
-  const emulator = await startHubspotEmulator({ ...SANDBOX_APP, inboxes, latencyMs: opts.latencyMs })
+  const emulator = await startHubspotEmulator({ ...SANDBOX_APP, inboxes, latencyMs: opts.latencyMs, ...opts.emulator })
   const running = await startIntegrationOnLoopback(opts.integration)
   const integrationUrl = running.url
   const configuration = {

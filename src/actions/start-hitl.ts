@@ -9,6 +9,8 @@ import { createHubspotClient } from '../hubspot'
 import type { HubspotMessage } from '../hubspot/schemas'
 import { renderTranscript } from '../render/transcript'
 import { requireSetupState } from '../setup/setup-state'
+import { afterThreadOpened } from '../tickets/escalation'
+import { checkTicketSession } from '../tickets/session'
 import { parseInput } from './validate'
 import type * as bp from '.botpress'
 
@@ -17,6 +19,7 @@ const inputSchema = buildStartHitlInputSchema(ticketSchema)
 export const startHitl: bp.IntegrationProps['actions']['startHitl'] = async (props) => {
   const { client } = props
   const input = parseInput('startHitl', inputSchema, props.input)
+  checkTicketSession(input.hitlSession)
   const hs = createHubspotClient(props)
   const setup = await requireSetupState(props)
 
@@ -68,6 +71,8 @@ export const startHitl: bp.IntegrationProps['actions']['startHitl'] = async (pro
   }
   await client.updateConversation({ id: conversation.id, tags: { hubspotThreadId: message.conversationsThreadId } })
   rememberThread(props.ctx.botId, message.conversationsThreadId, conversation.id)
+  const opened = { conversationId: conversation.id, threadId: message.conversationsThreadId, inboxId, endUser: user }
+  await afterThreadOpened({ ...props, hs, ...opened, title: input.title, description: input.description, session: input.hitlSession })
   return { conversationId: conversation.id }
 }
 

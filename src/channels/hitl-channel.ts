@@ -3,6 +3,7 @@ import { readHitlTags, rememberThread } from '../hitl/conversation-tags'
 import { resolveSender } from '../hitl/participants'
 import { createHubspotClient } from '../hubspot'
 import { toOutgoingParts } from '../render/outgoing'
+import { occasionContext, onTicketOccasion } from '../tickets/pending'
 import { forwardParts } from './forward-message'
 import type * as bp from '.botpress'
 
@@ -38,6 +39,8 @@ const forward = async (props: AnyMessageProps): Promise<void> => {
     rememberThread(props.ctx.botId, last.conversationsThreadId, conversation.id)
   }
   await props.ack({ tags: { hubspotMessageId: published.map((m) => m.id).join(',') } })
+  // Free unless ticket fields wait for HubSpot's ticket (the tag says so).
+  await onTicketOccasion(occasionContext({ ...props, hs }), conversation.id, conversation.tags)
 }
 
 export const channels = {

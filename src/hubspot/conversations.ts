@@ -4,10 +4,12 @@ import {
   inboxSchema,
   threadMessageSchema,
   threadSchema,
+  threadWithAssociationsSchema,
   type HubspotActor,
   type HubspotInbox,
   type HubspotThread,
   type HubspotThreadMessage,
+  type HubspotThreadWithAssociations,
 } from './schemas'
 
 const BASE = '/conversations/v3/conversations'
@@ -34,6 +36,19 @@ export class ConversationsApi {
       schema: threadSchema,
       operation: `read thread ${threadId}`,
     })
+  }
+
+  /** The ticket Help Desk created for the thread, if any yet (it appears some time after the first message). */
+  public async getTicketIdOfThread(threadId: string): Promise<string | undefined> {
+    const thread: HubspotThreadWithAssociations = await this._http.request({
+      method: 'GET',
+      path: `${BASE}/threads/${encodeURIComponent(threadId)}`,
+      query: { association: 'TICKET' },
+      auth: 'oauth',
+      schema: threadWithAssociationsSchema,
+      operation: `read the ticket of thread ${threadId}`,
+    })
+    return thread.threadAssociations?.associatedTicketId ?? undefined
   }
 
   public async setThreadStatus(threadId: string, status: 'OPEN' | 'CLOSED'): Promise<HubspotThread> {

@@ -8,7 +8,9 @@ import { FilesApi } from './files'
 import { HubspotHttp, type HubspotHttpOptions } from './http'
 import { MessagesApi } from './messages'
 import { refreshAccessToken } from './oauth'
+import { OwnersApi } from './owners'
 import { registerSecret } from './redact'
+import { TicketsApi } from './tickets'
 import { TokenManager, type CachedToken, type TokenStore } from './token-manager'
 
 export { HubspotApiError, isHubspotStatus } from './errors'
@@ -21,6 +23,8 @@ export type HubspotClient = {
   conversations: ConversationsApi
   files: FilesApi
   contacts: ContactsApi
+  tickets: TicketsApi
+  owners: OwnersApi
 }
 
 /** Tunables that tests and the benchmark shorten (retry waits, timeouts); production uses the defaults. */
@@ -65,5 +69,7 @@ export const createHubspotClient = (props: Props): HubspotClient => {
     conversations: new ConversationsApi(http),
     files: new FilesApi(http),
     contacts: new ContactsApi(http),
+    tickets: new TicketsApi(http),
+    owners: new OwnersApi(http),
   }
 }

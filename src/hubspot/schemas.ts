@@ -100,3 +100,27 @@ export const contactSchema = z
   .object({ id, properties: z.record(z.string().nullable()).optional() })
   .passthrough()
 export type HubspotContact = sdk.z.infer<typeof contactSchema>
+
+/** GET …/threads/{id}?association=TICKET adds `threadAssociations` (SPEC-CONV `PublicThreadAssociations`). */
+export const threadWithAssociationsSchema = threadSchema.extend({
+  threadAssociations: z.object({ associatedTicketId: id.nullish() }).passthrough().nullish(),
+})
+export type HubspotThreadWithAssociations = sdk.z.infer<typeof threadWithAssociationsSchema>
+
+/** CRM object as PATCH /crm/v3/objects/tickets/{id} answers it (`SimplePublicObject`). */
+export const ticketSchema = z.object({ id, properties: z.record(z.string().nullable()).optional() }).passthrough()
+export type HubspotTicket = sdk.z.infer<typeof ticketSchema>
+
+/** `PublicOwner`: `userId` is absent for queues and deactivated users, who cannot be assigned. */
+export const ownerSchema = z
+  .object({
+    id,
+    email: z.string().nullish(),
+    firstName: z.string().nullish(),
+    lastName: z.string().nullish(),
+    userId: id.nullish(),
+    type: z.string().optional(),
+    archived: z.boolean().optional(),
+  })
+  .passthrough()
+export type HubspotOwner = sdk.z.infer<typeof ownerSchema>

@@ -10,8 +10,10 @@ export const REQUIRED_SCOPES = {
   'conversations.write': 'close threads, assign them, post agent-only notes',
   'crm.objects.contacts.read': 'find the escalating user’s contact',
   'crm.objects.contacts.write': 'create a missing contact (createMissingContacts)',
+  'crm.objects.owners.read': 'find the HubSpot user to assign an escalation to (hitlSession.assigneeEmail)',
   files: 'upload end-user media and sign agent attachment links',
   oauth: 'every OAuth app',
+  tickets: 'set priority, subject, category, pipeline and custom properties on the Help Desk ticket of an escalation',
 } as const satisfies Record<string, string>
 
 export type HubspotScope = keyof typeof REQUIRED_SCOPES

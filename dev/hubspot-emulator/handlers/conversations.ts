@@ -3,7 +3,9 @@ import { notFound, validationError } from '../errors'
 import { boolQuery, jsonBody, page, param, type Reply, type RequestContext, type Route } from '../http/context'
 import { batchInputSchema, threadPatchSchema } from '../schemas'
 import { publicInbox, publicMessage, publicThread } from '../serialize'
+import { publicComment, threadComments } from './comments'
 import { threadOr404 } from './lookups'
+import { threadAssociationsOf } from './tickets'
 
 const BASE = '/conversations/v3/conversations'
 
@@ -53,10 +55,10 @@ const getInbox = (ctx: RequestContext): Reply => {
   return { status: 200, json: publicInbox(inbox) }
 }
 
-const getThread = (ctx: RequestContext): Reply => ({
-  status: 200,
-  json: publicThread(threadOr404(ctx, param(ctx, 'threadId'), boolQuery(ctx, 'archived') === true)),
-})
+const getThread = (ctx: RequestContext): Reply => {
+  const thread = threadOr404(ctx, param(ctx, 'threadId'), boolQuery(ctx, 'archived') === true)
+  return { status: 200, json: { ...publicThread(thread), ...threadAssociationsOf(ctx, thread) } }
+}
 
 const patchThread = (ctx: RequestContext): Reply => {
   const changes = jsonBody(ctx, threadPatchSchema)
@@ -78,10 +80,14 @@ const archiveThread = (ctx: RequestContext): Reply => {
 
 const threadMessages = (ctx: RequestContext): Reply => {
   const thread = threadOr404(ctx, param(ctx, 'threadId'), true)
-  const messages = ctx.core.store.threadMessages(thread.id)
-  if (ctx.query.getAll('sort').some((s) => s.startsWith('-'))) messages.reverse()
-  const p = page(ctx, messages)
-  return { status: 200, json: { ...p, results: p.results.map((m) => publicMessage(ctx.core, m)) } }
+  // Agent-only notes are part of the thread's messages in HubSpot, in time order.
+  const items = [
+    ...ctx.core.store.threadMessages(thread.id).map((m) => ({ at: m.createdAt, json: () => publicMessage(ctx.core, m) })),
+    ...threadComments(ctx.core, thread.id).map((c) => ({ at: c.createdAt, json: () => publicComment(ctx.core, c) })),
+  ].sort((a, b) => a.at - b.at)
+  if (ctx.query.getAll('sort').some((s) => s.startsWith('-'))) items.reverse()
+  const p = page(ctx, items)
+  return { status: 200, json: { ...p, results: p.results.map((i) => i.json()) } }
 }
 
 const getActor = (ctx: RequestContext): Reply => {

@@ -1,6 +1,7 @@
 import { findConversationForMessage } from '../../hitl/conversation-tags'
 import { getAgentUserId } from '../../hitl/agent-users'
 import { agentMessageText } from '../../render/agent-html'
+import { occasionContext, onTicketOccasion } from '../../tickets/pending'
 import { integrationThreadIdsOf, type OutgoingMessageEvent } from '../event-schemas'
 import type { EventContext } from './context'
 
@@ -63,6 +64,7 @@ export const handleAgentReplied = async (ec: EventContext, event: OutgoingMessag
     throw err
   }
   if (channelId) await reportStatus(ec, channelId, message.id, 'SENT')
+  await onTicketOccasion(occasionContext(ec), conversationId)
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined)

@@ -1,6 +1,7 @@
 import { getAgentUserId } from '../../hitl/agent-users'
 import { findConversationByThread } from '../../hitl/conversation-tags'
 import { loadHitlState, saveHitlState } from '../../hitl/hitl-state'
+import { occasionContext, onTicketOccasion } from '../../tickets/pending'
 import { withKeyLock } from '../concurrency'
 import type { ClassifiedEvent } from '../event-schemas'
 import type { EventContext } from './context'
@@ -22,6 +23,7 @@ export const handleConversationEvent = async (ec: EventContext, event: Classifie
     return
   }
   await withKeyLock(conversationId, () => applyChange(ec, conversationId, event))
+  await onTicketOccasion(occasionContext(ec), conversationId)
 }
 
 const applyChange = async (ec: EventContext, conversationId: string, event: ClassifiedEvent): Promise<void> => {
