@@ -38,7 +38,9 @@ export const messageHistoryElementSchema = z.union([
   historyElement('card', defaults.card.schema),
   historyElement('dropdown', defaults.dropdown.schema),
   historyElement('choice', defaults.choice.schema),
-  historyElement('bloc', defaults.bloc.schema),
+  // The real interface's history bloc is the markdown bloc (items may be `markdown`), not the default bloc: the
+  // HITL plugin copies a bot's bloc messages into the history as they are.
+  historyElement('bloc', sdk.messages.markdownBloc.schema),
   historyElement('markdown', sdk.messages.markdown.schema),
 ])
 
@@ -92,7 +94,7 @@ export const hitl = new sdk.InterfaceDefinition({
   name: 'hitl',
   version: '2.1.0',
   entities: {
-    hitlSession: { schema: z.object({}).title('HITL session').describe('Data about the HITL session') },
+    hitlSession: { title: 'HITL session', description: 'Data about the HITL session', schema: z.object({}) },
   },
   actions: {
     createUser: {
@@ -133,6 +135,8 @@ export const hitl = new sdk.InterfaceDefinition({
       },
     },
   },
+  // As the real interface: `bp deploy` converts its schemas with the legacy zui transformer.
+  __advanced: { useLegacyZuiTransformer: true },
 })
 
 /** What `bp add hitl` would put in bp_modules/hitl: the package `.extend()` takes. */

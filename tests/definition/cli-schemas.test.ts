@@ -2,9 +2,10 @@
  * `bp deploy` and `bp lint` convert every schema of the definition to JSON Schema before sending anything; one
  * failure and nothing is deployed. This converts each one exactly the way the CLI chooses (see cli-body.ts).
  */
+import * as sdk from '@botpress/sdk'
 import { describe, expect, it } from 'vitest'
 import definition from '../../integration.definition'
-import { integrationDeployBody, integrationSchemaSites, toCliJsonSchema } from './cli-body'
+import { dereferenceLocal, integrationDeployBody, integrationSchemaSites, toCliJsonSchema } from './cli-body'
 
 const sites = integrationSchemaSites(definition)
 
@@ -46,5 +47,22 @@ describe('the definition as `bp deploy` / `bp lint` convert it', () => {
     expect(body.attributes).toEqual({ category: 'Customer Support' })
     // Secrets in the configuration stay marked as such for the Studio form.
     expect(JSON.stringify(body.configuration?.schema)).toContain('"secret":true')
+  })
+})
+
+describe('the dereferencing step (json-schema-ref-parser with external refs off, as the CLI runs it)', () => {
+  it('inlines a sub-schema the legacy transformer emitted once and pointed at after, keeps entity references', () => {
+    const shared = sdk.z.object({ url: sdk.z.string() })
+    const holder = { schema: sdk.z.object({ a: shared, b: sdk.z.array(shared), session: sdk.z.ref('hitlSession') }) }
+    const raw = JSON.stringify(sdk.transforms.toJSONSchemaLegacy(holder.schema, { target: 'jsonSchema7' }))
+    expect(raw).toContain('"$ref":"#/properties/a"') // what the transformer really emits for the second use
+    const json = toCliJsonSchema(holder, { useLegacyZuiTransformer: true }) as { properties: Record<string, unknown> }
+    expect(JSON.stringify(json)).not.toContain('"#/')
+    expect((json.properties.b as { items: unknown }).items).toEqual(json.properties.a)
+    expect(json.properties.session).toMatchObject({ $ref: 'hitlSession' })
+  })
+
+  it('fails on a pointer that leads nowhere, as the CLI would', () => {
+    expect(() => dereferenceLocal({ properties: { a: { $ref: '#/properties/nope' } } })).toThrow(/unresolvable \$ref/)
   })
 })
