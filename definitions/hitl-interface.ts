@@ -6,7 +6,8 @@ const { z } = sdk
  * The Botpress `hitl` interface, version 2.1.0, declared locally.
  * `bp add hitl` would normally download it into bp_modules/hitl; this project must build offline,
  * so the schemas are written here from the interface's published facts. Keep name and version
- * identical so the cloud matches it with the real interface on deploy.
+ * identical: `bp deploy` links the integration to the hub's hitl@2.1.0 by them. Every schema is
+ * pinned to the real interface's by tests/definition/hitl-interface.test.ts (labels are our own).
  */
 
 const HIDDEN_IN_STUDIO = { bpActionHiddenInStudio: 'true' } as const
