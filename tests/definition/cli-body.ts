@@ -4,6 +4,10 @@
  * `prepareCreateIntegrationBody`, src/command-implementations/project-command.ts for `configuration(s)` and
  * `prepareIntegrationDependencies`). Written for these tests, no CLI code copied; CLI 5.5.6 bundles sdk 5.4.3, the
  * version this project pins, so the transformers below are the very ones that CLI calls.
+ * Checked once outside the repo: the real CLI 5.5.6, run with BP_WORKSPACE_HANDLE=acme against a recording
+ * stand-in of the Botpress API, sent a create-integration body whose fields built here (name, version, title,
+ * description, user, configuration schema, events, actions, channels, states, entities, attributes, interfaces
+ * apart from the hub id) are identical to `integrationDeployBody`'s, keys sorted.
  */
 import * as sdk from '@botpress/sdk'
 
