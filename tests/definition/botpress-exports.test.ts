@@ -3,7 +3,9 @@
  * beyond the generator's would compile here and break after a real `bp gen`, so this pins the exports to the
  * generator's list (botpress/botpress packages/cli/src/code-generation/integration-implementation: the index
  * re-exports `./implementation` and `./secrets`; the implementation declares the types below and re-exports the
- * typings module's `TIntegration` and its namespaces).
+ * typings module's `TIntegration` and its namespaces). Checked once outside the repo: over the module the real
+ * `bp gen` 5.5.6 writes for this project, this test and `npm run check` pass; before this list was enforced,
+ * `npm run check` failed there (tests/reliability/harness.ts used RegisterProps/UnregisterProps).
  */
 import * as path from 'node:path'
 import ts from 'typescript'
@@ -82,8 +84,10 @@ describe('.botpress/index.ts (stand-in for `bp gen`)', () => {
     expect(botpress.names).toEqual(expect.arrayContaining(['Integration', 'IntegrationProps', 'Client', 'Context', 'Logger', 'ActionProps', 'MessageProps']))
   })
 
+  // Shape of the generated channels module: a `Channels` type and one namespace per channel, each with its `Hitl`-style
+  // type, `Messages` and a namespace per message type (checked against the output of the real `bp gen` 5.5.6).
   it('`channels` has the generated shape: one namespace per channel holding the `Messages` type (and per-message namespaces)', () => {
-    expect(botpress.namespace('channels')).toEqual(['hitl'])
+    expect(botpress.namespace('channels').filter((n) => n !== 'Channels')).toEqual(['hitl'])
     const hitl = botpress.namespace('channels.hitl')
     const allowed = new Set(['Hitl', 'Messages', 'text', 'image', 'audio', 'video', 'file', 'bloc'])
     expect(hitl).toContain('Messages')
