@@ -1,7 +1,8 @@
 /**
  * Stand-in for the module `bp gen` writes. The `bp` CLI cannot run offline here, so the types are
- * inferred from the definitions instead of generated. Exported names match `bp gen`'s, so a user
- * with the real CLI can run `bp gen && bp build && bp deploy` over this project unchanged.
+ * inferred from the definitions instead of generated. It exports only names the real `bp gen` emits
+ * (tests/definition/botpress-exports.test.ts keeps it so): `bp gen` and `bp build` overwrite this
+ * file, and code importing any other name would stop compiling after that.
  */
 import * as sdk from '@botpress/sdk'
 import type { Configuration } from '../definitions/configuration'
@@ -17,7 +18,7 @@ type TicketEntity = Infer<(typeof entities)['ticket']['schema']>
 type HitlMessages = { [K in keyof typeof hitlDefs.hitlMessageSchemas]: Infer<(typeof hitlDefs.hitlMessageSchemas)[K]> }
 type States = { [K in keyof typeof states]: { type: (typeof states)[K]['type']; payload: Infer<(typeof states)[K]['schema']> } }
 
-export type StartHitlInput = Infer<ReturnType<typeof hitlDefs.buildStartHitlInputSchema<sdk.z.ZodType<TicketEntity>>>>
+type StartHitlInput = Infer<ReturnType<typeof hitlDefs.buildStartHitlInputSchema<sdk.z.ZodType<TicketEntity>>>>
 
 export type TIntegration = {
   name: 'hubspot-hitl'
@@ -45,16 +46,16 @@ export type TIntegration = {
   entities: { ticket: TicketEntity }
 }
 
-export type TI = sdk.DefaultIntegration<TIntegration>
+// Not exported: `bp gen` keeps its DefaultIntegration alias private too.
+type TI = sdk.DefaultIntegration<TIntegration>
 
 export class Integration extends sdk.Integration<TI> {}
 export type IntegrationProps = sdk.IntegrationProps<TI>
 export type Client = sdk.IntegrationSpecificClient<TI>
-export type Logger = sdk.IntegrationLogger
-export type Context = Parameters<IntegrationProps['register']>[0]['ctx']
 export type HandlerProps = Parameters<IntegrationProps['handler']>[0]
-export type RegisterProps = Parameters<IntegrationProps['register']>[0]
-export type UnregisterProps = Parameters<IntegrationProps['unregister']>[0]
+export type Context = HandlerProps['ctx']
+export type Logger = HandlerProps['logger']
+export type CommonHandlerProps = { ctx: Context; client: Client; logger: Logger }
 
 export type ActionProps = {
   [K in keyof TI['actions']]: Parameters<IntegrationProps['actions'][K]>[0]
@@ -67,8 +68,7 @@ export type MessageProps = {
   }
 }
 
-export type EventProps = { [K in keyof TI['events']]: TI['events'][K] }
-export type StatePayloads = { [K in keyof TI['states']]: TI['states'][K]['payload'] }
+export type AnyMessageProps = MessageProps[keyof MessageProps][keyof MessageProps[keyof MessageProps]]
 
 export namespace channels {
   export namespace hitl {

@@ -6,7 +6,8 @@ const { z } = sdk
  * The Botpress `hitl` interface, version 2.1.0, declared locally.
  * `bp add hitl` would normally download it into bp_modules/hitl; this project must build offline,
  * so the schemas are written here from the interface's published facts. Keep name and version
- * identical so the cloud matches it with the real interface on deploy.
+ * identical: `bp deploy` links the integration to the hub's hitl@2.1.0 by them. Every schema is
+ * pinned to the real interface's by tests/definition/hitl-interface.test.ts (labels are our own).
  */
 
 const HIDDEN_IN_STUDIO = { bpActionHiddenInStudio: 'true' } as const
@@ -38,6 +39,8 @@ export const messageHistoryElementSchema = z.union([
   historyElement('card', defaults.card.schema),
   historyElement('dropdown', defaults.dropdown.schema),
   historyElement('choice', defaults.choice.schema),
+  // The real interface's history bloc is the markdown bloc (items may be `markdown`), not the default bloc: the
+  // HITL plugin copies a bot's bloc messages into the history as they are.
   historyElement('bloc', sdk.messages.markdownBloc.schema),
   historyElement('markdown', sdk.messages.markdown.schema),
 ])
@@ -92,7 +95,7 @@ export const hitl = new sdk.InterfaceDefinition({
   name: 'hitl',
   version: '2.1.0',
   entities: {
-    hitlSession: { schema: z.object({}).title('HITL session').describe('Data about the HITL session') },
+    hitlSession: { title: 'HITL session', description: 'Data about the HITL session', schema: z.object({}) },
   },
   actions: {
     createUser: {
@@ -133,6 +136,8 @@ export const hitl = new sdk.InterfaceDefinition({
       },
     },
   },
+  // As the real interface: `bp deploy` converts its schemas with the legacy zui transformer.
+  __advanced: { useLegacyZuiTransformer: true },
 })
 
 /** What `bp add hitl` would put in bp_modules/hitl: the package `.extend()` takes. */

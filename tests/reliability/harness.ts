@@ -398,8 +398,8 @@ export const startWorld = async (inst: Instrumentation, opts: WorldOptions = {})
     lines,
     props,
     sent,
-    register: () => run('register', () => register({ ...props } as unknown as bp.RegisterProps)),
-    unregister: () => run('unregister', () => unregister({ ...props } as unknown as bp.UnregisterProps)),
+    register: () => run('register', () => register({ ...props } as unknown as Parameters<bp.IntegrationProps['register']>[0])),
+    unregister: () => run('unregister', () => unregister({ ...props } as unknown as Parameters<bp.IntegrationProps['unregister']>[0])),
     createUser: async (name, email) => ((await action('createUser', { name, ...(email ? { email } : {}) })) as { userId: string }).userId,
     startHitl: async (userId, title = 'Help needed') => {
       const { conversationId } = (await action('startHitl', { userId, title, description: 'From the reliability suite', messageHistory: [] })) as {
