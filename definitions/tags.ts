@@ -28,4 +28,7 @@ export const userTags = {
   },
   deliveryIdentifierValue: { title: 'Delivery identifier', description: 'Email, E.164 phone or opaque id' },
   hubspotActorId: { title: 'HubSpot actor ID', description: 'Set on users that stand for HubSpot agents (A-…)' },
+  // What the end user typed as their contact when it was neither an email nor a phone (or HubSpot
+  // refused it): carried from createUser to startHitl so the agent sees it, with no extra call.
+  typedContact: { title: 'Contact as typed', description: 'Unusable contact the end user gave (truncated); shown to the agent' },
 } as const satisfies Record<string, sdk.TagDefinition>

@@ -37,6 +37,7 @@ export const startHitl: bp.IntegrationProps['actions']['startHitl'] = async (pro
     description: input.description,
     userName: user.name,
     history: input.messageHistory,
+    typedContact: user.tags.typedContact,
   })
   const integrationThreadId = randomUUID()
   // The conversation exists before the thread does, so an agent reply or assignment that HubSpot
