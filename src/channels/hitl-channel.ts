@@ -2,7 +2,7 @@ import * as sdk from '@botpress/sdk'
 import { readHitlTags, rememberThread } from '../hitl/conversation-tags'
 import { resolveSender } from '../hitl/participants'
 import { createHubspotClient } from '../hubspot'
-import { toOutgoingParts } from '../render/outgoing'
+import { mediaFallbackText, toOutgoingParts } from '../render/outgoing'
 import { forwardParts } from './forward-message'
 import type * as bp from '.botpress'
 
@@ -17,6 +17,7 @@ type AnyMessageProps = bp.MessageProps['hitl'][MessageType]
 const forward = async (props: AnyMessageProps): Promise<void> => {
   const { conversation, user, message, client, logger } = props
   const tags = readHitlTags(conversation)
+  if (isBotNote(user.id, conversation.tags, props.payload)) return postBotNote(props, tags.hubspotThreadId)
   const sender = resolveSender(user, conversation.tags)
   if (!sender) {
     throw new sdk.RuntimeError(
@@ -38,6 +39,32 @@ const forward = async (props: AnyMessageProps): Promise<void> => {
     rememberThread(props.ctx.botId, last.conversationsThreadId, conversation.id)
   }
   await props.ack({ tags: { hubspotMessageId: published.map((m) => m.id).join(',') } })
+}
+
+/**
+ * The HITL plugin relays the end user's words as the bot WITH `payload.userId`; its own notes
+ * ("( The user has ended the session. )", "Something went wrong…", unsupported-type notices) are
+ * bot-authored WITHOUT it. Those must not reach the agent as if the customer wrote them. Decided
+ * from what the handler already has, so forwarding an end-user message costs nothing more.
+ */
+export const isBotNote = (authorId: string, conversationTags: Partial<Record<string, string>>, payload: unknown): boolean => {
+  const relayedFor = (payload as { userId?: unknown } | undefined)?.userId
+  return !relayedFor && authorId !== conversationTags.userId
+}
+
+export const BOT_NOTE_PREFIX = 'Bot: '
+
+/**
+ * An agent-only note (HubSpot COMMENT): visible in the inbox, never sent to the customer, clearly
+ * from the bot. Not idempotent on HubSpot's side; Botpress redelivers only when this handler
+ * failed, so the note is posted before the ack and a failed post is retried as a whole.
+ */
+const postBotNote = async (props: AnyMessageProps, threadId: string): Promise<void> => {
+  const parts = toOutgoingParts({ type: props.type, payload: props.payload })
+  const body = parts.map((p) => (p.kind === 'text' ? p.text : mediaFallbackText(p))).join('\n')
+  const hs = createHubspotClient(props)
+  const note = await hs.conversations.addComment(threadId, { text: `${BOT_NOTE_PREFIX}${body}` })
+  await props.ack({ tags: { hubspotMessageId: note.id } })
 }
 
 export const channels = {
