@@ -14,6 +14,12 @@ export const hitlConversationTags = {
   senderIdentifierValue: { title: 'End user identifier', description: 'Email, E.164 phone or opaque id of the end user' },
   senderName: { title: 'End user name', description: 'Name shown to agents' },
   contactId: { title: 'HubSpot contact ID', description: 'CRM contact the thread is associated with, when known' },
+  // When startHitl returned (ms epoch): an assignment reported before the HITL plugin can have
+  // activated the session waits for it (src/hitl/activation.ts). Set in a write startHitl makes anyway.
+  openedAt: { title: 'Opened at', description: 'When startHitl returned (ms since epoch)' },
+  // 'true' while an early assignment waits in the hitl state: the next relayed end-user message
+  // (which proves the session active) announces it. A tag, so the normal forward path reads nothing.
+  assignmentPending: { title: 'Assignment pending', description: "'true' while an early HubSpot assignment awaits announcement" },
 } as const satisfies Record<string, sdk.TagDefinition>
 
 export const hitlMessageTags = {

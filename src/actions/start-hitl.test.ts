@@ -105,6 +105,7 @@ describe('startHitl', () => {
       senderIdentifierValue: 'ada@example.com',
       senderName: 'Ada Lovelace',
       contactId: '501',
+      openedAt: expect.stringMatching(/^\d{13}$/),
     })
   })
 

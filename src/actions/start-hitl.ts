@@ -67,8 +67,13 @@ export const startHitl: bp.IntegrationProps['actions']['startHitl'] = async (pro
     })
     throw err
   }
-  await client.updateConversation({ id: conversation.id, tags: { hubspotThreadId: message.conversationsThreadId } })
-  rememberThread(props.ctx.botId, message.conversationsThreadId, conversation.id)
+  const threadId = message.conversationsThreadId
+  // An assignment HubSpot reports from here on must wait for the HITL plugin to activate the
+  // session (src/hitl/activation.ts); `openedAt` tells it when, in the write already made.
+  rememberThread(props.ctx.botId, threadId, { conversationId: conversation.id, opening: true })
+  const openedAt = Date.now()
+  await client.updateConversation({ id: conversation.id, tags: { hubspotThreadId: threadId, openedAt: String(openedAt) } })
+  rememberThread(props.ctx.botId, threadId, { conversationId: conversation.id, openedAt })
   return { conversationId: conversation.id }
 }
 

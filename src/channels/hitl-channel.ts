@@ -1,8 +1,10 @@
 import * as sdk from '@botpress/sdk'
-import { readHitlTags, rememberThread } from '../hitl/conversation-tags'
+import { releaseOnRelay } from '../hitl/assignment'
+import { readHitlTags, rememberThread, threadEntryOf } from '../hitl/conversation-tags'
 import { resolveSender } from '../hitl/participants'
 import { createHubspotClient } from '../hubspot'
 import { mediaFallbackText, toOutgoingParts } from '../render/outgoing'
+import { withKeyLock } from '../webhook/concurrency'
 import { forwardParts } from './forward-message'
 import type * as bp from '.botpress'
 
@@ -36,9 +38,14 @@ const forward = async (props: AnyMessageProps): Promise<void> => {
   // HubSpot starts a new thread when the old one was closed over 24 h ago: follow it.
   if (last.conversationsThreadId !== tags.hubspotThreadId) {
     await client.updateConversation({ id: conversation.id, tags: { hubspotThreadId: last.conversationsThreadId } })
-    rememberThread(props.ctx.botId, last.conversationsThreadId, conversation.id)
+    rememberThread(props.ctx.botId, last.conversationsThreadId, threadEntryOf(conversation))
   }
   await props.ack({ tags: { hubspotMessageId: published.map((m) => m.id).join(',') } })
+  // The plugin relays end-user messages only while the session is active, so an assignment held
+  // back during its activation can be announced now. Only flagged conversations pay for this.
+  if (conversation.tags.assignmentPending === 'true') {
+    await withKeyLock(conversation.id, () => releaseOnRelay(client, conversation.id))
+  }
 }
 
 /**

@@ -118,6 +118,11 @@ export class FakeBotpress {
       this.messages.set(message.id, message)
       return { message }
     },
+    listMessages: async (x: { conversationId?: string; tags?: Tags }) => {
+      this._track('listMessages')
+      const messages = [...this.messages.values()].filter((m) => (!x.conversationId || m.conversationId === x.conversationId) && matches(m.tags, x.tags))
+      return { messages, meta: {} }
+    },
     createEvent: async (x: { type: string; payload: unknown; conversationId?: string }) => {
       this._track('createEvent')
       const event = { id: `evt_${randomUUID()}`, ...x }
