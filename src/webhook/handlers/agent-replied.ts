@@ -60,7 +60,9 @@ const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: Thr
   let state = await loadHitlState(client, conversationId)
   if (state.status === 'stopped') {
     // A redelivery of a reply that was delivered before the session ended must not turn FAILED.
-    const { messages } = await client.listMessages({ conversationId, tags: { hubspotMessageId: message.id } })
+    // The first piece posted is keyed by the message id, or `<id>:0` for attachments without text.
+    const firstKey = agentMessageText(message) || !message.attachments?.length ? message.id : `${message.id}:0`
+    const { messages } = await client.listMessages({ conversationId, tags: { hubspotMessageId: firstKey } })
     if (messages.length > 0) return
     return refuseAfterEnd(ec, channelId, message.id, message.conversationsThreadId)
   }
