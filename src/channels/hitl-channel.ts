@@ -54,12 +54,12 @@ const forward = async (props: AnyMessageProps): Promise<void> => {
  * bot-authored WITHOUT it. Those must not reach the agent as if the customer wrote them. Decided
  * from what the handler already has, so forwarding an end-user message costs nothing more.
  */
-export const isBotNote = (authorId: string, conversationTags: Partial<Record<string, string>>, payload: unknown): boolean => {
+const isBotNote = (authorId: string, conversationTags: Partial<Record<string, string>>, payload: unknown): boolean => {
   const relayedFor = (payload as { userId?: unknown } | undefined)?.userId
   return !relayedFor && authorId !== conversationTags.userId
 }
 
-export const BOT_NOTE_PREFIX = 'Bot: '
+const BOT_NOTE_PREFIX = 'Bot: '
 
 /**
  * An agent-only note (HubSpot COMMENT): visible in the inbox, never sent to the customer, clearly

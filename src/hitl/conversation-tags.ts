@@ -74,9 +74,6 @@ export const findThread = async (client: bp.Client, botId: string, threadId: str
   return entry
 }
 
-export const findConversationByThread = async (client: bp.Client, botId: string, threadId: string): Promise<string | undefined> =>
-  (await findThread(client, botId, threadId))?.conversationId
-
 /**
  * The conversation an agent message belongs to: by HubSpot thread, else by our own threading key
  * (HubSpot moves a conversation to a new thread when the old one was closed long ago), in which
