@@ -33,7 +33,17 @@ export type OAuthState = sdk.z.infer<typeof oauthStateSchema>
 
 export const hitlStateSchema = z.object({
   status: z.enum(['open', 'stopped']).title('Status').describe('Whether hitlStopped was already emitted'),
-  assigneeActorId: z.string().optional().title('Assignee').describe('HubSpot actor last reported with hitlAssigned'),
+  assigneeActorId: z
+    .string()
+    .optional()
+    .title('Assignee')
+    .describe('HubSpot actor last reported with hitlAssigned, or whose reply made the HITL plugin assign them'),
+  pendingAssigneeActorId: z
+    .string()
+    .optional()
+    .title('Pending assignee')
+    .describe('HubSpot actor assigned before the HITL plugin had activated the session; announced on the next occasion'),
+  pendingAgentUserId: z.string().optional().title('Pending agent user').describe('Botpress user of the pending assignee'),
 })
 export type HitlState = sdk.z.infer<typeof hitlStateSchema>
 

@@ -16,6 +16,12 @@ export const hitlConversationTags = {
   contactId: { title: 'HubSpot contact ID', description: 'CRM contact the thread is associated with, when known' },
   // Message props carry conversation.tags, so checking this costs nothing on the normal path.
   ticketPending: { title: 'Ticket pending', description: '"true" while ticket fields wait for HubSpot to create the thread’s ticket' },
+  // When startHitl returned (ms epoch): an assignment reported before the HITL plugin can have
+  // activated the session waits for it (src/hitl/activation.ts). Set in a write startHitl makes anyway.
+  openedAt: { title: 'Opened at', description: 'When startHitl returned (ms since epoch)' },
+  // 'true' while an early assignment waits in the hitl state: the next relayed end-user message
+  // (which proves the session active) announces it. A tag, so the normal forward path reads nothing.
+  assignmentPending: { title: 'Assignment pending', description: "'true' while an early HubSpot assignment awaits announcement" },
 } as const satisfies Record<string, sdk.TagDefinition>
 
 export const hitlMessageTags = {
@@ -30,4 +36,7 @@ export const userTags = {
   },
   deliveryIdentifierValue: { title: 'Delivery identifier', description: 'Email, E.164 phone or opaque id' },
   hubspotActorId: { title: 'HubSpot actor ID', description: 'Set on users that stand for HubSpot agents (A-…)' },
+  // What the end user typed as their contact when it was neither an email nor a phone (or HubSpot
+  // refused it): carried from createUser to startHitl so the agent sees it, with no extra call.
+  typedContact: { title: 'Contact as typed', description: 'Unusable contact the end user gave (truncated); shown to the agent' },
 } as const satisfies Record<string, sdk.TagDefinition>

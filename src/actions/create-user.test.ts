@@ -4,6 +4,7 @@ import { httpTuning } from '../hubspot'
 import { clearTokenMemory } from '../hubspot/token-manager'
 import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
 import { makeProps } from '../../tests/helpers/props'
+import { TYPED_CONTACT_MAX_CHARS } from '../identity/identity'
 import { createUser } from './create-user'
 
 const run = (props: ReturnType<typeof makeProps>, input: unknown) =>
@@ -88,9 +89,62 @@ describe('createUser', () => {
     expect(second.userId).toBe(first.userId)
   })
 
-  it.each(['not-an-email@', '12345', 'hello world', '+1 555'])('rejects %j with a RuntimeError saying what is accepted', async (email) => {
+  it.each(['not-an-email@', '12345', 'hello world', '+1 555', 'ada@example'])(
+    'a typed %j that is neither an email nor a phone gives an anonymous visitor carrying what was typed, a warning, and no HubSpot call',
+    async (email) => {
+      const props = makeProps()
+      const { userId } = await run(props, { name: 'X', email })
+      const tags = props.fake.users.get(userId)?.tags
+      expect(tags?.deliveryIdentifierType).toBe('CHANNEL_SPECIFIC_OPAQUE_ID')
+      expect(tags?.deliveryIdentifierValue).toMatch(/^botpress-[0-9a-f-]{36}$/)
+      expect(tags?.typedContact).toBe(email)
+      expect(tags?.contactId).toBeUndefined()
+      const warnings = props.lines.filter((l) => l.level === 'warn')
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]!.message).toMatch(/anonymous visitor/)
+      // Personal data the user may have mistyped stays out of the logs.
+      expect(warnings[0]!.message).not.toContain(email)
+      expect(nock.pendingMocks()).toEqual([])
+    }
+  )
+
+  it('caps a long typed contact for the tag, on one line', async () => {
     const props = makeProps()
-    await expect(run(props, { name: 'X', email })).rejects.toThrow(/email address .* or an international phone number/)
+    const typed = `call me\n${'x'.repeat(500)}`
+    const { userId } = await run(props, { name: 'X', email: typed })
+    const tag = props.fake.users.get(userId)?.tags.typedContact ?? ''
+    expect(Array.from(tag)).toHaveLength(TYPED_CONTACT_MAX_CHARS)
+    expect(tag.startsWith('call me xxx')).toBe(true)
+    expect(tag.endsWith('…')).toBe(true)
+  })
+
+  it('an email HubSpot refuses as invalid (400 INVALID_EMAIL) gives an anonymous visitor, not a failed escalation', async () => {
+    const props = makeProps()
+    nockTokenRefresh()
+    hubspot().post('/crm/v3/objects/contacts/search').reply(200, { total: 0, results: [] })
+    hubspot()
+      .post('/crm/v3/objects/contacts')
+      .reply(400, {
+        status: 'error',
+        message: 'Property values were not valid: [{"isValid":false,"message":"Email address ada@example.invalidtld is invalid","error":"INVALID_EMAIL","name":"email"}]',
+        category: 'VALIDATION_ERROR',
+        correlationId: 'c-400',
+      })
+    const { userId } = await run(props, { name: 'Ada', email: 'ada@example.invalidtld' })
+    expect(nock.pendingMocks()).toEqual([])
+    const tags = props.fake.users.get(userId)?.tags
+    expect(tags?.deliveryIdentifierType).toBe('CHANNEL_SPECIFIC_OPAQUE_ID')
+    expect(tags?.typedContact).toBe('ada@example.invalidtld')
+    expect(tags?.contactId).toBeUndefined()
+    expect(props.lines.some((l) => l.level === 'warn' && /refuses this email/.test(l.message))).toBe(true)
+  })
+
+  it('any other 400 on contact creation still fails with HubSpot\'s reason', async () => {
+    const props = makeProps()
+    nockTokenRefresh()
+    hubspot().post('/crm/v3/objects/contacts/search').twice().reply(200, { total: 0, results: [] })
+    hubspot().post('/crm/v3/objects/contacts').reply(400, { status: 'error', message: 'Property "firstname" does not exist', category: 'VALIDATION_ERROR', correlationId: 'c-401' })
+    await expect(run(props, { name: 'Ada', email: 'ada@example.com' })).rejects.toThrow(/create the HubSpot contact \[400 VALIDATION_ERROR\]/)
     expect(props.fake.users.size).toBe(0)
   })
 

@@ -38,6 +38,27 @@ beforeEach(() => {
 afterEach(() => nock.cleanAll())
 
 describe('startHitl', () => {
+  it('shows the agent the contact an anonymous visitor typed (carried on the user by createUser), with no extra call', async () => {
+    const props = makeProps()
+    seedSetup(props.fake)
+    const { user } = await props.fake.api.createUser({
+      name: 'Visitor',
+      tags: { deliveryIdentifierType: 'CHANNEL_SPECIFIC_OPAQUE_ID', deliveryIdentifierValue: 'botpress-x', typedContact: 'ada at example dot com' },
+    })
+    let egg: Egg | undefined
+    nockTokenRefresh()
+    hubspot()
+      .post('/conversations/v3/custom-channels/ch1/messages', (b: Egg) => ((egg = b), true))
+      .reply(201, publishedMessage('m-1'))
+    props.fake.calls.length = 0
+    await run(props, { userId: user.id, title: 'Help', messageHistory: [] })
+    expect(egg!.text).toContain('Contact given by the user (not a valid email or phone): ada at example dot com')
+    expect(egg!.richText).toContain('ada at example dot com')
+    expect(egg!.senders[0]!.deliveryIdentifier).toEqual({ type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: 'botpress-x' })
+    // The user is read once, as before: the typed contact came with it.
+    expect(props.fake.calls.filter((c) => c === 'getUser' || c === 'listUsers')).toEqual(['getUser'])
+  })
+
   it('opens the thread with the transcript and returns a tagged hitl conversation', async () => {
     const props = makeProps()
     seedSetup(props.fake)
@@ -84,6 +105,7 @@ describe('startHitl', () => {
       senderIdentifierValue: 'ada@example.com',
       senderName: 'Ada Lovelace',
       contactId: '501',
+      openedAt: expect.stringMatching(/^\d{13}$/),
     })
   })
 

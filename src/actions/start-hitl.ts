@@ -9,7 +9,7 @@ import { createHubspotClient } from '../hubspot'
 import type { HubspotMessage } from '../hubspot/schemas'
 import { renderTranscript } from '../render/transcript'
 import { requireSetupState } from '../setup/setup-state'
-import { afterThreadOpened } from '../tickets/escalation'
+import { afterThreadOpened, ticketWorkBudgetMs } from '../tickets/escalation'
 import { checkTicketSession } from '../tickets/session'
 import { parseInput } from './validate'
 import type * as bp from '.botpress'
@@ -40,6 +40,7 @@ export const startHitl: bp.IntegrationProps['actions']['startHitl'] = async (pro
     description: input.description,
     userName: user.name,
     history: input.messageHistory,
+    typedContact: user.tags.typedContact,
   })
   const integrationThreadId = randomUUID()
   // The conversation exists before the thread does, so an agent reply or assignment that HubSpot
@@ -69,10 +70,22 @@ export const startHitl: bp.IntegrationProps['actions']['startHitl'] = async (pro
     })
     throw err
   }
-  await client.updateConversation({ id: conversation.id, tags: { hubspotThreadId: message.conversationsThreadId } })
-  rememberThread(props.ctx.botId, message.conversationsThreadId, conversation.id)
-  const opened = { conversationId: conversation.id, threadId: message.conversationsThreadId, inboxId, endUser: user }
-  await afterThreadOpened({ ...props, hs, ...opened, title: input.title, description: input.description, session: input.hitlSession })
+  const threadId = message.conversationsThreadId
+  // An assignment HubSpot reports from here on must wait for the HITL plugin to activate the
+  // session (src/hitl/activation.ts); `openedAt` tells it when, in the write already made.
+  rememberThread(props.ctx.botId, threadId, { conversationId: conversation.id, opening: true })
+  // The ticket, assignment and note work below runs before startHitl returns, and may take up to
+  // its bounded budget: another instance reading the tag must not think the plugin is already
+  // active, so the tag carries the latest time startHitl can return.
+  const latestReturn = Date.now() + ticketWorkBudgetMs(input.hitlSession)
+  await client.updateConversation({ id: conversation.id, tags: { hubspotThreadId: threadId, openedAt: String(latestReturn) } })
+  const opened = { conversationId: conversation.id, threadId, inboxId, endUser: user }
+  try {
+    await afterThreadOpened({ ...props, hs, ...opened, title: input.title, description: input.description, session: input.hitlSession })
+  } finally {
+    // On this instance the real moment is known: an early assignment waited on `opening` until now.
+    rememberThread(props.ctx.botId, threadId, { conversationId: conversation.id, openedAt: Date.now() })
+  }
   return { conversationId: conversation.id }
 }
 

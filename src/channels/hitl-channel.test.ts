@@ -91,6 +91,45 @@ describe('hitl channel: end user → HubSpot', () => {
     })
   })
 
+  it.each([
+    '( The user has ended the session. )',
+    'Something went wrong, you are not connected to a human agent...',
+  ])('a note the HITL plugin posts as the bot without payload.userId (%j) reaches the agent as an agent-only note, never as the end user', async (text) => {
+    const { props, conversation } = await setup()
+    const { user: botUser } = await props.fake.api.createUser({ name: 'My bot', tags: {} })
+    let note: Record<string, unknown> | undefined
+    const acks: Record<string, string>[] = []
+    nockTokenRefresh()
+    const comment = hubspot()
+      .post('/conversations/v3/conversations/threads/9001/messages', (b: Record<string, unknown>) => ((note = b), true))
+      .reply(201, { id: 'note-1', type: 'COMMENT', conversationsThreadId: '9001' })
+    // No interceptor for the custom-channel publish: publishing it as INCOMING would fail the test.
+    await (channels.hitl.messages.text as (p: unknown) => Promise<void>)({
+      ...props,
+      type: 'text',
+      payload: { text },
+      conversation,
+      user: botUser,
+      message: { id: 'msg_note', tags: {} },
+      ack: async ({ tags }: { tags: Record<string, string> }) => {
+        acks.push(tags)
+      },
+    })
+    expect(comment.isDone()).toBe(true)
+    expect(note).toEqual({ type: 'COMMENT', text: `Bot: ${text}`, attachments: [] })
+    expect(acks).toEqual([{ hubspotMessageId: 'note-1' }])
+    expect(nock.pendingMocks()).toEqual([])
+  })
+
+  it('a message the end user authored directly (no payload.userId) keeps the INCOMING path', async () => {
+    const { send, acks } = await setup()
+    nockTokenRefresh()
+    const publish = hubspot().post(PUBLISH).reply(201, publishedMessage('hs-7'))
+    await send('text', { text: 'typed by the user' })
+    expect(publish.isDone()).toBe(true)
+    expect(acks).toEqual([{ hubspotMessageId: 'hs-7' }])
+  })
+
   it('refuses a conversation that carries no end-user identity, without calling HubSpot', async () => {
     const { props } = await setup()
     const { user: botUser } = await props.fake.api.createUser({ name: 'My bot', tags: {} })
@@ -102,7 +141,7 @@ describe('hitl channel: end user → HubSpot', () => {
       (channels.hitl.messages.text as (p: unknown) => Promise<void>)({
         ...props,
         type: 'text',
-        payload: { text: 'x' },
+        payload: { text: 'x', userId: 'u' },
         conversation: bare,
         user: botUser,
         message: { id: 'msg_x', tags: {} },

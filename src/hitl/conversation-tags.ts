@@ -32,31 +32,46 @@ export const readHitlTags = (conversation: { id: string; channel?: string; tags:
 }
 
 /**
- * Thread id → Botpress conversation id never changes once made, so it is kept in memory. One
- * runtime process serves many bots, hence the bot id in the key.
+ * Thread id → Botpress conversation id never changes once made, so it is kept in memory, with when
+ * startHitl returned (`openedAt`, see ./activation) so an early assignment can wait for the HITL
+ * plugin without reading the conversation. One runtime process serves many bots, hence the bot id.
  */
-const conversationByThread = new Map<string, string>()
+export type ThreadEntry = {
+  conversationId: string
+  /** ms epoch at which startHitl returned; undefined for conversations opened before this was recorded. */
+  openedAt?: number
+  /** startHitl published the thread on this instance but has not returned yet. */
+  opening?: boolean
+}
+const conversationByThread = new Map<string, ThreadEntry>()
 const MAX_CACHED_THREADS = 10_000
 
-export const rememberThread = (botId: string, threadId: string, conversationId: string): void => {
+export const rememberThread = (botId: string, threadId: string, entry: ThreadEntry): void => {
   if (conversationByThread.size >= MAX_CACHED_THREADS) conversationByThread.clear()
-  conversationByThread.set(`${botId}:${threadId}`, conversationId)
+  conversationByThread.set(`${botId}:${threadId}`, entry)
 }
+
+/** The entry as it is now (startHitl may complete it while an early assignment waits). */
+export const cachedThread = (botId: string, threadId: string): ThreadEntry | undefined => conversationByThread.get(`${botId}:${threadId}`)
 
 export const forgetThreads = (): void => conversationByThread.clear()
 
+/** What a conversation's tags say about the thread entry (no call: callers already hold the tags). */
+export const threadEntryOf = (conversation: { id: string; tags: Partial<Record<string, string>> }): ThreadEntry => {
+  const openedAt = Number(conversation.tags.openedAt)
+  return { conversationId: conversation.id, ...(Number.isFinite(openedAt) && openedAt > 0 ? { openedAt } : {}) }
+}
+
 /** The Botpress conversation for a HubSpot thread, or undefined when this integration did not open it. */
-export const findConversationByThread = async (
-  client: bp.Client,
-  botId: string,
-  threadId: string
-): Promise<string | undefined> => {
-  const cached = conversationByThread.get(`${botId}:${threadId}`)
+export const findThread = async (client: bp.Client, botId: string, threadId: string): Promise<ThreadEntry | undefined> => {
+  const cached = cachedThread(botId, threadId)
   if (cached) return cached
   const { conversations } = await client.listConversations({ channel: 'hitl', tags: { hubspotThreadId: threadId } })
-  const found = conversations[0]?.id
-  if (found) rememberThread(botId, threadId, found)
-  return found
+  const found = conversations[0]
+  if (!found) return undefined
+  const entry = threadEntryOf(found)
+  rememberThread(botId, threadId, entry)
+  return entry
 }
 
 /**
@@ -64,21 +79,22 @@ export const findConversationByThread = async (
  * (HubSpot moves a conversation to a new thread when the old one was closed long ago), in which
  * case the conversation is re-tagged with the new thread.
  */
-export const findConversationForMessage = async (
+export const findThreadForMessage = async (
   client: bp.Client,
   botId: string,
   threadId: string,
   integrationThreadIds: string[]
-): Promise<string | undefined> => {
-  const byThread = await findConversationByThread(client, botId, threadId)
+): Promise<ThreadEntry | undefined> => {
+  const byThread = await findThread(client, botId, threadId)
   if (byThread) return byThread
   for (const integrationThreadId of integrationThreadIds) {
     const { conversations } = await client.listConversations({ channel: 'hitl', tags: { integrationThreadId } })
-    const found = conversations[0]?.id
+    const found = conversations[0]
     if (!found) continue
-    await client.updateConversation({ id: found, tags: { hubspotThreadId: threadId } })
-    rememberThread(botId, threadId, found)
-    return found
+    await client.updateConversation({ id: found.id, tags: { hubspotThreadId: threadId } })
+    const entry = threadEntryOf(found)
+    rememberThread(botId, threadId, entry)
+    return entry
   }
   return undefined
 }

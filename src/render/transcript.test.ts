@@ -216,3 +216,20 @@ describe('renderTranscript: limits', () => {
     )
   })
 })
+
+describe('renderTranscript: the contact an anonymous visitor typed', () => {
+  it('is shown after the heading, escaped in richText', () => {
+    const { text, richText } = renderTranscript({ title: 'Help', history: [], typedContact: 'ada at <example>' })
+    expect(text).toBe('Help\nContact given by the user (not a valid email or phone): ada at <example>\n\nThere was no prior conversation with the bot.')
+    expect(richText).toContain('ada at &lt;example&gt;')
+    expectOnlyAllowedMarkup(richText)
+  })
+
+  it('still fits the smallest budget with a long title, description and contact', () => {
+    const long = 'x'.repeat(400)
+    const { text, richText } = renderTranscript({ title: long, description: long, history: textEntries(5), typedContact: '&'.repeat(200), maxTextLength: 300 })
+    expect(text.length).toBeLessThanOrEqual(300)
+    expect(richText.length).toBeLessThanOrEqual(300)
+    expect(text).toContain('Contact given by the user')
+  })
+})

@@ -9,6 +9,8 @@ export type TranscriptInput = {
   description?: string
   userName?: string
   history: HistoryElement[]
+  /** What the end user gave as their contact when it was unusable (not an email or phone). */
+  typedContact?: string
   /** Applies to `text` and `richText` separately; defaults to TRANSCRIPT_MAX_CHARS. */
   maxTextLength?: number
 }
@@ -54,6 +56,16 @@ const renderHeader = (title: string, description: string, budget: number): Rende
   return withDescription(clipToFit(description, (d) => within(withDescription(d), budget)))
 }
 
+/** The unusable contact the user typed: the agent may still recognise it or ask for a better one. */
+const renderTypedContact = (typed: string | undefined, budget: number): Rendered => {
+  const value = typed?.trim()
+  if (!value) return NONE
+  const label = 'Contact given by the user (not a valid email or phone):'
+  const render = (v: string): Rendered => ({ text: `\n${label} ${v}`, html: `<p><i>${escapeHtml(label)}</i> ${inlineHtml([v])}</p>` })
+  const fitted = clipToFit(value, (v) => within(render(v), budget))
+  return fitted ? render(fitted) : NONE
+}
+
 const indent = (s: string): string => s.replace(/\r\n|\r|\n/g, '\n  ')
 const speaker = (who: string): string => `<b>${escapeHtml(who)}:</b> `
 
@@ -90,7 +102,11 @@ export function renderTranscript(input: TranscriptInput): { text: string; richTe
   if (!Number.isInteger(limit) || limit < TRANSCRIPT_MIN_CHARS) {
     throw new RangeError(`renderTranscript: maxTextLength must be an integer of at least ${TRANSCRIPT_MIN_CHARS}, got ${limit}`)
   }
-  const header = renderHeader(input.title?.trim() || DEFAULT_TITLE, input.description?.trim() ?? '', Math.floor(limit / 2))
+  // The typed contact is short (createUser caps it); a quarter of the budget is room to spare.
+  const contact = renderTypedContact(input.typedContact, Math.floor(limit / 4))
+  const headerBudget = Math.floor(limit / 2) - Math.max(contact.text.length, contact.html.length)
+  const titled = renderHeader(input.title?.trim() || DEFAULT_TITLE, input.description?.trim() ?? '', headerBudget)
+  const header: Rendered = { text: titled.text + contact.text, html: titled.html + contact.html }
   const { history } = input
   if (!history.length) return finish([header, NO_HISTORY], 0)
 

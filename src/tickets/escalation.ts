@@ -51,6 +51,19 @@ export const afterThreadOpened = async (t: ThreadOpened): Promise<void> => {
   await Promise.all([pending, note])
 }
 
+/** Allowance for the HubSpot round trips of assignment and note (they run side by side). */
+const ROUND_TRIPS_ALLOWANCE_MS = 1_000
+
+/**
+ * The longest afterThreadOpened can keep startHitl from returning: the quick ticket looks when
+ * there are ticket fields, plus the round trips. The HITL plugin activates the session only after
+ * startHitl returns, so an early assignment on another instance must wait at least this long.
+ */
+export const ticketWorkBudgetMs = (session: TicketSession | undefined): number => {
+  const looks = session && ticketPropertiesOf(session, 'x') ? ticketTuning.quickTryDelaysMs.reduce((a, b) => a + b, 0) : 0
+  return looks + ROUND_TRIPS_ALLOWANCE_MS
+}
+
 /** A couple of quick looks for the ticket (≈ 2 s in all); pending when it is not there yet. */
 const quickTicket = async (hs: HubspotClient, threadId: string, properties: Record<string, string>, warn: (m: string) => void): Promise<TicketOutcome> => {
   for (const delay of ticketTuning.quickTryDelaysMs) {

@@ -150,6 +150,11 @@ describe('escalation end to end', () => {
 
   it('bad action input comes back as a clear error, not a fake id', async () => {
     await expect(stack.standIn.callAction('startHitl', { userId })).rejects.toThrow(/messageHistory/)
-    await expect(stack.standIn.callAction('createUser', { name: 'X', email: 'not valid' })).rejects.toThrow(/email address/)
+    await expect(stack.standIn.callAction('createUser', { email: 'a@b.co' })).rejects.toThrow(/name/)
+  })
+
+  it('a contact that is neither an email nor a phone (the plugin passes what was typed) gives an anonymous visitor, not an error', async () => {
+    const { userId: anonymous } = await stack.standIn.callAction<{ userId: string }>('createUser', { name: 'X', email: 'not valid' })
+    expect(stack.standIn.store.users.get(anonymous)?.tags).toMatchObject({ deliveryIdentifierType: 'CHANNEL_SPECIFIC_OPAQUE_ID', typedContact: 'not valid' })
   })
 })

@@ -16,7 +16,9 @@ import { startHubspotEmulator, type EmulatorOptions, type HubspotEmulator, type 
 import { actions } from '../../src/actions'
 import { channels } from '../../src/channels/hitl-channel'
 import { forgetAgents } from '../../src/hitl/agent-users'
+import { activationTiming } from '../../src/hitl/activation'
 import { forgetThreads } from '../../src/hitl/conversation-tags'
+import { SESSION_ENDED_REASON } from '../../src/webhook/handlers/agent-replied'
 import { httpTuning } from '../../src/hubspot'
 import { HubspotHttp, type HubspotRequest } from '../../src/hubspot/http'
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../src/hubspot/retry'
@@ -162,6 +164,10 @@ export const instrument = (opts: { policy?: RetryPolicy; timeoutMs?: number } = 
   }
   const visibilityDelays = setupTuning.visibilityDelaysMs
   setupTuning.visibilityDelaysMs = [1, 1, 1, 1]
+  // No HITL plugin runs here, so there is no activation to wait for after startHitl (the waiting
+  // itself is unit-tested in src/webhook/handlers/session-lifecycle.test.ts).
+  const activationGrace = activationTiming.graceMs
+  activationTiming.graceMs = 0
 
   for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => watch.add(`console.${method}`, format(...args)))
@@ -195,6 +201,7 @@ export const instrument = (opts: { policy?: RetryPolicy; timeoutMs?: number } = 
       delete httpTuning.timeoutMs
       delete httpTuning.sleep
       setupTuning.visibilityDelaysMs = visibilityDelays
+      activationTiming.graceMs = activationGrace
       clearTokenMemory()
       forgetThreads()
       forgetAgents()
@@ -491,7 +498,8 @@ export const assertAgentRepliesDelivered = (world: World, conversationIds: strin
     const threadId = world.threadOf(conversationId)
     const replies = world.emu.threadMessages(threadId).filter((m) => m.direction === 'OUTGOING')
     const inBotpress = [...world.fake.messages.values()].filter((m) => m.conversationId === conversationId)
-    for (const reply of replies) {
+    const delivered = replies.filter((r) => !refusedAfterSessionEnded(world, r.id))
+    for (const reply of delivered) {
       const copies = inBotpress.filter((m) => m.tags.hubspotMessageId === reply.id)
       expect(copies, `agent reply ${reply.id} in Botpress`).toHaveLength(1)
       const author = world.fake.users.get(copies[0]!.userId)
@@ -499,8 +507,14 @@ export const assertAgentRepliesDelivered = (world: World, conversationIds: strin
       expect(copies[0]?.payload, `text of ${reply.id}`).toEqual({ text: reply.text })
     }
     // Nothing in the conversation that HubSpot does not have.
-    expect(inBotpress.map((m) => m.tags.hubspotMessageId).sort()).toEqual(replies.map((r) => r.id).sort())
+    expect(inBotpress.map((m) => m.tags.hubspotMessageId).sort()).toEqual(delivered.map((r) => r.id).sort())
   }
+}
+
+/** A reply after the session ended is not posted in Botpress: HubSpot shows it FAILED, with why. */
+export const refusedAfterSessionEnded = (world: World, messageId: string): boolean => {
+  const status = world.emu.state.messages.get(messageId)?.status
+  return status?.statusType === 'FAILED' && status.errorMessage === SESSION_ENDED_REASON
 }
 
 export const eventsOf = (world: World, conversationId: string, type?: string) =>

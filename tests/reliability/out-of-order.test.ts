@@ -16,6 +16,7 @@ import {
   assertInvariants,
   assertNoHandlerFailures,
   eventsOf,
+  refusedAfterSessionEnded,
   useWorld,
   waitFor,
   type World,
@@ -32,22 +33,29 @@ describe('agent reply before the assignment', () => {
   it.each([
     ['same runtime instance', false],
     ['another runtime instance (no in-memory agent cache)', true],
-  ])('the reply arrives once, then hitlAssigned names the same Botpress user (%s)', async (_, otherInstance) => {
+  ])('the reply arrives once; the HITL plugin assigns its author, so the same agent\'s assignment announces nothing more (%s)', async (_, otherInstance) => {
     const { w, conversationId, threadId } = await env.ready()
     const held = w.bridge.hold(isAssignment)
     const assigned = w.emu.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
     await waitFor(() => held.held() === 1, 'the assignment webhook to be held')
     const { statuses } = await w.emu.agent.reply(threadId, { text: 'Hi, Sam here', agentId: '555' })
     expect(statuses).toEqual([200])
-    if (otherInstance) forgetAgents()
+    if (otherInstance) {
+      forgetAgents()
+      forgetThreads()
+    }
     held.release()
     expect(await assigned).toEqual([200])
 
-    const [reply] = [...w.fake.messages.values()]
+    expect([...w.fake.messages.values()]).toHaveLength(1)
+    expect(eventsOf(w, conversationId, 'hitlAssigned')).toHaveLength(0)
+    expect(agentUsers(w, 'A-555')).toHaveLength(1)
+
+    // A different agent taking over is still announced.
+    await w.emu.agent.assign(threadId, { id: '556', name: 'Kim Agent' })
     const assignedEvents = eventsOf(w, conversationId, 'hitlAssigned')
     expect(assignedEvents).toHaveLength(1)
-    expect(assignedEvents[0]?.payload).toEqual({ conversationId, userId: reply?.userId })
-    expect(agentUsers(w, 'A-555')).toHaveLength(1)
+    expect(assignedEvents[0]?.payload).toEqual({ conversationId, userId: agentUsers(w, 'A-556')[0]?.id })
     assertNoHandlerFailures(w)
     assertInvariants(w, env.inst, [conversationId])
   })
@@ -63,7 +71,7 @@ describe('agent reply before the assignment', () => {
 })
 
 describe('close before the last reply', () => {
-  it('the last reply, overtaken by the close, still reaches the conversation once; hitlStopped once', async () => {
+  it('the last reply, overtaken by the close, is not posted: HubSpot shows it FAILED with why, the thread stays closed; hitlStopped once', async () => {
     const { w, conversationId, threadId } = await env.ready()
     await w.emu.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
     await w.emu.agent.reply(threadId, { text: 'Let me check' })
@@ -73,12 +81,16 @@ describe('close before the last reply', () => {
     expect(await w.emu.agent.close(threadId)).toEqual([200])
     expect(eventsOf(w, conversationId, 'hitlStopped')).toHaveLength(1)
     held.release()
-    expect((await last).statuses).toEqual([200])
+    const { statuses, messageId } = await last
+    expect(statuses).toEqual([200])
 
     expect(eventsOf(w, conversationId).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
-    expect([...w.fake.messages.values()].map((m) => (m.payload as { text: string }).text)).toEqual(['Let me check', 'All done, bye'])
-    // HubSpot sends the close again: still one hitlStopped.
+    expect([...w.fake.messages.values()].map((m) => (m.payload as { text: string }).text)).toEqual(['Let me check'])
+    expect(refusedAfterSessionEnded(w, messageId)).toBe(true)
+    expect(w.emu.state.threads.get(threadId)?.status).toBe('CLOSED')
+    // HubSpot sends the refused reply again: still nothing posted, still one hitlStopped.
     expect(await w.emu.redeliverLast()).toBe(200)
+    expect([...w.fake.messages.values()]).toHaveLength(1)
     expect(eventsOf(w, conversationId, 'hitlStopped')).toHaveLength(1)
     assertNoHandlerFailures(w)
     assertInvariants(w, env.inst, [conversationId])
@@ -96,7 +108,7 @@ describe('close before the last reply', () => {
     assertInvariants(w, env.inst, [conversationId])
   })
 
-  it('after the bot stops the session, HubSpot’s close webhook is not reported back, a late reply still arrives once', async () => {
+  it('after the bot stops the session, HubSpot’s close webhook is not reported back, and a late reply is reported FAILED, not posted', async () => {
     const { w, conversationId, threadId } = await env.ready()
     const held = w.bridge.hold(isReplyWith('one more thing'))
     const late = w.emu.agent.reply(threadId, { text: 'one more thing', agentId: '555' })
@@ -105,8 +117,10 @@ describe('close before the last reply', () => {
     expect(w.emu.state.threads.get(threadId)?.status).toBe('CLOSED')
     await w.emu.agent.close(threadId) // the webhook HubSpot sends for the close
     held.release()
-    await late
+    const { messageId } = await late
     expect(eventsOf(w, conversationId)).toEqual([])
+    expect([...w.fake.messages.values()]).toHaveLength(0)
+    expect(refusedAfterSessionEnded(w, messageId)).toBe(true)
     assertInvariants(w, env.inst, [conversationId])
   })
 })
@@ -156,15 +170,22 @@ describe('random delivery orders with duplicates (property)', () => {
           const res = await handler({ ...props, req: signedRequest(bodies[index]!, { url: realUrl }) })
           expect(res?.status).toBe(200)
         }
-        for (const id of replies) {
+        // A reply first delivered after the close is refused (FAILED in HubSpot), never posted;
+        // one delivered before it is posted once, whatever redeliveries follow.
+        const closedAt = sequence.indexOf(CLOSE)
+        const postedBeforeClose = replies.filter((_, i) => sequence.indexOf(i + 1) < closedAt)
+        for (const [i, id] of replies.entries()) {
           const copies = [...fake.messages.values()].filter((m) => m.tags.hubspotMessageId === id)
-          expect(copies).toHaveLength(1)
-          expect(fake.users.get(copies[0]!.userId)?.tags.hubspotActorId).toBe('A-555')
+          expect(copies).toHaveLength(sequence.indexOf(i + 1) < closedAt ? 1 : 0)
+          if (copies[0]) expect(fake.users.get(copies[0].userId)?.tags.hubspotActorId).toBe('A-555')
         }
-        expect(fake.messages.size).toBe(replies.length)
-        expect([...fake.users.values()].filter((u) => u.tags.hubspotActorId === 'A-555')).toHaveLength(1)
+        expect(fake.messages.size).toBe(postedBeforeClose.length)
+        expect([...fake.users.values()].filter((u) => u.tags.hubspotActorId === 'A-555').length).toBeLessThanOrEqual(1)
+        // The first reply before any assignment makes the plugin assign its author: the same
+        // agent's assignment afterwards announces nothing more.
         const types = fake.events.map((e) => e.type)
-        const assignedFirst = sequence.indexOf(ASSIGN) < sequence.indexOf(CLOSE)
+        const firstReply = Math.min(...[1, 2, 3].map((i) => sequence.indexOf(i)).filter((at) => at < closedAt))
+        const assignedFirst = sequence.indexOf(ASSIGN) < closedAt && sequence.indexOf(ASSIGN) < firstReply
         expect(types).toEqual(assignedFirst ? ['hitlAssigned', 'hitlStopped'] : ['hitlStopped'])
       }),
       { numRuns: 40 }

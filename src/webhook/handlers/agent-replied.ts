@@ -1,5 +1,9 @@
-import { findConversationForMessage } from '../../hitl/conversation-tags'
-import { getAgentUserId } from '../../hitl/agent-users'
+import { isSessionActive, waitForActivation } from '../../hitl/activation'
+import { getAgentUserId, normaliseActorId } from '../../hitl/agent-users'
+import { releaseHeldAssignment } from '../../hitl/assignment'
+import { findThreadForMessage, type ThreadEntry } from '../../hitl/conversation-tags'
+import { loadHitlState, saveHitlState } from '../../hitl/hitl-state'
+import { withKeyLock } from '../concurrency'
 import { agentMessageText } from '../../render/agent-html'
 import { occasionContext, onTicketOccasion } from '../../tickets/pending'
 import { integrationThreadIdsOf, type OutgoingMessageEvent } from '../event-schemas'
@@ -31,18 +35,49 @@ export const mediaTypeOf = (usage: string | undefined, name: string): MediaType 
  * redelivered webhook finds the message already there and creates nothing.
  */
 export const handleAgentReplied = async (ec: EventContext, event: OutgoingMessageEvent): Promise<void> => {
-  const { client, logger, hs, ctx } = ec
+  const { client, logger, ctx } = ec
   const { message } = event
-  const conversationId = await findConversationForMessage(client, ctx.botId, message.conversationsThreadId, integrationThreadIdsOf(event))
-  if (!conversationId) {
-    logger.debug(`Ignoring message ${message.id}: thread ${message.conversationsThreadId} was not opened by this bot.`)
+  const threadId = message.conversationsThreadId
+  const entry = await findThreadForMessage(client, ctx.botId, threadId, integrationThreadIdsOf(event))
+  if (!entry) {
+    logger.debug(`Ignoring message ${message.id}: thread ${threadId} was not opened by this bot.`)
     return
   }
-  const sender = message.senders?.[0]
-  const warn = (m: string) => logger.forBot().warn(m)
+  // Same lock as thread changes: a close or an early assignment of this thread applies in order.
+  await withKeyLock(entry.conversationId, () => deliver(ec, event, entry))
+  await onTicketOccasion(occasionContext(ec), entry.conversationId)
+}
+
+/** Shown to the agent on the message in HubSpot when the end user can no longer receive it. */
+export const SESSION_ENDED_REASON =
+  "Not delivered: the customer's chat session with the bot has ended, so they will not see this reply. Reach them another way (for example by email), or wait for them to write again."
+
+const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: ThreadEntry): Promise<void> => {
+  const { client, hs, ctx, logger } = ec
+  const { message } = event
+  const { conversationId } = entry
   const channelId = message.channelId ?? event.channelId
+  // One state read per reply: after the session ended (agent closed, stopHitl, the plugin's
+  // timeout: all end in `stopped`) the HITL plugin drops agent messages, so SENT would be a lie.
+  let state = await loadHitlState(client, conversationId)
+  if (state.status === 'stopped') {
+    // A redelivery of a reply that was delivered before the session ended must not turn FAILED.
+    // The first piece posted is keyed by the message id, or `<id>:0` for attachments without text.
+    const firstKey = agentMessageText(message) || !message.attachments?.length ? message.id : `${message.id}:0`
+    const { messages } = await client.listMessages({ conversationId, tags: { hubspotMessageId: firstKey } })
+    if (messages.length > 0) return
+    return refuseAfterEnd(ec, channelId, message.id, message.conversationsThreadId)
+  }
+
+  const sender = message.senders?.[0]
+  const actorId = normaliseActorId(sender?.actorId ?? 'A-unknown')
+  const warn = (m: string) => logger.forBot().warn(m)
+  // A reply in the instants after startHitl returned would be dropped by the plugin: let it activate.
+  const active = isSessionActive(entry) || (await waitForActivation(ctx.botId, message.conversationsThreadId, entry))
   try {
-    const userId = await getAgentUserId({ client, hs, botId: ctx.botId, warn }, sender?.actorId ?? 'A-unknown', { name: sender?.name })
+    const userId = await getAgentUserId({ client, hs, botId: ctx.botId, warn }, actorId, { name: sender?.name })
+    // An assignment held during activation goes first, so the plugin announces it before the reply.
+    if (active) state = await releaseHeldAssignment(client, conversationId, state)
     const create = (key: string, content: Media | { type: 'text'; payload: { text: string } }) =>
       client.getOrCreateMessage({
         conversationId,
@@ -64,7 +99,28 @@ export const handleAgentReplied = async (ec: EventContext, event: OutgoingMessag
     throw err
   }
   if (channelId) await reportStatus(ec, channelId, message.id, 'SENT')
-  await onTicketOccasion(occasionContext(ec), conversationId)
+  // The plugin assigns the author of the first agent message itself (when nobody is assigned):
+  // remember them, so HubSpot's `assignedTo` for the same agent does not announce them twice.
+  if (active && !state.assigneeActorId && actorId !== 'A-unknown') {
+    await saveHitlState(client, conversationId, { ...state, status: 'open', assigneeActorId: actorId })
+  }
+}
+
+/**
+ * The session ended: nothing is posted in Botpress, the agent sees why on the message, and the
+ * thread is closed again (HubSpot may reopen a thread an agent replies in; whether it always does
+ * is UNCONFIRMED, and closing a closed thread is harmless). A redelivered webhook repeats the same
+ * two idempotent writes, nothing more.
+ */
+const refuseAfterEnd = async (ec: EventContext, channelId: string | undefined, messageId: string, threadId: string): Promise<void> => {
+  if (channelId) await reportStatus(ec, channelId, messageId, 'FAILED', SESSION_ENDED_REASON)
+  try {
+    await ec.hs.conversations.setThreadStatus(threadId, 'CLOSED')
+  } catch (err) {
+    ec.logger
+      .forBot()
+      .warn(`Could not close HubSpot thread ${threadId} again after a reply to an ended session: ${err instanceof Error ? err.message : 'unknown error'}`)
+  }
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined)

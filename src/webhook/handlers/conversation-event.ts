@@ -1,10 +1,14 @@
+import { isSessionActive, waitForActivation } from '../../hitl/activation'
 import { getAgentUserId } from '../../hitl/agent-users'
-import { findConversationByThread } from '../../hitl/conversation-tags'
+import { announceAssignment, holdAssignment } from '../../hitl/assignment'
+import { findThread, type ThreadEntry } from '../../hitl/conversation-tags'
 import { loadHitlState, saveHitlState } from '../../hitl/hitl-state'
 import { occasionContext, onTicketOccasion } from '../../tickets/pending'
 import { withKeyLock } from '../concurrency'
 import type { ClassifiedEvent } from '../event-schemas'
 import type { EventContext } from './context'
+
+type ThreadEvent = Exclude<ClassifiedEvent, { kind: 'ignored' | 'newMessage' | 'reopened' }>
 
 /**
  * Thread changes made in HubSpot. The conversation's HITL state makes each one idempotent: the
@@ -17,17 +21,18 @@ export const handleConversationEvent = async (ec: EventContext, event: Classifie
     return
   }
   const { client, ctx } = ec
-  const conversationId = await findConversationByThread(client, ctx.botId, event.threadId)
-  if (!conversationId) {
+  const entry = await findThread(client, ctx.botId, event.threadId)
+  if (!entry) {
     ec.logger.debug(`Ignoring ${event.kind} for thread ${event.threadId}: not opened by this bot.`)
     return
   }
-  await withKeyLock(conversationId, () => applyChange(ec, conversationId, event))
-  await onTicketOccasion(occasionContext(ec), conversationId)
+  await withKeyLock(entry.conversationId, () => applyChange(ec, entry, event))
+  await onTicketOccasion(occasionContext(ec), entry.conversationId)
 }
 
-const applyChange = async (ec: EventContext, conversationId: string, event: ClassifiedEvent): Promise<void> => {
+const applyChange = async (ec: EventContext, entry: ThreadEntry, event: ThreadEvent): Promise<void> => {
   const { client, ctx } = ec
+  const { conversationId } = entry
   const state = await loadHitlState(client, conversationId)
   if (state.status === 'stopped') return
 
@@ -35,13 +40,19 @@ const applyChange = async (ec: EventContext, conversationId: string, event: Clas
     case 'assigned': {
       if (state.assigneeActorId === event.actorId) return
       const warn = (m: string) => ec.logger.forBot().warn(m)
-      const userId = await getAgentUserId({ client, hs: ec.hs, botId: ctx.botId, warn }, event.actorId)
-      await client.createEvent({ type: 'hitlAssigned', payload: { conversationId, userId }, conversationId })
-      await saveHitlState(client, conversationId, { status: 'open', assigneeActorId: event.actorId })
+      const agentUserId = await getAgentUserId({ client, hs: ec.hs, botId: ctx.botId, warn }, event.actorId)
+      const assignee = { actorId: event.actorId, agentUserId }
+      // The normal path (an assignment well after startHitl returned) does not wait at all.
+      const active = isSessionActive(entry) || (await waitForActivation(ctx.botId, event.threadId, entry))
+      if (active) await announceAssignment(client, conversationId, state, assignee)
+      else await holdAssignment(client, conversationId, state, assignee)
       return
     }
     case 'unassigned':
-      if (state.assigneeActorId) await saveHitlState(client, conversationId, { status: 'open' })
+      if (state.assigneeActorId || state.pendingAssigneeActorId) {
+        await saveHitlState(client, conversationId, { status: 'open' })
+        if (state.pendingAssigneeActorId) ec.logger.debug(`Dropped the held assignment of conversation ${conversationId}: unassigned in HubSpot.`)
+      }
       return
     case 'closed':
     case 'archived':

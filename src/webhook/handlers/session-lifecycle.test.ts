@@ -1,0 +1,311 @@
+/**
+ * How HubSpot's thread events meet the HITL plugin's session: an assignment reported while the
+ * plugin is still activating the session (point 6), an agent who replied before being assigned,
+ * and replies after the session ended (point 7). Time is a fake clock in `activationTiming`: no
+ * test sleeps for real.
+ */
+import nock from 'nock'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { activationTiming } from '../../hitl/activation'
+import { forgetAgents } from '../../hitl/agent-users'
+import { forgetThreads, rememberThread } from '../../hitl/conversation-tags'
+import { httpTuning } from '../../hubspot'
+import { clearTokenMemory } from '../../hubspot/token-manager'
+import { channels } from '../../channels/hitl-channel'
+import { publishedMessage, seedEndUser, seedHitlConversation, seedSetup } from '../../../tests/helpers/hitl-fixtures'
+import { hubspot, nockTokenRefresh } from '../../../tests/helpers/nock-hubspot'
+import { makeProps } from '../../../tests/helpers/props'
+import { signedRequest } from '../../../tests/helpers/sign'
+import { handler } from '../handler'
+import { forgetWebhookUrls } from '../public-url'
+import { SESSION_ENDED_REASON } from './agent-replied'
+
+const GRACE = 2_000
+const MAX_WAIT = 3_000
+const saved = { ...activationTiming }
+let clock = 0
+let slept: number[] = []
+let onSleep: (() => void) | undefined
+
+beforeEach(() => {
+  nock.disableNetConnect()
+  clearTokenMemory()
+  forgetThreads()
+  forgetAgents()
+  forgetWebhookUrls()
+  httpTuning.sleep = async () => {}
+  clock = 1_800_000_000_000
+  slept = []
+  onSleep = undefined
+  Object.assign(activationTiming, {
+    graceMs: GRACE,
+    maxWaitMs: MAX_WAIT,
+    pollMs: 50,
+    now: () => clock,
+    sleep: async (ms: number) => {
+      slept.push(ms)
+      clock += ms
+      onSleep?.()
+    },
+  })
+})
+afterEach(() => {
+  Object.assign(activationTiming, saved)
+  nock.cleanAll()
+})
+
+const change = (eventId: number, propertyName: string, propertyValue: string) => ({
+  eventId,
+  subscriptionId: 1,
+  portalId: 243842089,
+  appId: 424242,
+  occurredAt: 1763719200000 + eventId,
+  subscriptionType: 'conversation.propertyChange',
+  attemptNumber: 0,
+  objectId: 9001,
+  propertyName,
+  propertyValue,
+  changeSource: 'AGENT',
+})
+
+const reply = (id: string, actor = 'A-77') => ({
+  type: 'OUTGOING_CHANNEL_MESSAGE_CREATED',
+  portalId: '243842089',
+  channelId: 'ch1',
+  eventId: `evt-${id}`,
+  eventTimestamp: '2026-11-21T10:00:00Z',
+  channelIntegrationThreadIds: ['it-1'],
+  message: {
+    id,
+    type: 'MESSAGE',
+    conversationsThreadId: '9001',
+    channelId: 'ch1',
+    channelAccountId: 'acc1',
+    createdAt: '2026-11-21T10:00:00Z',
+    createdBy: actor,
+    direction: 'OUTGOING',
+    senders: [{ actorId: actor, name: 'Maya Agent' }],
+    recipients: [],
+    text: `reply ${id}`,
+    attachments: [],
+  },
+})
+
+const nockActor = (id: string, name: string) =>
+  hubspot().get(`/conversations/v3/conversations/actors/${id}`).reply(200, { id, type: 'AGENT', name })
+const statusPatch = (messageId: string, check: (b: { statusType: string; errorMessage?: string }) => boolean) =>
+  hubspot().patch(`/conversations/v3/custom-channels/ch1/messages/${messageId}`, check).reply(200, {})
+
+/** An escalation whose startHitl returned `ageMs` ago (the `openedAt` tag startHitl writes). */
+const setup = async (ageMs: number | 'opening') => {
+  const props = makeProps()
+  seedSetup(props.fake)
+  const user = await seedEndUser(props.fake)
+  const conversation = await seedHitlConversation(props.fake, user.id)
+  if (ageMs === 'opening') {
+    // startHitl published the thread on this instance and has not returned yet.
+    rememberThread('bot_1', '9001', { conversationId: conversation.id, opening: true })
+  } else {
+    await props.client.updateConversation({ id: conversation.id, tags: { openedAt: String(clock - ageMs) } })
+    conversation.tags.openedAt = String(clock - ageMs)
+  }
+  const deliver = (body: unknown) => handler({ ...props, req: signedRequest(body) })
+  const hitlState = () => props.fake.states.get(`conversation:${conversation.id}:hitl`) as Record<string, string> | undefined
+  const assigned = () => props.fake.events.filter((e) => e.type === 'hitlAssigned')
+  /** The conversation as Botpress has it now: message props carry its current tags. */
+  const current = () => props.fake.conversations.get(conversation.id)!
+  const relay = (messageId: string) =>
+    (channels.hitl.messages.text as (p: unknown) => Promise<void>)({
+      ...props,
+      type: 'text',
+      payload: { text: `user says ${messageId}`, userId: user.id },
+      conversation: current(),
+      user: { id: 'bot_1', tags: {} },
+      message: { id: messageId, tags: {} },
+      ack: async () => {},
+    })
+  return { props, conversation, current, user, deliver, hitlState, assigned, relay }
+}
+
+describe('an assignment HubSpot reports while the HITL plugin activates the session', () => {
+  it('the normal path (assigned long after startHitl returned) does not wait and costs what it did', async () => {
+    const { deliver, assigned, props } = await setup(10 * 60_000)
+    nockTokenRefresh()
+    nockActor('A-12', 'Sam')
+    props.fake.calls.length = 0
+    expect((await deliver([change(1, 'assignedTo', '12')]))?.status).toBe(200)
+    expect(slept).toEqual([])
+    expect(assigned()).toHaveLength(1)
+    // setup state (signature), thread lookup, hitl state, token read + save (cold), agent user, event, hitl state:
+    // exactly the calls made before early assignments were handled; the tags came with the lookup.
+    expect(props.fake.calls).toEqual(['getState', 'listConversations', 'getState', 'getState', 'setState', 'getOrCreateUser', 'createEvent', 'setState'])
+  })
+
+  it('an assignment within the activation grace waits until the grace has passed, then is announced once', async () => {
+    const { deliver, assigned, conversation } = await setup(500)
+    const openedAt = Number(conversation.tags.openedAt)
+    nockTokenRefresh()
+    nockActor('A-12', 'Sam')
+    expect((await deliver([change(1, 'assignedTo', '12')]))?.status).toBe(200)
+    const emittedAt = clock
+    expect(assigned()).toHaveLength(1)
+    expect(emittedAt).toBeGreaterThanOrEqual(openedAt + GRACE)
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(GRACE - 500)
+    // Redelivered: nothing more.
+    expect((await deliver([change(1, 'assignedTo', '12')]))?.status).toBe(200)
+    expect(assigned()).toHaveLength(1)
+  })
+
+  it('an assignment before startHitl returned (same instance) waits for it, then for the grace, and is announced once', async () => {
+    const { deliver, assigned, conversation, props } = await setup('opening')
+    let returnedAt = 0
+    onSleep = () => {
+      // startHitl returns after 300 ms.
+      if (!returnedAt && slept.reduce((a, b) => a + b, 0) >= 300) {
+        returnedAt = clock
+        rememberThread('bot_1', '9001', { conversationId: conversation.id, openedAt: clock })
+      }
+    }
+    nockTokenRefresh()
+    nockActor('A-12', 'Sam')
+    expect((await deliver([change(1, 'assignedTo', '12')]))?.status).toBe(200)
+    expect(returnedAt).toBeGreaterThan(0)
+    expect(clock).toBeGreaterThanOrEqual(returnedAt + GRACE)
+    expect(slept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(MAX_WAIT)
+    expect(assigned()).toHaveLength(1)
+    expect(props.fake.calls).not.toContain('updateConversation')
+  })
+
+  it('when startHitl has still not returned after the bound, the assignment is held and the next relayed end-user message announces it, once', async () => {
+    const { deliver, assigned, conversation, current, hitlState, relay, props } = await setup('opening')
+    nockTokenRefresh()
+    nockActor('A-12', 'Sam')
+    expect((await deliver([change(1, 'assignedTo', '12')]))?.status).toBe(200)
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(MAX_WAIT)
+    expect(assigned()).toHaveLength(0)
+    expect(hitlState()).toMatchObject({ status: 'open', pendingAssigneeActorId: 'A-12' })
+    expect(current().tags.assignmentPending).toBe('true')
+
+    // The plugin relays end-user messages only once the session is active.
+    rememberThread('bot_1', '9001', { conversationId: conversation.id, openedAt: clock })
+    hubspot().post('/conversations/v3/custom-channels/ch1/messages').twice().reply(201, publishedMessage('hs-1'))
+    await relay('msg_1')
+    expect(assigned()).toHaveLength(1)
+    const agentUserId = (assigned()[0]!.payload as { userId: string }).userId
+    expect(props.fake.users.get(agentUserId)?.tags.hubspotActorId).toBe('A-12')
+    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-12' })
+    expect(current().tags.assignmentPending).toBeUndefined()
+
+    // The next relay reads nothing more (the tag is clear) and announces nothing.
+    props.fake.calls.length = 0
+    await relay('msg_2')
+    expect(assigned()).toHaveLength(1)
+    expect(props.fake.calls).toEqual([])
+    // HubSpot redelivers the assignment: already announced.
+    expect((await deliver([change(1, 'assignedTo', '12')]))?.status).toBe(200)
+    expect(assigned()).toHaveLength(1)
+  })
+
+  it('a held assignment is announced by the next agent reply once the session is active, before the reply is posted', async () => {
+    const { deliver, assigned, conversation, current, hitlState, props } = await setup('opening')
+    nockTokenRefresh()
+    nockActor('A-12', 'Sam')
+    await deliver([change(1, 'assignedTo', '12')])
+    expect(hitlState()).toMatchObject({ pendingAssigneeActorId: 'A-12' })
+    rememberThread('bot_1', '9001', { conversationId: conversation.id, openedAt: clock - GRACE })
+    statusPatch('m1', (b) => b.statusType === 'SENT')
+    props.fake.calls.length = 0
+    expect((await deliver(reply('m1', 'A-12')))?.status).toBe(200)
+    expect(assigned()).toHaveLength(1)
+    expect(props.fake.calls.indexOf('createEvent')).toBeLessThan(props.fake.calls.indexOf('getOrCreateMessage'))
+    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-12' })
+    expect(current().tags.assignmentPending).toBeUndefined()
+  })
+
+  it('an unassignment drops a held assignment', async () => {
+    const { deliver, assigned, hitlState } = await setup('opening')
+    nockTokenRefresh()
+    nockActor('A-12', 'Sam')
+    await deliver([change(1, 'assignedTo', '12')])
+    await deliver([change(2, 'assignedTo', '')])
+    expect(hitlState()).toEqual({ status: 'open' })
+    expect(assigned()).toHaveLength(0)
+  })
+})
+
+describe('an agent who replies before being assigned', () => {
+  it('is recorded as the assignee (the plugin assigns the author itself): the same agent\'s assignment is not announced again, another agent\'s is', async () => {
+    const { deliver, assigned, hitlState, props } = await setup(10 * 60_000)
+    nockTokenRefresh()
+    nockActor('A-77', 'Maya')
+    nockActor('A-78', 'Kim')
+    statusPatch('m1', (b) => b.statusType === 'SENT')
+    expect((await deliver(reply('m1')))?.status).toBe(200)
+    expect(props.fake.messages.size).toBe(1)
+    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-77' })
+    expect((await deliver([change(1, 'assignedTo', '77')]))?.status).toBe(200)
+    expect(assigned()).toHaveLength(0)
+    expect((await deliver([change(2, 'assignedTo', '78')]))?.status).toBe(200)
+    expect(assigned()).toHaveLength(1)
+  })
+
+  it('a reply within the activation grace waits for the plugin, like an assignment', async () => {
+    const { deliver, hitlState } = await setup(100)
+    nockTokenRefresh()
+    nockActor('A-77', 'Maya')
+    statusPatch('m1', (b) => b.statusType === 'SENT')
+    await deliver(reply('m1'))
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(GRACE - 100)
+    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-77' })
+  })
+})
+
+describe('a reply after the session ended', () => {
+  const ended = async () => {
+    const s = await setup(10 * 60_000)
+    s.props.fake.states.set(`conversation:${s.conversation.id}:hitl`, { status: 'stopped' })
+    return s
+  }
+
+  it('is not posted in Botpress; HubSpot shows it FAILED with a reason the agent understands, and the thread is closed again', async () => {
+    const { deliver, props } = await ended()
+    nockTokenRefresh()
+    const failed = statusPatch('m9', (b) => b.statusType === 'FAILED' && b.errorMessage === SESSION_ENDED_REASON)
+    const close = hubspot().patch('/conversations/v3/conversations/threads/9001', { status: 'CLOSED' }).reply(200, { id: '9001', status: 'CLOSED' })
+    expect((await deliver(reply('m9')))?.status).toBe(200)
+    expect(failed.isDone()).toBe(true)
+    expect(close.isDone()).toBe(true)
+    expect(props.fake.messages.size).toBe(0)
+    expect(props.fake.events).toHaveLength(0)
+    expect(SESSION_ENDED_REASON).toMatch(/^Not delivered: .*session .*ended.*will not see this reply/)
+
+    // Redelivered: the same two idempotent writes, still nothing posted.
+    statusPatch('m9', (b) => b.statusType === 'FAILED')
+    hubspot().patch('/conversations/v3/conversations/threads/9001').reply(200, { id: '9001', status: 'CLOSED' })
+    expect((await deliver(reply('m9')))?.status).toBe(200)
+    expect(props.fake.messages.size).toBe(0)
+    expect(nock.pendingMocks()).toEqual([])
+  })
+
+  it('a thread that cannot be closed again is logged, and the webhook still succeeds', async () => {
+    const { deliver, props } = await ended()
+    nockTokenRefresh()
+    statusPatch('m9', (b) => b.statusType === 'FAILED')
+    hubspot().patch('/conversations/v3/conversations/threads/9001').reply(403, { status: 'error', message: 'no', category: 'MISSING_SCOPES' })
+    expect((await deliver(reply('m9')))?.status).toBe(200)
+    expect(props.lines.some((l) => l.level === 'warn' && /Could not close HubSpot thread 9001/.test(l.message))).toBe(true)
+  })
+
+  it('a reply delivered before the session ended and redelivered after it stays as it was (no FAILED)', async () => {
+    const { deliver, props, conversation } = await setup(10 * 60_000)
+    nockTokenRefresh()
+    nockActor('A-77', 'Maya')
+    statusPatch('m1', (b) => b.statusType === 'SENT')
+    await deliver(reply('m1'))
+    props.fake.states.set(`conversation:${conversation.id}:hitl`, { status: 'stopped' })
+    // No HubSpot interceptor left: a FAILED receipt or a close would fail this delivery.
+    expect((await deliver(reply('m1')))?.status).toBe(200)
+    expect(props.fake.messages.size).toBe(1)
+    expect(nock.pendingMocks()).toEqual([])
+  })
+})
