@@ -1,5 +1,5 @@
-import { parseConfiguration } from '../config'
-import { redact } from '../hubspot/redact'
+import { parseConfiguration, secretsOf } from '../config'
+import { redact, registerSecret } from '../hubspot/redact'
 import { NotConnectedError } from '../hubspot/token-manager'
 import { publicUrlOf } from '../webhook/public-url'
 import { handleConnect } from './connect-endpoint'
@@ -46,6 +46,8 @@ export const routeConnectRequest = async (props: bp.HandlerProps): Promise<Reply
     // The message names the fields, never their values.
     return messagePage(409, 'Configuration incomplete', err instanceof Error ? err.message : 'The integration configuration is invalid.')
   }
+  // Some pages call HubSpot without createHubspotClient (the code exchange): redaction must know the secrets first.
+  for (const secret of secretsOf(config)) registerSecret(secret)
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]))
   const c: ConnectContext = { props, webhookUrl, config, query: new URLSearchParams(req.query ?? ''), headers, now: Date.now() }
   try {
