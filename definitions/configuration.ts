@@ -88,4 +88,8 @@ export type Configuration = sdk.z.infer<typeof configurationSchema>
 
 export const configuration = {
   schema: configurationSchema,
+  // Botpress shows a Connect link built by this VRL script ({webhookUrl}/oauth/start); the CLI reads the
+  // file at deploy (sdk 5.4.3 ConfigurationDefinition.identifier.linkTemplateScript). No extractScript:
+  // the flow stores its result in integration state, not as an identifier.
+  identifier: { linkTemplateScript: 'linkTemplate.vrl' },
 } as const satisfies sdk.IntegrationDefinitionProps['configuration']

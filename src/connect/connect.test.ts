@@ -156,6 +156,9 @@ describe('GET /oauth/callback', () => {
   it('exchanges the code, stores the refresh token and account, and opens the setup page with a session (2 HubSpot requests)', async () => {
     const props = unconnected()
     const { start, callback, cookie } = await connect(props)
+    // Cost: start = connection read + write (+ the setup read for the webhook URL, once per instance);
+    // callback = connection read, write (state spent), setup read, connection write; HubSpot: exchange + token info.
+    expect(props.fake.calls).toEqual(['getState', 'getState', 'setState', 'getState', 'setState', 'getState', 'setState'])
     expect(callback.status).toBe(303)
     expect(callback.headers?.location).toBe(`${WEBHOOK_URL}/setup`)
     expect(cookie).toMatch(new RegExp(`^${COOKIE_NAME}=session\\.`))
@@ -480,5 +483,17 @@ describe('GET /connect (admin connects the channel from HubSpot)', () => {
     const res = await send(props, 'GET', '/connect', { query: { accountToken: 'tok-1', channelId: 'ch1' } })
     expect(res.status).toBe(409)
     expect(res.body).toContain('/oauth/start')
+  })
+})
+
+describe('routing', () => {
+  it('leaves every other path to the webhook handler, prototype names included', async () => {
+    const props = unconnected()
+    for (const path of ['toString', '/constructor', '/__proto__', '/oauth', '/setup/x', '/', '']) {
+      const res = await send(props, 'GET', path)
+      expect(res.status, path).toBe(405)
+      expect(res.headers?.['content-type']).toBe('application/json')
+    }
+    expect((await send(props, 'GET', '/setup/')).headers?.['content-type']).toContain('text/html')
   })
 })

@@ -12,15 +12,18 @@ import type * as bp from '.botpress'
 type Route = Partial<Record<'GET' | 'POST', (c: ConnectContext) => Promise<Reply>>>
 
 /** The Connect pages served under the webhook URL; HubSpot's webhooks keep POST on the root. */
-const ROUTES: Record<string, Route> = {
-  '/oauth/start': { GET: handleOAuthStart },
-  '/oauth/callback': { GET: handleOAuthCallback },
-  '/setup': { GET: handleSetupGet, POST: handleSetupPost },
-  '/connect': { GET: handleConnect },
-}
+const ROUTES = new Map<string, Route>([
+  ['/oauth/start', { GET: handleOAuthStart }],
+  ['/oauth/callback', { GET: handleOAuthCallback }],
+  ['/setup', { GET: handleSetupGet, POST: handleSetupPost }],
+  ['/connect', { GET: handleConnect }],
+])
 
-/** The runtime gives the sub-path after the webhook id ("/setup"); tolerate a trailing slash. */
-const routeOf = (path: string): Route | undefined => ROUTES[(path || '/').replace(/\/+$/, '') || '/']
+/**
+ * The runtime gives the sub-path after the webhook id ("/setup"); tolerate a trailing slash. A Map,
+ * not an object: a path such as "toString" must not find a prototype member.
+ */
+const routeOf = (path: string): Route | undefined => ROUTES.get((path || '/').replace(/\/+$/, '') || '/')
 
 export const isConnectPath = (path: string): boolean => routeOf(path) !== undefined
 
