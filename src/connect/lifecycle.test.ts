@@ -4,7 +4,7 @@ import type { SetupState } from '../../definitions/states'
 import { startHitl } from '../actions/start-hitl'
 import { forgetThreads } from '../hitl/conversation-tags'
 import { createHubspotClient, httpTuning } from '../hubspot'
-import { clearTokenMemory } from '../hubspot/token-manager'
+import { clearTokenMemory, rememberStoredRefreshToken, STORED_REFRESH_TOKEN_TTL_MS } from '../hubspot/token-manager'
 import { register, setupTuning } from '../setup/register'
 import { handler } from '../webhook/handler'
 import { forgetWebhookUrls } from '../webhook/public-url'
@@ -107,6 +107,16 @@ describe('the stored refresh token', () => {
     props.fake.calls.length = 0
     await createHubspotClient(props).conversations.getInbox('1')
     expect(props.fake.calls).toEqual([])
+    expect(nock.isDone()).toBe(true)
+  })
+
+  it('is re-read after a while, so an instance notices a reconnection made elsewhere', async () => {
+    const props = withoutConfiguredToken()
+    storeConnection(props)
+    rememberStoredRefreshToken('bot_1:int_1', 'refresh-before-reconnect-0000', Date.now() - STORED_REFRESH_TOKEN_TTL_MS - 1)
+    nockStoredRefresh()
+    hubspot().get('/conversations/v3/conversations/inboxes/1').matchHeader('authorization', `Bearer ${STORED_ACCESS}`).reply(200, { id: '1' })
+    await createHubspotClient(props).conversations.getInbox('1')
     expect(nock.isDone()).toBe(true)
   })
 
