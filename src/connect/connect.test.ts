@@ -266,8 +266,13 @@ describe('binding: a stranger with the webhook URL cannot take the bot over', ()
 
   it('accepts another account within the window opened by saving the configuration, and forgets the old account’s inboxes', async () => {
     const props = connectedTo('111', Date.now() + 60_000)
+    const earlier = `${COOKIE_NAME}=session.${'s'.repeat(43)}`
+    props.fake.states.set('integration:int_1:connection', { ...connection(props), sessions: { [hashToken('s'.repeat(43))]: Date.now() + HOUR } })
     const { callback } = await connect(props, 222)
     expect(callback.status).toBe(303)
+    // A session opened for the previous account does not carry over to the new one.
+    props.fake.states.set('integration:int_1:setup', { ...setupOf(props), connectWindowUntil: 0 })
+    expect((await send(props, 'GET', '/setup', { cookie: earlier })).status).toBe(403)
     expect(connection(props)).toMatchObject({ refreshToken: NEW_REFRESH, hubId: '222' })
     expect(setupOf(props).inboxChoice).toBeUndefined()
     expect(setupOf(props).channelAccounts).toEqual({})

@@ -109,10 +109,11 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
     return messagePage(403, 'Not allowed', FORBIDDEN_HELP)
   }
 
-  const sessionId = randomToken()
-  const sessions = pruneExpiring(conn.sessions, c.now, MAX_SESSIONS - 1)
-  sessions[hashToken(sessionId)] = c.now + SESSION_TTL_MS
   const accountChanged = conn.hubId !== undefined && conn.hubId !== hubId
+  const sessionId = randomToken()
+  // Sessions opened for the previous account end with it: they were granted for that account.
+  const sessions = accountChanged ? {} : pruneExpiring(conn.sessions, c.now, MAX_SESSIONS - 1)
+  sessions[hashToken(sessionId)] = c.now + SESSION_TTL_MS
   await saveConnection(c.props, {
     refreshToken: exchanged.refreshToken,
     hubId,
