@@ -423,6 +423,8 @@ describe('fuzz: validly signed random bodies', () => {
     nock(HUBSPOT).persist().get(/\/conversations\/v3\/conversations\/actors\/.*/).reply(200, { id: 'A-1', type: 'AGENT', name: 'Agent' })
     nock(HUBSPOT).persist().patch(/\/conversations\/v3\/custom-channels\/.*\/messages\/.*/).reply(200, {})
     nock(HUBSPOT).persist().get(/\/files\/v3\/files\/.*\/signed-url.*/).reply(200, { url: 'https://files.example/f' })
+    // CHANNEL_ACCOUNT_CREATED without channel or inbox asks HubSpot which account it is.
+    nock(HUBSPOT).persist().get(/\/conversations\/v3\/custom-channels\/[^/]+\/channel-accounts.*/).reply(200, { results: [] })
   }
 
   const signedArb = fc.record({
