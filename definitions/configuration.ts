@@ -36,12 +36,13 @@ export const configurationSchema = z.object({
     .trim()
     .min(1)
     .secret()
+    .optional()
     .title('Refresh token')
-    .describe('OAuth refresh token obtained when the app was installed on your HubSpot account'),
+    .describe('OAuth refresh token of the installed app. Leave empty to connect with the Connect link ({webhookUrl}/oauth/start) instead'),
   inboxId: numericId(
     'Inbox ID',
-    'Conversations inbox or help desk that receives escalations by default (Settings > Inbox, or GET /conversations/v3/conversations/inboxes)'
-  ),
+    'Inbox or help desk that receives escalations by default (Settings > Inbox). Leave empty to choose inboxes on the setup page ({webhookUrl}/setup)'
+  ).optional(),
   additionalInboxIds: z
     .array(z.string().trim().regex(/^\d+$/, 'every additional inbox id must be a numeric HubSpot id'))
     .optional()
@@ -87,4 +88,8 @@ export type Configuration = sdk.z.infer<typeof configurationSchema>
 
 export const configuration = {
   schema: configurationSchema,
+  // Botpress shows a Connect link built by this VRL script ({webhookUrl}/oauth/start); the CLI reads the
+  // file at deploy (sdk 5.4.3 ConfigurationDefinition.identifier.linkTemplateScript). No extractScript:
+  // the flow stores its result in integration state, not as an identifier.
+  identifier: { linkTemplateScript: 'linkTemplate.vrl' },
 } as const satisfies sdk.IntegrationDefinitionProps['configuration']

@@ -18,6 +18,19 @@ export const setupStateSchema = z.object({
     .record(channelAccountSchema)
     .title('Channel accounts')
     .describe('One channel account per configured inbox, keyed by inbox id'),
+  // --- Connect flow (issue 10) ---
+  inboxChoice: z
+    .object({
+      inboxIds: z.array(z.string()).title('Inbox IDs').describe('Inboxes chosen on the setup page, the default first'),
+    })
+    .optional()
+    .title('Inboxes chosen on the setup page')
+    .describe('Used when the configuration names no inbox'),
+  connectWindowUntil: z
+    .number()
+    .optional()
+    .title('Connect window end')
+    .describe('Until then (ms since epoch), the Connect flow may bind another HubSpot account or change inboxes; opened by saving the configuration'),
 })
 export type SetupState = sdk.z.infer<typeof setupStateSchema>
 
@@ -30,6 +43,25 @@ export const oauthStateSchema = z.object({
     .describe('Hash of the client id and refresh token the token was issued for; a config change invalidates it'),
 })
 export type OAuthState = sdk.z.infer<typeof oauthStateSchema>
+
+// --- Connect flow (issue 10): the OAuth connection made at {webhookUrl}/oauth/start ---
+export const connectionStateSchema = z.object({
+  refreshToken: z.string().secret().optional().title('Refresh token').describe('Refresh token obtained by the Connect flow (never shown)'),
+  hubId: z.string().optional().title('HubSpot account id').describe('Account (portal) the refresh token belongs to'),
+  hubDomain: z.string().optional().title('HubSpot account domain').describe('Shown on the setup page'),
+  connectedAt: z.number().optional().title('Connected at').describe('ms since epoch'),
+  flows: z
+    .record(z.number())
+    .optional()
+    .title('Pending OAuth flows')
+    .describe('SHA-256 of each unused OAuth state value, with its expiry (ms since epoch)'),
+  sessions: z
+    .record(z.number())
+    .optional()
+    .title('Setup sessions')
+    .describe('SHA-256 of each setup-page session cookie issued by a successful callback, with its expiry'),
+})
+export type ConnectionState = sdk.z.infer<typeof connectionStateSchema>
 
 export const hitlStateSchema = z.object({
   status: z.enum(['open', 'stopped']).title('Status').describe('Whether hitlStopped was already emitted'),
@@ -64,6 +96,7 @@ export type TicketState = sdk.z.infer<typeof ticketStateSchema>
 export const states = {
   setup: { type: 'integration', schema: setupStateSchema },
   oauth: { type: 'integration', schema: oauthStateSchema },
+  connection: { type: 'integration', schema: connectionStateSchema },
   hitl: { type: 'conversation', schema: hitlStateSchema },
   ticket: { type: 'conversation', schema: ticketStateSchema },
 } as const satisfies sdk.IntegrationDefinitionProps['states']

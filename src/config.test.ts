@@ -82,8 +82,6 @@ describe('parseConfiguration', () => {
     ['appId', 'App ID'],
     ['clientId', 'Client ID'],
     ['clientSecret', 'Client secret'],
-    ['refreshToken', 'Refresh token'],
-    ['inboxId', 'Inbox ID'],
   ])('names a missing %s by title and key', (key, title) => {
     const raw: Record<string, unknown> = { ...VALID }
     delete raw[key]
@@ -91,20 +89,32 @@ describe('parseConfiguration', () => {
     expect(message).toContain(`"${title}" (${key}) is required`)
   })
 
-  it.each(['developerApiKey', 'clientId', 'clientSecret', 'refreshToken', 'appId', 'inboxId'])('rejects an empty or blank %s', (key) => {
+  it.each(['developerApiKey', 'clientId', 'clientSecret', 'appId'])('rejects an empty or blank %s', (key) => {
     expect(failure({ ...VALID, [key]: '' })).toContain(`(${key})`)
     expect(failure({ ...VALID, [key]: '   ' })).toContain(`(${key})`)
   })
 
+  it('lets the Connect flow supply the refresh token and inboxes: missing or blank means "not configured"', () => {
+    for (const blank of [undefined, '', '   ', null]) {
+      const raw: Record<string, unknown> = { ...VALID, refreshToken: blank, inboxId: blank }
+      const c = parseConfiguration(raw)
+      expect(c.refreshToken).toBeUndefined()
+      expect(c.inboxIds).toEqual([])
+    }
+    // Additional inboxes alone: the first is the default.
+    expect(parseConfiguration({ ...VALID, inboxId: undefined, additionalInboxIds: ['2002', '3003'] }).inboxIds).toEqual(['2002', '3003'])
+  })
+
   it('lists every problem at once', () => {
     const message = failure({ clientSecret: SECRETS.clientSecret })
-    for (const key of ['developerApiKey', 'appId', 'clientId', 'refreshToken', 'inboxId']) expect(message).toContain(`(${key})`)
+    for (const key of ['developerApiKey', 'appId', 'clientId']) expect(message).toContain(`(${key})`)
     expect(message).not.toContain('(clientSecret)')
+    expect(message).not.toContain('(refreshToken)')
   })
 
   it('rejects a missing configuration', () => {
     expect(failure(undefined)).toContain('(developerApiKey) is required')
-    expect(failure(null)).toContain('(inboxId) is required')
+    expect(failure(null)).toContain('(clientSecret) is required')
   })
 
   it.each([

@@ -9,8 +9,9 @@ export type HubspotConfig = {
   appId: string
   clientId: string
   clientSecret: string
-  refreshToken: string
-  /** Configured inboxes, the default (`inboxId`) first, without duplicates. */
+  /** Configured refresh token; undefined when the Connect flow supplies it (stored in the `connection` state). */
+  refreshToken?: string
+  /** Configured inboxes, the default (`inboxId`) first, without duplicates; empty when chosen on the setup page instead. */
   inboxIds: string[]
   channelName: string
   channelDescription?: string
@@ -56,13 +57,13 @@ export const parseConfiguration = (raw: unknown): HubspotConfig => {
     throw new sdk.RuntimeError(`Invalid HubSpot HITL configuration: ${problems.join('; ')}.`)
   }
   const c = parsed.data
-  const inboxIds = [...new Set([c.inboxId, ...(c.additionalInboxIds ?? [])])]
+  const inboxIds = [...new Set([...(c.inboxId ? [c.inboxId] : []), ...(c.additionalInboxIds ?? [])])]
   return {
     developerApiKey: c.developerApiKey,
     appId: c.appId,
     clientId: c.clientId,
     clientSecret: c.clientSecret,
-    refreshToken: c.refreshToken,
+    refreshToken: c.refreshToken || undefined,
     inboxIds,
     channelName: c.channelName ?? DEFAULT_CHANNEL_NAME,
     channelDescription: c.channelDescription || undefined,
@@ -91,4 +92,5 @@ const checkedBaseUrl = (raw: string): string => {
 }
 
 /** Every secret of a configuration, for redaction. */
-export const secretsOf = (config: HubspotConfig): string[] => [config.developerApiKey, config.clientSecret, config.refreshToken]
+export const secretsOf = (config: HubspotConfig): string[] =>
+  [config.developerApiKey, config.clientSecret, config.refreshToken].filter((s): s is string => !!s)

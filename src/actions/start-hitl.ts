@@ -8,6 +8,7 @@ import { contactIdOf, inboxRecipient, senderOf, senderTagsOf } from '../hitl/par
 import { createHubspotClient } from '../hubspot'
 import type { HubspotMessage } from '../hubspot/schemas'
 import { renderTranscript } from '../render/transcript'
+import { defaultInboxOf, routableInboxes } from '../setup/inboxes'
 import { requireSetupState } from '../setup/setup-state'
 import { afterThreadOpened, ticketWorkBudgetMs } from '../tickets/escalation'
 import { checkTicketSession } from '../tickets/session'
@@ -23,9 +24,14 @@ export const startHitl: bp.IntegrationProps['actions']['startHitl'] = async (pro
   const hs = createHubspotClient(props)
   const setup = await requireSetupState(props)
 
-  const inboxId = input.hitlSession?.inboxId ?? hs.config.inboxIds[0] ?? ''
-  if (!hs.config.inboxIds.includes(inboxId)) {
-    throw new sdk.RuntimeError(`startHitl: inbox ${inboxId} is not configured; use one of ${hs.config.inboxIds.join(', ')}.`)
+  const inboxId = input.hitlSession?.inboxId ?? defaultInboxOf(hs.config, setup) ?? ''
+  const routable = routableInboxes(hs.config, setup)
+  if (!routable.includes(inboxId)) {
+    throw new sdk.RuntimeError(
+      routable.length > 0
+        ? `startHitl: inbox ${inboxId} is not configured; use one of ${routable.join(', ')}.`
+        : 'startHitl: no HubSpot inbox is connected yet: choose inboxes on the setup page ({webhookUrl}/setup) or set "Inbox ID" in the configuration.'
+    )
   }
   const account = setup.channelAccounts[inboxId]
   if (!account?.authorized) {

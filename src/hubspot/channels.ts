@@ -1,6 +1,6 @@
 import { isHubspotStatus } from './errors'
 import type { HubspotHttp } from './http'
-import { channelAccountSchema, channelSchema, pageOf, type HubspotChannel, type HubspotChannelAccount } from './schemas'
+import { channelAccountSchema, channelSchema, pageOf, stagingTokenSchema, type HubspotChannel, type HubspotChannelAccount } from './schemas'
 
 const BASE = '/conversations/v3/custom-channels'
 const MAX_PAGES = 50
@@ -28,7 +28,12 @@ export type ChannelEgg = {
   capabilities: ChannelCapabilities
   channelDescription?: string
   channelLogoUrl?: string
+  /** Where HubSpot sends an admin who connects the channel from Inbox / Help Desk settings ({webhookUrl}/connect). */
+  channelAccountConnectionRedirectUrl?: string
 }
+
+/** Result of completing a staging token; `alreadyDone` when HubSpot answered 409 (the account exists). */
+export type StagingTokenResult = { alreadyDone: boolean; inboxId?: string }
 
 /** Custom channels (developer API key + appId) and their channel accounts (OAuth). */
 export class ChannelsApi {
@@ -78,6 +83,43 @@ export class ChannelsApi {
       schema: channelSchema,
       operation: 'create the custom channel',
     })
+  }
+
+  /** PATCH with the developer key, like every channel-level call. */
+  public async update(channelId: string, patch: Partial<Omit<ChannelEgg, 'capabilities'>>): Promise<HubspotChannel> {
+    return this._http.request({
+      method: 'PATCH',
+      path: `${BASE}/${encodeURIComponent(channelId)}`,
+      body: patch,
+      auth: 'developer',
+      schema: channelSchema,
+      operation: `update custom channel ${channelId}`,
+    })
+  }
+
+  /**
+   * Completes the staging token HubSpot created when an admin chose our channel in its connect
+   * settings (OAuth). A 409 means it was completed before (a reload of the page): done, not an error.
+   */
+  public async completeStagingToken(
+    channelId: string,
+    accountToken: string,
+    body: { accountName: string; deliveryIdentifier: { type: DeliveryIdentifierType; value: string } }
+  ): Promise<StagingTokenResult> {
+    try {
+      const res = await this._http.request({
+        method: 'PATCH',
+        path: `${BASE}/${encodeURIComponent(channelId)}/channel-account-staging-tokens/${encodeURIComponent(accountToken)}`,
+        body,
+        auth: 'oauth',
+        schema: stagingTokenSchema,
+        operation: `complete the channel connection started in HubSpot for channel ${channelId}`,
+      })
+      return { alreadyDone: false, inboxId: res.inboxId === undefined ? undefined : String(res.inboxId) }
+    } catch (err) {
+      if (isHubspotStatus(err, 409)) return { alreadyDone: true }
+      throw err
+    }
   }
 
   public async delete(channelId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { HubspotHttp } from './http'
 import {
+  pageOf,
   actorSchema,
   inboxSchema,
   threadMessageSchema,
@@ -13,6 +14,7 @@ import {
 } from './schemas'
 
 const BASE = '/conversations/v3/conversations'
+const MAX_INBOX_PAGES = 20
 
 /** Conversations API v3: inboxes, threads and actors (OAuth). */
 export class ConversationsApi {
@@ -26,6 +28,26 @@ export class ConversationsApi {
       schema: inboxSchema,
       operation: `find inbox ${inboxId}`,
     })
+  }
+
+  /** Every inbox and help desk of the account (paged), archived ones left out. */
+  public async listInboxes(): Promise<HubspotInbox[]> {
+    const all: HubspotInbox[] = []
+    let after: string | undefined
+    for (let page = 0; page < MAX_INBOX_PAGES; page++) {
+      const res = await this._http.request({
+        method: 'GET',
+        path: `${BASE}/inboxes`,
+        query: { after, limit: 100, archived: false },
+        auth: 'oauth',
+        schema: pageOf(inboxSchema),
+        operation: 'list the inboxes and help desks',
+      })
+      all.push(...res.results.filter((i) => !i.archived))
+      after = res.paging?.next?.after
+      if (!after) break
+    }
+    return all
   }
 
   public async getThread(threadId: string): Promise<HubspotThread> {

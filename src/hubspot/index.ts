@@ -1,4 +1,5 @@
 import { isNotFound } from '../botpress-errors'
+import { connectionScope, loadConnection } from '../connect/connection-state'
 import { parseConfiguration, secretsOf, type HubspotConfig } from '../config'
 import type * as bp from '.botpress'
 import { ChannelsApi } from './channels'
@@ -55,9 +56,15 @@ export const createHubspotClient = (props: Props): HubspotClient => {
   const oauthHttp = new HubspotHttp(base)
   const tokens = new TokenManager({
     clientId: config.clientId,
-    refreshToken: config.refreshToken,
+    // A configured refresh token wins (existing installs); else the one the Connect flow stored,
+    // read from state on the cold path only (kept in process afterwards).
+    refreshToken: config.refreshToken ?? {
+      scope: connectionScope(props.ctx),
+      load: async () => (await loadConnection(props)).refreshToken,
+      notConnectedHint: 'Open the Connect link ({webhookUrl}/oauth/start) to connect HubSpot.',
+    },
     store: stateTokenStore(props),
-    refresh: () => refreshAccessToken(oauthHttp, config),
+    refresh: (refreshToken) => refreshAccessToken(oauthHttp, { clientId: config.clientId, clientSecret: config.clientSecret, refreshToken }),
     onCacheError: (message) => props.logger?.forBot().warn(message),
   })
   const http = new HubspotHttp({ ...base, tokens, developerApiKey: config.developerApiKey, appId: config.appId })

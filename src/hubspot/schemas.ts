@@ -10,14 +10,27 @@ const { z } = sdk
 const id = z.union([z.string(), z.number()]).transform(String)
 
 export const tokenResponseSchema = z
-  .object({ access_token: z.string().min(1), expires_in: z.number().positive(), refresh_token: z.string().optional() })
+  .object({
+    access_token: z.string().min(1),
+    expires_in: z.number().positive(),
+    refresh_token: z.string().optional(),
+    // AccessTokenResponse (Auth_Oauth_v1) includes the account id; read as string or number.
+    hub_id: z.union([z.number(), z.string()]).nullish(),
+  })
   .passthrough()
+
+export const tokenInfoSchema = z
+  .object({ hub_id: z.union([z.number(), z.string()]), hub_domain: z.string().nullish() })
+  .passthrough()
+
+export const stagingTokenSchema = z.object({ accountToken: z.string().optional(), inboxId: z.union([z.string(), z.number()]).optional() }).passthrough()
 
 export const channelSchema = z
   .object({
     id,
     name: z.string().optional(),
     webhookUrl: z.string().nullish(),
+    channelAccountConnectionRedirectUrl: z.string().nullish(),
     capabilities: z.record(z.unknown()).optional(),
     createdAt: z.string().optional(),
   })

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import * as sdk from '@botpress/sdk'
 import { redact, registerSecret } from './redact'
 
 export type CachedToken = { accessToken: string; expiresAt: number; fingerprint: string }
@@ -11,11 +12,17 @@ export type TokenStore = {
 
 export type RefreshedToken = { accessToken: string; expiresInSeconds: number }
 
+/**
+ * Where the refresh token comes from when the configuration has none: the one the Connect flow
+ * stored (integration state). `scope` keys the in-process copy (one per installation).
+ */
+export type StoredRefreshToken = { scope: string; load: () => Promise<string | undefined>; notConnectedHint: string }
+
 export type TokenManagerOptions = {
   clientId: string
-  refreshToken: string
+  refreshToken: string | StoredRefreshToken
   store: TokenStore
-  refresh: () => Promise<RefreshedToken>
+  refresh: (refreshToken: string) => Promise<RefreshedToken>
   now?: () => number
   /** Told when the state cache cannot be read or written (the call goes on with a refresh). */
   onCacheError?: (message: string) => void
@@ -27,11 +34,37 @@ export const EARLY_REFRESH_MS = 5 * 60 * 1000
 const memory = new Map<string, CachedToken>()
 const inflight = new Map<string, Promise<CachedToken>>()
 
+/**
+ * Refresh tokens the Connect flow stored, kept in process so the warm path costs no Botpress call.
+ * Re-read after this long, so that an instance notices a reconnection made on another instance.
+ */
+export const STORED_REFRESH_TOKEN_TTL_MS = 5 * 60 * 1000
+const storedRefreshTokens = new Map<string, { refreshToken: string; loadedAt: number }>()
+
+/** Told by the Connect flow (same instance) that the stored refresh token changed or was removed. */
+export const rememberStoredRefreshToken = (scope: string, refreshToken: string | undefined, now = Date.now()): void => {
+  if (refreshToken) {
+    registerSecret(refreshToken)
+    storedRefreshTokens.set(scope, { refreshToken, loadedAt: now })
+  } else storedRefreshTokens.delete(scope)
+}
+
+/** Puts a token HubSpot just issued (code exchange) in memory, so the next call needs no refresh. */
+export const rememberAccessToken = (clientId: string, refreshToken: string, fresh: RefreshedToken, now = Date.now()): void => {
+  registerSecret(fresh.accessToken)
+  const fingerprint = credentialsFingerprint(clientId, refreshToken)
+  memory.set(fingerprint, { accessToken: fresh.accessToken, expiresAt: now + fresh.expiresInSeconds * 1000, fingerprint })
+}
+
 /** Test hook: forget every in-memory token. */
 export const clearTokenMemory = (): void => {
   memory.clear()
   inflight.clear()
+  storedRefreshTokens.clear()
 }
+
+/** HubSpot is not connected yet: no refresh token configured nor stored by the Connect flow. */
+export class NotConnectedError extends sdk.RuntimeError {}
 
 export const credentialsFingerprint = (clientId: string, refreshToken: string): string =>
   createHash('sha256').update(`${clientId}\u0000${refreshToken}`).digest('hex').slice(0, 32)
@@ -42,16 +75,39 @@ export const credentialsFingerprint = (clientId: string, refreshToken: string): 
  * that it is refreshed exactly once, however many requests saw the 401.
  */
 export class TokenManager {
-  private readonly _key: string
+  private _key = ''
+  private _refreshToken = ''
   private readonly _now: () => number
 
   public constructor(private readonly _opts: TokenManagerOptions) {
-    this._key = credentialsFingerprint(_opts.clientId, _opts.refreshToken)
     this._now = _opts.now ?? Date.now
-    registerSecret(_opts.refreshToken)
+    if (typeof _opts.refreshToken === 'string') this._use(_opts.refreshToken)
+  }
+
+  private _use(refreshToken: string): void {
+    registerSecret(refreshToken)
+    this._refreshToken = refreshToken
+    this._key = credentialsFingerprint(this._opts.clientId, refreshToken)
+  }
+
+  /** A configured refresh token is fixed; a stored one is read once per TTL (cold path only). */
+  private async _resolveRefreshToken(): Promise<void> {
+    const source = this._opts.refreshToken
+    if (typeof source === 'string') return
+    const known = storedRefreshTokens.get(source.scope)
+    if (known && this._now() - known.loadedAt < STORED_REFRESH_TOKEN_TTL_MS) return this._use(known.refreshToken)
+    const loaded = await source.load()
+    if (!loaded) {
+      storedRefreshTokens.delete(source.scope)
+      throw new NotConnectedError(`HubSpot is not connected: no "Refresh token" is configured and none was obtained yet. ${source.notConnectedHint}`)
+    }
+    rememberStoredRefreshToken(source.scope, loaded, this._now())
+    this._use(loaded)
   }
 
   public async getAccessToken(opts?: { rejected?: string }): Promise<string> {
+    // No await for a configured token: callers arriving together must reach the shared resolve in order.
+    if (typeof this._opts.refreshToken !== 'string') await this._resolveRefreshToken()
     const rejected = opts?.rejected
     for (let attempt = 0; ; attempt++) {
       const cached = memory.get(this._key)
@@ -87,7 +143,7 @@ export class TokenManager {
         return stored
       }
     }
-    const fresh = await this._opts.refresh()
+    const fresh = await this._opts.refresh(this._refreshToken)
     registerSecret(fresh.accessToken)
     const token: CachedToken = {
       accessToken: fresh.accessToken,

@@ -57,11 +57,17 @@ describe('register', () => {
     await register(props)
 
     for (const scope of scopes) expect(scope.isDone()).toBe(true)
-    expect(createdBody).toEqual({ name: 'Botpress', webhookUrl: WEBHOOK_URL, capabilities: CHANNEL_CAPABILITIES })
+    expect(createdBody).toEqual({
+      name: 'Botpress',
+      webhookUrl: WEBHOOK_URL,
+      capabilities: CHANNEL_CAPABILITIES,
+      channelAccountConnectionRedirectUrl: `${WEBHOOK_URL}/connect`,
+    })
     expect(props.fake.setupState('int_1')).toEqual({
       webhookUrl: WEBHOOK_URL,
       channelId: 'ch1',
       channelCreatedByUs: true,
+      connectWindowUntil: expect.any(Number),
       channelAccounts: {
         '1001': { id: 'acc1', inboxId: '1001', name: 'Botpress – Inbox 1001', authorized: true },
         '1002': { id: 'acc2', inboxId: '1002', name: 'Botpress – Inbox 1002', authorized: true },

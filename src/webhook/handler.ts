@@ -1,4 +1,5 @@
 import { configurationSchema } from '../../definitions/configuration'
+import { routeConnectRequest } from '../connect/router'
 import { createHubspotClient } from '../hubspot'
 import { redact } from '../hubspot/redact'
 import { runKeyedInOrder } from './concurrency'
@@ -32,6 +33,10 @@ const reply = (status: number, message: string): Reply => ({
  */
 export const handler: bp.IntegrationProps['handler'] = async (props) => {
   const { req, ctx, logger } = props
+  // The Connect pages (/oauth/start, /oauth/callback, /setup, /connect) share the webhook URL;
+  // everything else is a HubSpot webhook, POSTed to the root.
+  const page = await routeConnectRequest(props)
+  if (page) return page
   if (req.method.toUpperCase() !== 'POST') return reply(405, 'Only POST is accepted.')
 
   const rawBody = typeof req.body === 'string' ? req.body : ''

@@ -425,6 +425,8 @@ describe('fuzz: validly signed random bodies', () => {
     nock(HUBSPOT).persist().get(/\/files\/v3\/files\/.*\/signed-url.*/).reply(200, { url: 'https://files.example/f' })
     // A reply to a thread whose session ended closes the thread again.
     nock(HUBSPOT).persist().patch(/\/conversations\/v3\/conversations\/threads\/.*/).reply(200, { id: '1', status: 'CLOSED' })
+    // CHANNEL_ACCOUNT_CREATED without channel or inbox asks HubSpot which account it is.
+    nock(HUBSPOT).persist().get(/\/conversations\/v3\/custom-channels\/[^/]+\/channel-accounts.*/).reply(200, { results: [] })
   }
 
   const signedArb = fc.record({

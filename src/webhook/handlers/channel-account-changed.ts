@@ -1,11 +1,13 @@
-import type { ChannelAccountEvent } from '../event-schemas'
+import type { SetupState, StoredChannelAccount } from '../../../definitions/states'
+import type { ChannelAccountEvent, NormalisedChannelAccountEvent } from '../event-schemas'
 import { normaliseChannelAccountEvent } from '../event-schemas'
 import { loadSetupState, saveSetupState } from '../../setup/setup-state'
 import type { EventContext } from './context'
 
 /**
  * Keeps the stored channel accounts true to HubSpot, so that startHitl refuses an inbox whose
- * connection was de-authorised or removed instead of posting into the void.
+ * connection was de-authorised or removed instead of posting into the void, and routes to an inbox
+ * an admin connected from HubSpot's own settings (CHANNEL_ACCOUNT_CREATED).
  */
 export const handleChannelAccountChanged = async (ec: EventContext, raw: ChannelAccountEvent): Promise<void> => {
   const event = normaliseChannelAccountEvent(raw)
@@ -13,19 +15,48 @@ export const handleChannelAccountChanged = async (ec: EventContext, raw: Channel
   const setup = await loadSetupState(props)
   if (!setup?.channelId || (event.channelId && event.channelId !== setup.channelId)) return
 
-  // register owns which accounts exist (it creates them); events only update what they know,
-  // so an echo of register's own work can never overwrite its final state with a partial one.
   const entry = Object.entries(setup.channelAccounts).find(([, a]) => a.id === event.channelAccountId)
   if (!entry) {
-    ec.logger.debug(`Ignoring ${event.type} for channel account ${event.channelAccountId}: not one of ours.`)
+    if (event.type === 'CHANNEL_ACCOUNT_CREATED') await addAccount(ec, setup, event)
+    else ec.logger.debug(`Ignoring ${event.type} for channel account ${event.channelAccountId}: not one of ours.`)
     return
   }
+  // Known accounts: events only update what they know, so an echo of register's own work can never
+  // overwrite its final state with a partial one.
   const [inboxId, current] = entry
   const authorized = event.type === 'CHANNEL_ACCOUNT_PURGED' ? false : event.authorized ?? current.authorized
-  if (current.authorized === authorized) return
+  const name = event.type === 'CHANNEL_ACCOUNT_UPDATED' && event.name ? event.name : current.name
+  if (current.authorized === authorized && current.name === name) return
 
-  setup.channelAccounts[inboxId] = { ...current, authorized }
+  setup.channelAccounts[inboxId] = { ...current, name, authorized }
   await saveSetupState(props, setup)
   const verb = authorized ? 'is connected' : 'was disconnected'
   ec.logger.forBot().info(`HubSpot channel account ${event.channelAccountId} (inbox ${inboxId}) ${verb}.`)
+}
+
+/**
+ * A new account on our channel (an admin connected it from HubSpot, or register's own creation
+ * echoed before register saved it). The event's shape is UNCONFIRMED: when it does not say which
+ * channel and inbox, HubSpot's account list (our channel only) is asked, and nothing is stored for
+ * an account that list does not have.
+ */
+const addAccount = async (ec: EventContext, setup: SetupState, event: NormalisedChannelAccountEvent): Promise<void> => {
+  let account: StoredChannelAccount | undefined
+  if (event.channelId === setup.channelId && event.inboxId) {
+    account = { id: event.channelAccountId, inboxId: event.inboxId, name: event.name ?? event.inboxId, authorized: event.authorized ?? true }
+  } else {
+    const listed = (await ec.hs.channels.listAccounts(setup.channelId)).find((a) => a.id === event.channelAccountId && !a.archived)
+    if (listed?.inboxId) {
+      account = { id: listed.id, inboxId: listed.inboxId, name: listed.name ?? event.name ?? listed.inboxId, authorized: listed.authorized !== false }
+    }
+  }
+  if (!account) {
+    ec.logger.debug(`Ignoring CHANNEL_ACCOUNT_CREATED for ${event.channelAccountId}: not an account of channel ${setup.channelId}.`)
+    return
+  }
+  // One account per inbox is routed to: an authorized one already there stays.
+  if (setup.channelAccounts[account.inboxId]?.authorized) return
+  setup.channelAccounts[account.inboxId] = account
+  await saveSetupState({ ctx: ec.ctx, client: ec.client }, setup)
+  ec.logger.forBot().info(`HubSpot inbox ${account.inboxId} connected the channel (account ${account.id}); escalations can now be routed to it.`)
 }

@@ -1,0 +1,32 @@
+import type { ConnectionState } from '../../definitions/states'
+import { isNotFound } from '../botpress-errors'
+import type * as bp from '.botpress'
+
+type Props = { ctx: bp.Context; client: bp.Client }
+
+/** Keys the in-process copy of the stored refresh token: one per installation. */
+export const connectionScope = (ctx: bp.Context): string => `${ctx.botId}:${ctx.integrationId}`
+
+/** The OAuth connection made by the Connect flow (refresh token, account, pending flows, sessions). */
+export const loadConnection = async ({ ctx, client }: Props): Promise<ConnectionState> => {
+  try {
+    const { state } = await client.getState({ type: 'integration', name: 'connection', id: ctx.integrationId })
+    return state.payload ?? {}
+  } catch (err) {
+    if (isNotFound(err)) return {}
+    throw err
+  }
+}
+
+export const saveConnection = async ({ ctx, client }: Props, payload: ConnectionState): Promise<void> => {
+  await client.setState({ type: 'integration', name: 'connection', id: ctx.integrationId, payload })
+}
+
+/** Drops expired entries (and keeps at most `max`, newest expiry first) so the state stays small. */
+export const pruneExpiring = (entries: Record<string, number> | undefined, now: number, max: number): Record<string, number> =>
+  Object.fromEntries(
+    Object.entries(entries ?? {})
+      .filter(([, until]) => until > now)
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, max)
+  )

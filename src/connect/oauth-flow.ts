@@ -1,0 +1,134 @@
+import { saveSetupState, loadSetupState } from '../setup/setup-state'
+import { httpTuning } from '../hubspot'
+import { HubspotHttp } from '../hubspot/http'
+import { exchangeAuthorizationCode, getAccessTokenInfo, type ExchangedCode } from '../hubspot/oauth'
+import { redact, registerSecret } from '../hubspot/redact'
+import { rememberAccessToken, rememberStoredRefreshToken } from '../hubspot/token-manager'
+import {
+  FLOW_TTL_MS,
+  FORBIDDEN_HELP,
+  hashToken,
+  isConnected,
+  MAX_PENDING_FLOWS,
+  MAX_SESSIONS,
+  mayBind,
+  randomToken,
+  sameSecret,
+  SESSION_TTL_MS,
+} from './access'
+import { connectionScope, loadConnection, pruneExpiring, saveConnection } from './connection-state'
+import type { ConnectContext } from './context'
+import { connectCookie, readConnectCookie } from './cookies'
+import { html, messagePage, redirect, type Reply } from './html'
+import { authorizeUrlOf, oauthCallbackUrlOf, oauthStartUrlOf, setupUrlOf } from './urls'
+
+/**
+ * GET /oauth/start: a fresh `state`, remembered (hashed, with its expiry) in the integration state
+ * and in this browser's cookie, then off to HubSpot's consent page.
+ * Cost: 1 Botpress read + 1 write, no HubSpot call.
+ */
+export const handleOAuthStart = async (c: ConnectContext): Promise<Reply> => {
+  const state = randomToken()
+  const conn = await loadConnection(c.props)
+  const flows = pruneExpiring(conn.flows, c.now, MAX_PENDING_FLOWS - 1)
+  flows[hashToken(state)] = c.now + FLOW_TTL_MS
+  await saveConnection(c.props, { ...conn, flows })
+  const location = authorizeUrlOf({ apiBaseUrl: c.config.apiBaseUrl, clientId: c.config.clientId, webhookUrl: c.webhookUrl, state })
+  return redirect(302, location, connectCookie(c.webhookUrl, { kind: 'flow', value: state }, FLOW_TTL_MS / 1000))
+}
+
+const restart = (webhookUrl: string) => html`<p><a class="button" href="${oauthStartUrlOf(webhookUrl)}">Start again</a></p>`
+
+/**
+ * GET /oauth/callback?code&state. The state must be one we issued, unexpired, unused, and the one
+ * this browser's cookie holds; it is spent before the code is exchanged, so it works once at most.
+ * Then the account the code belongs to must be one this installation may bind (src/connect/access.ts).
+ * Cost: Botpress 2 reads + 2 writes (+1 write when the account changed); HubSpot 2 (exchange, token info).
+ */
+export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => {
+  const denied = c.query.get('error')
+  if (denied) {
+    return messagePage(400, 'HubSpot did not connect', `HubSpot answered: ${denied}. Nothing was changed.`, restart(c.webhookUrl))
+  }
+  const code = c.query.get('code')
+  const state = c.query.get('state')
+  if (!code || !state) {
+    return messagePage(400, 'Missing parameters', 'This address expects the "code" and "state" HubSpot adds when it sends you back. Nothing was changed.', restart(c.webhookUrl))
+  }
+  const cookie = readConnectCookie(c.headers)
+  if (cookie?.kind !== 'flow' || !sameSecret(cookie.value, state)) {
+    return messagePage(
+      400,
+      'Connection not started here',
+      'This sign-in was not started in this browser (or it was already used). Start the connection again from the same browser. Nothing was changed.',
+      restart(c.webhookUrl)
+    )
+  }
+  const conn = await loadConnection(c.props)
+  const key = hashToken(state)
+  const until = conn.flows?.[key]
+  if (until === undefined || until <= c.now) {
+    return messagePage(400, 'Link expired', 'This sign-in link expired or was already used. Start again. Nothing was changed.', restart(c.webhookUrl))
+  }
+  // Spent before anything else: a replay of this callback finds nothing.
+  const flows = pruneExpiring(conn.flows, c.now, MAX_PENDING_FLOWS)
+  delete flows[key]
+  await saveConnection(c.props, { ...conn, flows })
+
+  const http = new HubspotHttp({ baseUrl: c.config.apiBaseUrl, ...httpTuning })
+  let exchanged: ExchangedCode
+  let info: { hubId: string; hubDomain?: string } | undefined
+  try {
+    exchanged = await exchangeAuthorizationCode(http, {
+      clientId: c.config.clientId,
+      clientSecret: c.config.clientSecret,
+      redirectUri: oauthCallbackUrlOf(c.webhookUrl),
+      code,
+    })
+    registerSecret(exchanged.refreshToken)
+    registerSecret(exchanged.accessToken)
+    // The token response carries hub_id; the token info adds the account's domain for the page.
+    // When the info call fails but hub_id is known, connecting goes on without the domain.
+    info = await getAccessTokenInfo(http, exchanged.accessToken).catch((err: unknown) => {
+      if (!exchanged?.hubId) throw err
+      return undefined
+    })
+  } catch (err) {
+    c.props.logger.forBot().warn(`The HubSpot Connect flow failed at the code exchange: ${redact(err instanceof Error ? err.message : String(err))}`)
+    return messagePage(
+      400,
+      'HubSpot refused the connection',
+      'HubSpot did not accept the authorization (the code expired, or the client ID/secret in the configuration do not match the app). Check them, then start again. Nothing was changed.',
+      restart(c.webhookUrl)
+    )
+  }
+  const hubId = exchanged.hubId ?? info?.hubId ?? ''
+  const setup = await loadSetupState(c.props)
+  if (!mayBind({ connected: isConnected(c.config.refreshToken, conn), setup, currentHubId: conn.hubId, newHubId: hubId, now: c.now })) {
+    c.props.logger.forBot().warn(`Refused to connect HubSpot account ${hubId}: another account is connected and the Connect window is closed.`)
+    return messagePage(403, 'Not allowed', FORBIDDEN_HELP)
+  }
+
+  const accountChanged = conn.hubId !== undefined && conn.hubId !== hubId
+  const sessionId = randomToken()
+  // Sessions opened for the previous account end with it: they were granted for that account.
+  const sessions = accountChanged ? {} : pruneExpiring(conn.sessions, c.now, MAX_SESSIONS - 1)
+  sessions[hashToken(sessionId)] = c.now + SESSION_TTL_MS
+  await saveConnection(c.props, {
+    refreshToken: exchanged.refreshToken,
+    hubId,
+    hubDomain: info?.hubDomain ?? (accountChanged ? undefined : conn.hubDomain),
+    connectedAt: c.now,
+    flows,
+    sessions,
+  })
+  if (accountChanged && setup) {
+    // Inboxes and channel accounts belong to the previous account: start the choice afresh.
+    await saveSetupState(c.props, { ...setup, channelAccounts: {}, inboxChoice: undefined })
+  }
+  rememberStoredRefreshToken(connectionScope(c.props.ctx), exchanged.refreshToken, c.now)
+  rememberAccessToken(c.config.clientId, exchanged.refreshToken, exchanged, c.now)
+  c.props.logger.forBot().info(`Connected HubSpot account ${hubId}${info?.hubDomain ? ` (${info.hubDomain})` : ''}.`)
+  return redirect(303, setupUrlOf(c.webhookUrl), connectCookie(c.webhookUrl, { kind: 'session', value: sessionId }, SESSION_TTL_MS / 1000))
+}
+
