@@ -11,8 +11,8 @@ import { browserVersion, findBrowser } from '../helpers/browser'
 let dir: string
 let fakeChromium: string
 const NO_SYSTEM_PATH = '/nonexistent-bin'
-const hasWellKnownSystemBrowser = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/snap/bin/chromium', '/usr/bin/google-chrome'].some(
-  (p) => fs.existsSync(p)
+const hasWellKnownSystemBrowser = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/snap/bin/chromium', '/usr/bin/google-chrome'].some((p) =>
+  fs.existsSync(p)
 )
 
 beforeAll(() => {
