@@ -97,7 +97,10 @@ const scenario = (args: { id: string; label: string; trials: Trial[]; hubspotPer
   const hubspotRequestsPerEvent = perEvent(batchHs)
   const botpressRequestsPerEvent = perEvent(batchBp)
   const pass =
-    hubspotRequestsPerEvent === args.hubspotPerEvent && singleHs === args.hubspotPerEvent && singleBp !== undefined && botpressRequestsPerEvent === singleBp
+    hubspotRequestsPerEvent === args.hubspotPerEvent &&
+    singleHs === args.hubspotPerEvent &&
+    singleBp !== undefined &&
+    botpressRequestsPerEvent === singleBp
   const show = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? 'varies' : String(x))
   return {
     id: args.id,
@@ -129,7 +132,11 @@ export const measureBatch = async (): Promise<BatchResult> => {
     // 1 warm-up thread, 1 for single events, 100 for the batch; opened side by side.
     const threads = await Promise.all(
       Array.from({ length: BATCH_SIZE + 2 }, (_, i) =>
-        startHitl(h, { userId, title: `Case ${i}`, messageHistory: [{ source: { type: 'user', userId }, type: 'text', payload: { text: `Help ${i}` } }] }).then((t) => t.threadId)
+        startHitl(h, {
+          userId,
+          title: `Case ${i}`,
+          messageHistory: [{ source: { type: 'user', userId }, type: 'text', payload: { text: `Help ${i}` } }],
+        }).then((t) => t.threadId)
       )
     )
     const [warmThread, singleThread, ...batchThreads] = threads as [string, string, ...string[]]
@@ -144,7 +151,10 @@ export const measureBatch = async (): Promise<BatchResult> => {
     let round = 0
     const knownRound = async () => {
       const agentId = knownAgent(round++)
-      const batch = await deliver(h, batchThreads.map((threadId) => ({ threadId, agentId })))
+      const batch = await deliver(
+        h,
+        batchThreads.map((threadId) => ({ threadId, agentId }))
+      )
       const single = await deliver(h, [{ threadId: singleThread, agentId }])
       return { batch, single }
     }
@@ -171,7 +181,12 @@ export const measureBatch = async (): Promise<BatchResult> => {
     for (let t = 0; t < NEW_TRIALS; t++) {
       const trial: Trial = { single: [], batch: [] }
       for (let r = 0; r < NEW_SINGLE_RUNS_PER_TRIAL; r++) trial.single.push(await deliver(h, [{ threadId: singleThread, agentId: freshAgent() }]))
-      trial.batch.push(await deliver(h, batchThreads.map((threadId) => ({ threadId, agentId: freshAgent() }))))
+      trial.batch.push(
+        await deliver(
+          h,
+          batchThreads.map((threadId) => ({ threadId, agentId: freshAgent() }))
+        )
+      )
       newTrials.push(trial)
     }
 

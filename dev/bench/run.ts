@@ -59,13 +59,16 @@ const printRequests = (ops: OperationResult[]): void => {
 
 const printCpu = (cpu: CpuResult[]): void => {
   console.log('\n2. In-process cost per verified webhook event  (10,000 signed events each, process.hrtime.bigint)\n')
-  const steps = (c: CpuResult) => (c.stepsMedianUs ? `${c.stepsMedianUs.verify} / ${c.stepsMedianUs.jsonParse} / ${c.stepsMedianUs.parseWebhookPayload} µs` : '')
+  const steps = (c: CpuResult) =>
+    c.stepsMedianUs ? `${c.stepsMedianUs.verify} / ${c.stepsMedianUs.jsonParse} / ${c.stepsMedianUs.parseWebhookPayload} µs` : ''
   const rows = cpu.map((c) => [c.label, `${c.bodyBytes} B`, `${c.medianUs} µs`, `${c.p99Us} µs`, `${c.meanUs} µs`, steps(c)])
   console.log(renderTable(['Path', 'Body', 'Median', 'p99', 'Mean', 'verify / JSON.parse / schema (medians)'], rows))
 }
 
 const printBatch = (b: BatchResult): void => {
-  console.log(`\n3. Webhook batch of ${b.batchSize} events on ${b.batchSize} threads vs 1 event  (HubSpot latency ${b.latencyMs} ms, concurrency ${b.concurrency})\n`)
+  console.log(
+    `\n3. Webhook batch of ${b.batchSize} events on ${b.batchSize} threads vs 1 event  (HubSpot latency ${b.latencyMs} ms, concurrency ${b.concurrency})\n`
+  )
   const rows = b.scenarios.map((s) => [
     s.label,
     `${s.hubspotRequestsPerEvent} / ${s.botpressRequestsPerEvent}`,
@@ -100,7 +103,8 @@ const collectTargets = (ops: OperationResult[], batch: BatchResult): TargetRow[]
     const value = `HS ${r.hubspot.count}${r.receipts ? ` (+${r.receipts.count} receipt)` : ''}, BP ${r.botpress.count}`
     rows.push({ name: r.label, value, target: r.target.text, pass: r.target.pass })
   }
-  for (const s of batch.scenarios) rows.push({ name: `batch of ${batch.batchSize}: ${s.label}`, value: s.target.measured, target: s.target.text, pass: s.target.pass })
+  for (const s of batch.scenarios)
+    rows.push({ name: `batch of ${batch.batchSize}: ${s.label}`, value: s.target.measured, target: s.target.text, pass: s.target.pass })
   return rows
 }
 
@@ -119,7 +123,12 @@ const main = async (): Promise<void> => {
 
   const targets = collectTargets(operations, batch)
   console.log('\nTargets\n')
-  console.log(renderTable(['Target', 'Measured', 'Wanted', ''], targets.map((t) => [t.name, t.value, t.target, verdict(t.pass)])))
+  console.log(
+    renderTable(
+      ['Target', 'Measured', 'Wanted', ''],
+      targets.map((t) => [t.name, t.value, t.target, verdict(t.pass)])
+    )
+  )
 
   const totalMs = round(msSince(started), 0)
   const results = {
@@ -134,7 +143,9 @@ const main = async (): Promise<void> => {
     totalMs,
   }
   fs.writeFileSync(OUTPUT, `${JSON.stringify(results, null, 2)}\n`)
-  console.log(`\n${targets.filter((t) => t.pass).length}/${targets.length} targets met; wrote ${path.relative(ROOT, OUTPUT)} in ${(totalMs / 1000).toFixed(1)} s`)
+  console.log(
+    `\n${targets.filter((t) => t.pass).length}/${targets.length} targets met; wrote ${path.relative(ROOT, OUTPUT)} in ${(totalMs / 1000).toFixed(1)} s`
+  )
 }
 
 main().then(
