@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: requests per operation, webhook CPU cost, batch concurrency and bundle load.
- * Prints a table and writes bench-results.json at the repo root. Exits non-zero only when the
- * bench itself fails; a missed target is reported, not fatal.
+ * Prints a table and writes bench-results.json at the repo root. Targets are request counts only (deterministic);
+ * timings are informational, reported as a median with its spread. Exits non-zero only when the bench itself fails; a
+ * missed target is reported, not fatal.
  */
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -11,7 +12,7 @@ import { measureBundle, type BundleResult } from './bundle'
 import { startHarness } from './harness'
 import { startMediaServer } from './media-server'
 import { measureRequests, type OperationResult } from './requests'
-import { msSince, round } from './stats'
+import { describeSpread, msSince, round } from './stats'
 import { renderTable, verdict } from './table'
 import { measureWebhookCpu, type CpuResult } from './webhook-cpu'
 
@@ -58,24 +59,31 @@ const printRequests = (ops: OperationResult[]): void => {
 
 const printCpu = (cpu: CpuResult[]): void => {
   console.log('\n2. In-process cost per verified webhook event  (10,000 signed events each, process.hrtime.bigint)\n')
-  const steps = (c: CpuResult) => (c.stepsMedianUs ? `${c.stepsMedianUs.verify} / ${c.stepsMedianUs.jsonParse} / ${c.stepsMedianUs.parseWebhookPayload} µs` : '')
+  const steps = (c: CpuResult) =>
+    c.stepsMedianUs ? `${c.stepsMedianUs.verify} / ${c.stepsMedianUs.jsonParse} / ${c.stepsMedianUs.parseWebhookPayload} µs` : ''
   const rows = cpu.map((c) => [c.label, `${c.bodyBytes} B`, `${c.medianUs} µs`, `${c.p99Us} µs`, `${c.meanUs} µs`, steps(c)])
   console.log(renderTable(['Path', 'Body', 'Median', 'p99', 'Mean', 'verify / JSON.parse / schema (medians)'], rows))
 }
 
 const printBatch = (b: BatchResult): void => {
-  console.log(`\n3. Webhook batch of ${b.batchSize} events on ${b.batchSize} threads vs 1 event  (HubSpot latency ${b.latencyMs} ms, concurrency ${b.concurrency})\n`)
+  console.log(
+    `\n3. Webhook batch of ${b.batchSize} events on ${b.batchSize} threads vs 1 event  (HubSpot latency ${b.latencyMs} ms, concurrency ${b.concurrency})\n`
+  )
   const rows = b.scenarios.map((s) => [
     s.label,
     `${s.hubspotRequestsPerEvent} / ${s.botpressRequestsPerEvent}`,
+    `${s.target.text}  ${verdict(s.target.pass)}`,
+  ])
+  console.log(renderTable(['Scenario (100 assignments)', 'HS/BP per event', 'Target (request counts)'], rows))
+  console.log('\n   Timings (informational: a busy machine moves them; the median trial and its spread are what to read)\n')
+  const timings = b.scenarios.map((s) => [
+    s.label,
     `${s.singleMs.median} ms`,
     `${s.batchMs.median} ms`,
-    `${s.ratio}×`,
-    s.target
-      ? `${s.target.text}  ${verdict(s.target.pass)}`
-      : `info: ≥ ${s.ratioFloorIfLatencyBound}× with ${b.concurrency} lanes; 1 by 1 ≈ ${(s.sequentialEstimateMs / 1000).toFixed(1)} s`,
+    describeSpread(s.ratio, '×'),
+    s.expectedRatio,
   ])
-  console.log(renderTable(['Scenario (100 assignments)', 'HS/BP per event', 'Single', 'Batch', 'Ratio', 'Target'], rows))
+  console.log(renderTable(['Scenario', 'Single (median)', 'Batch (median)', 'Ratio batch ÷ single, median trial (spread)', 'Usually'], timings))
 }
 
 const printBundle = (b: BundleResult): void => {
@@ -95,9 +103,8 @@ const collectTargets = (ops: OperationResult[], batch: BatchResult): TargetRow[]
     const value = `HS ${r.hubspot.count}${r.receipts ? ` (+${r.receipts.count} receipt)` : ''}, BP ${r.botpress.count}`
     rows.push({ name: r.label, value, target: r.target.text, pass: r.target.pass })
   }
-  for (const s of batch.scenarios) {
-    if (s.target) rows.push({ name: `batch of ${batch.batchSize}: ${s.label}`, value: `${s.ratio}×`, target: s.target.text, pass: s.target.pass })
-  }
+  for (const s of batch.scenarios)
+    rows.push({ name: `batch of ${batch.batchSize}: ${s.label}`, value: s.target.measured, target: s.target.text, pass: s.target.pass })
   return rows
 }
 
@@ -116,7 +123,12 @@ const main = async (): Promise<void> => {
 
   const targets = collectTargets(operations, batch)
   console.log('\nTargets\n')
-  console.log(renderTable(['Target', 'Measured', 'Wanted', ''], targets.map((t) => [t.name, t.value, t.target, verdict(t.pass)])))
+  console.log(
+    renderTable(
+      ['Target', 'Measured', 'Wanted', ''],
+      targets.map((t) => [t.name, t.value, t.target, verdict(t.pass)])
+    )
+  )
 
   const totalMs = round(msSince(started), 0)
   const results = {
@@ -131,7 +143,9 @@ const main = async (): Promise<void> => {
     totalMs,
   }
   fs.writeFileSync(OUTPUT, `${JSON.stringify(results, null, 2)}\n`)
-  console.log(`\n${targets.filter((t) => t.pass).length}/${targets.length} targets met; wrote ${path.relative(ROOT, OUTPUT)} in ${(totalMs / 1000).toFixed(1)} s`)
+  console.log(
+    `\n${targets.filter((t) => t.pass).length}/${targets.length} targets met; wrote ${path.relative(ROOT, OUTPUT)} in ${(totalMs / 1000).toFixed(1)} s`
+  )
 }
 
 main().then(

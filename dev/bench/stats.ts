@@ -26,3 +26,23 @@ export const round = (x: number, digits = 1): number => {
 
 /** Milliseconds since `start` (a process.hrtime.bigint() value). */
 export const msSince = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6
+
+/** A sample's centre and spread: the median with min–max and the interquartile range (nearest-rank p25–p75). */
+export type Spread = { n: number; median: number; min: number; max: number; p25: number; p75: number }
+
+export const spread = (xs: readonly number[], digits = 2): Spread => {
+  if (xs.length === 0) throw new Error('spread of an empty sample')
+  const s = sortedCopy(xs)
+  return {
+    n: s.length,
+    median: round(median(s), digits),
+    min: round(s[0] as number, digits),
+    max: round(s[s.length - 1] as number, digits),
+    p25: round(percentile(s, 25), digits),
+    p75: round(percentile(s, 75), digits),
+  }
+}
+
+/** "11.2× (IQR 10.5–12.1, min–max 9.8–14.0, 7 trials)" */
+export const describeSpread = (x: Spread, unit = ''): string =>
+  `${x.median}${unit} (IQR ${x.p25}–${x.p75}, min–max ${x.min}–${x.max}, ${x.n} trial${x.n === 1 ? '' : 's'})`

@@ -5,8 +5,8 @@ import type { ChannelAccount, Message, Thread } from './types'
 
 /**
  * Webhook payloads. Custom-channel events (one JSON object to the channel's webhookUrl) follow the
- * shapes working integrations read (reference §4); conversation events (a JSON array to the app's
- * target URL) follow the Webhooks API format (§5).
+ * shapes working integrations read (docs/hubspot.md#channel-webhooks); conversation events (a JSON array to the app's
+ * target URL) follow the Webhooks API format (docs/hubspot.md#conversation-webhooks).
  */
 
 export type ChannelAccountEventType = 'CHANNEL_ACCOUNT_CREATED' | 'CHANNEL_ACCOUNT_UPDATED' | 'CHANNEL_ACCOUNT_PURGED'
@@ -15,7 +15,7 @@ export type ChannelAccountEventType = 'CHANNEL_ACCOUNT_CREATED' | 'CHANNEL_ACCOU
 const SUBSCRIPTION_IDS = { 'conversation.propertyChange': 4_100_001, 'conversation.deletion': 4_100_002 } as const
 type SubscriptionType = keyof typeof SUBSCRIPTION_IDS
 
-// portalId arrives as a string in the one real custom-channel event on record (reference §4).
+// portalId arrives as a string in the one real custom-channel event on record (docs/hubspot.md#channel-webhooks).
 const channelEventBase = (core: Core, type: string, channelId: string) => ({
   type,
   portalId: String(core.portalId),

@@ -310,8 +310,14 @@ export class HitlPluginModel {
       this._timers.delete(timer)
       this._background(async () => {
         const upstream = this._store.conversations.get(upstreamId)
-        if (!upstream || upstream.tags[`${P}humanAgentId`]) return this._skip('timeout: agent assigned')
-        if (!this._isActive(upstreamId) || !this._isActive(downstreamId)) return this._skip('timeout: not active')
+        if (!upstream || upstream.tags[`${P}humanAgentId`]) {
+          this._skip('timeout: agent assigned')
+          return
+        }
+        if (!this._isActive(upstreamId) || !this._isActive(downstreamId)) {
+          this._skip('timeout: not active')
+          return
+        }
         this.trace.push('assignTimeout')
         await this._note(downstreamId, config.onUserHitlCancelledMessage, PLUGIN_TEXTS.userCancelled)
         this._endSession(upstreamId, downstreamId, 'agent-assignment-timeout')

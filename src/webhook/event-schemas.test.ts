@@ -134,6 +134,7 @@ describe('fixtures', () => {
     expect(readdirSync(FIXTURES).sort()).toEqual(Object.keys(EXPECTED).sort())
   })
 
+  // oxlint-disable-next-line vitest/expect-expect -- each EXPECTED entry is a function of expect() calls
   it.each(Object.keys(EXPECTED))('%s parses to its normalised result', (name) => {
     EXPECTED[name]!(parseWebhookPayload(fixture(name)))
   })

@@ -8,15 +8,16 @@ import { startWebServer } from '../../dev/sandbox/web'
 import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
+import { browserVersion, findBrowser } from '../helpers/browser'
 
 /**
  * The sandbox page (`npm start`) in headless Chromium, against the real integration on 127.0.0.1:
  * the end user chats with the bot and escalates, a HubSpot agent takes the thread, replies with an
  * attachment and closes it; each side is checked on what the page actually shows.
  *
- * It drives Debian's Chromium (no browser download): CI installs it (.ci/run).
+ * The browser is found by tests/helpers/browser.ts: CHROMIUM_PATH/CHROME_PATH, else a system Chromium, else the one
+ * shipped in the @sparticuz/chromium devDependency (no browser download, no apt step).
  */
-const CHROMIUM = '/usr/bin/chromium'
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -42,12 +43,9 @@ const bubble = (list: '#user-messages' | '#agent-messages', cls: string, text: s
   page.locator(`${list} li.${cls}`, { hasText: text })
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `The browser test needs Debian's Chromium at ${CHROMIUM}, which is missing. ` +
-        'Install it with: sudo apt-get update && sudo apt-get install -y chromium (CI does this in .ci/run).'
-    )
-  }
+  const browser = await findBrowser()
+  // Fails here, with the binary's own words, when it cannot run on this machine (a missing shared library, say).
+  console.info(`browser test: ${browserVersion(browser.executablePath)} (${browser.source}: ${browser.executablePath})`)
   httpTuning.sleep = async () => {}
   setupTuning.visibilityDelaysMs = [10, 10, 10]
   stack = await startStack({ integration })
@@ -56,7 +54,7 @@ beforeAll(async () => {
   // A fresh profile each run; Playwright takes it as the persistent context's --user-data-dir.
   profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-chromium-'))
   context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
+    executablePath: browser.executablePath,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },

@@ -117,7 +117,7 @@ describe('escalation end to end', () => {
     const replies = botpressMessages()
     expect(replies).toHaveLength(2)
     expect(replies.map((m) => m.type)).toEqual(['text', 'file'])
-    expect((replies[0]?.payload as { text: string }).text).toBe('Here is your **return label**')
+    expect((replies[0]?.payload as { text: string } | undefined)?.text).toBe('Here is your **return label**')
     expect(stack.emulator.state.messages.get(messageId)?.status.statusType).toBe('SENT')
   })
 

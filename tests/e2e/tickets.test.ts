@@ -138,7 +138,7 @@ describe('ticket fields, assignment and the agent-only note, end to end', () => 
     expect(stack.emulator.state.threads.get(threadId)?.assignedTo).toBe('555')
     await waitFor('hitlAssigned', () => assignedEvents(conversationId).length === 1)
     const [event] = assignedEvents(conversationId)
-    expect(stack.standIn.store.users.get((event?.payload as { userId: string }).userId)?.name).toBe('Sam Agent')
+    expect(stack.standIn.store.users.get((event?.payload as { userId?: string } | undefined)?.userId ?? '')?.name).toBe('Sam Agent')
     expect(await stack.emulator.redeliverLast()).toBe(200)
     await sleep(100)
     expect(assignedEvents(conversationId)).toHaveLength(1)

@@ -327,7 +327,7 @@ const deliver = async (props: Props, req: Req) => {
     return res
   } catch (err) {
     inst.watch.addError('handler threw', err)
-    throw new Error(`handler threw: ${err instanceof Error ? err.message : String(err)}`)
+    throw new Error(`handler threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   }
 }
 

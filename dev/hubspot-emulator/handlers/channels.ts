@@ -13,7 +13,7 @@ const THREADING_MODELS = ['INTEGRATION_THREAD_ID', 'DELIVERY_IDENTIFIER']
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string')
 
-/** Rejects capability values HubSpot rejects, e.g. objects in deliveryIdentifierTypes (reference §1, §12.3). */
+/** Rejects capability values HubSpot rejects, e.g. objects in deliveryIdentifierTypes (docs/hubspot.md#custom-channels). */
 const validateCapabilities = (caps: Record<string, unknown>): void => {
   const bad: string[] = []
   const types = caps.deliveryIdentifierTypes

@@ -84,7 +84,7 @@ const checkProperties = (core: Core, ticket: Ticket, props: Record<string, strin
       invalid.push({ name, error: 'INVALID_OPTION', message: `${value} was not one of the allowed options: [${allowed.join(', ')}]` })
     }
   }
-  for (const [name, value] of Object.entries(props)) {
+  for (const name of Object.keys(props)) {
     if (!known.has(name)) invalid.push({ name, error: 'PROPERTY_DOESNT_EXIST', message: `Property "${name}" does not exist` })
   }
   if (props.hs_ticket_priority !== undefined) option('hs_ticket_priority', props.hs_ticket_priority, TICKET_PRIORITIES)

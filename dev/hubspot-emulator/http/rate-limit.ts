@@ -1,7 +1,7 @@
 import type { RequestAuth } from '../types'
 
 export const WINDOW_MS = 10_000
-/** OAuth apps: 100 requests per 10 s per installed account (reference §11). */
+/** OAuth apps: 100 requests per 10 s per installed account (docs/hubspot.md#rate-limits-errors-retries). */
 export const DEFAULT_RATE_MAX = 100
 
 /** Requests in the last 10 s (wall clock: pacing is real time even when the API clock is injected). */
