@@ -3,12 +3,7 @@ import * as sdk from '@botpress/sdk'
 const { z } = sdk
 
 const numericId = (title: string, description: string) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `${title} must be a numeric HubSpot id`)
-    .title(title)
-    .describe(description)
+  z.string().trim().regex(/^\d+$/, `${title} must be a numeric HubSpot id`).title(title).describe(description)
 
 /**
  * Keys shared with the existing HubSpot HITL integrations (developerApiKey, appId, clientId,

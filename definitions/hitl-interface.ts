@@ -70,10 +70,7 @@ export const buildStartHitlInputSchema = <S extends sdk.z.ZodTypeAny>(hitlSessio
     title: z.string().optional().title('Title').describe('Title of the HITL session'),
     description: z.string().optional().title('Description').describe('Description of the HITL session'),
     hitlSession: hitlSession.optional().title('Extra parameters').describe('Integration-specific parameters'),
-    messageHistory: z
-      .array(messageHistoryElementSchema)
-      .title('Conversation history')
-      .describe('Bot conversation so far, oldest first'),
+    messageHistory: z.array(messageHistoryElementSchema).title('Conversation history').describe('Bot conversation so far, oldest first'),
   })
 
 export const startHitlOutputSchema = z.object({

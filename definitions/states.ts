@@ -13,11 +13,11 @@ export type StoredChannelAccount = sdk.z.infer<typeof channelAccountSchema>
 export const setupStateSchema = z.object({
   webhookUrl: z.string().title('Webhook URL').describe('Public URL HubSpot calls; part of every v3 signature'),
   channelId: z.string().title('Channel ID').describe('HubSpot custom channel id'),
-  channelCreatedByUs: z.boolean().title('Created by us').describe('Whether the channel is ours (it points at our webhook URL), so unregister deletes it; false only for a channel kept from elsewhere'),
-  channelAccounts: z
-    .record(channelAccountSchema)
-    .title('Channel accounts')
-    .describe('One channel account per configured inbox, keyed by inbox id'),
+  channelCreatedByUs: z
+    .boolean()
+    .title('Created by us')
+    .describe('Whether the channel is ours (it points at our webhook URL), so unregister deletes it; false only for a channel kept from elsewhere'),
+  channelAccounts: z.record(channelAccountSchema).title('Channel accounts').describe('One channel account per configured inbox, keyed by inbox id'),
   // --- Connect flow (issue 10) ---
   inboxChoice: z
     .object({

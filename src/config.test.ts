@@ -177,15 +177,15 @@ describe('parseConfiguration', () => {
     })
 
     it('refuses plain http except on this machine, since the secrets are sent there', () => {
-      expect(() => parseConfiguration({ ...VALID, apiBaseUrl: 'http://proxy.example.com' })).toThrow(/"HubSpot API base URL \(advanced\)" \(apiBaseUrl\) must use https/)
+      expect(() => parseConfiguration({ ...VALID, apiBaseUrl: 'http://proxy.example.com' })).toThrow(
+        /"HubSpot API base URL \(advanced\)" \(apiBaseUrl\) must use https/
+      )
       expect(parseConfiguration({ ...VALID, apiBaseUrl: 'http://127.0.0.1:4010' }).apiBaseUrl).toBe('http://127.0.0.1:4010')
     })
 
     it('prefers the configuration over the environment, without trailing slashes', () => {
       process.env.HUBSPOT_API_BASE_URL = 'http://localhost:4010'
-      expect(parseConfiguration({ ...VALID, apiBaseUrl: 'https://proxy.example.com/hubspot//' }).apiBaseUrl).toBe(
-        'https://proxy.example.com/hubspot'
-      )
+      expect(parseConfiguration({ ...VALID, apiBaseUrl: 'https://proxy.example.com/hubspot//' }).apiBaseUrl).toBe('https://proxy.example.com/hubspot')
     })
   })
 })

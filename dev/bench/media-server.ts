@@ -3,10 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { ALLOW_PRIVATE_MEDIA_ENV } from '../../src/hitl/url-guard'
 
 /** A valid 1×1 transparent PNG (67 bytes). */
-export const PNG_1X1 = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
-  'base64'
-)
+export const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64')
 
 export type MediaServer = { url: (name: string) => string; hits: () => number; close: () => Promise<void> }
 

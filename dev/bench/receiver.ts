@@ -23,10 +23,7 @@ const flattenHeaders = (headers: http.IncomingHttpHeaders): Record<string, strin
  * Stands in for Botpress's webhook gateway on 127.0.0.1: takes HubSpot's HTTP request, strips the
  * webhook id from the path like the runtime does, and calls the integration's handler in-process.
  */
-export const startReceiver = async (
-  webhookId: string,
-  handle: (req: HandlerRequest) => Promise<HandlerResponse>
-): Promise<Receiver> => {
+export const startReceiver = async (webhookId: string, handle: (req: HandlerRequest) => Promise<HandlerResponse>): Promise<Receiver> => {
   const errors: unknown[] = []
   const prefix = `/${webhookId}`
   const server = http.createServer((req, res) => {

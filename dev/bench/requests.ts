@@ -1,15 +1,7 @@
 import { ticketTuning } from '../../src/tickets/tuning'
 import type { MediaServer } from './media-server'
 import { mixedHistory, historyTypes } from './history'
-import {
-  createUser,
-  expectDelivered,
-  forgetProcessCaches,
-  install,
-  sendUserMessage,
-  startHitl,
-  type Harness,
-} from './harness'
+import { createUser, expectDelivered, forgetProcessCaches, install, sendUserMessage, startHitl, type Harness } from './harness'
 import type { Origin } from './meter'
 
 export type Counted = { count: number; requests: string[] }
@@ -69,7 +61,10 @@ const measure = async (h: Harness, media: MediaServer, spec: Spec, run: () => Pr
   const of = (origin: Origin) => calls.filter((c) => c.origin === origin).map((c) => c.method)
   const own = spec.kind === 'action' ? of('operation') : calls.map((c) => c.method)
   const followUp = spec.kind === 'action' ? of('webhook') : []
-  const warnings = h.lines.slice(linesMark).filter((l) => l.level === 'warn' || l.level === 'error').map((l) => `${l.level}: ${l.message}`)
+  const warnings = h.lines
+    .slice(linesMark)
+    .filter((l) => l.level === 'warn' || l.level === 'error')
+    .map((l) => `${l.level}: ${l.message}`)
   const downloads = media.hits() - mediaMark
 
   return {
@@ -94,7 +89,9 @@ export const measureRequests = async (h: Harness, media: MediaServer): Promise<O
     return result
   }
 
-  await step({ id: 'install', label: 'install (register, fresh)', kind: 'action', note: 'includes the OAuth refresh of a fresh install' }, () => install(h))
+  await step({ id: 'install', label: 'install (register, fresh)', kind: 'action', note: 'includes the OAuth refresh of a fresh install' }, () =>
+    install(h)
+  )
   await step({ id: 'reinstall', label: 'install again (re-register)', kind: 'action' }, () => install(h))
 
   let userId = ''
@@ -117,10 +114,17 @@ export const measureRequests = async (h: Harness, media: MediaServer): Promise<O
       id: 'startHitl',
       label: 'startHitl (50-message mixed history)',
       kind: 'action',
-      note: `history types: ${Object.entries(historyTypes(history)).map(([k, v]) => `${k}×${v}`).join(', ')}`,
+      note: `history types: ${Object.entries(historyTypes(history))
+        .map(([k, v]) => `${k}×${v}`)
+        .join(', ')}`,
     },
     async () => {
-      ;({ conversationId, threadId } = await startHitl(h, { userId, title: 'Charged twice', description: 'Escalated by the bot', messageHistory: history }))
+      ;({ conversationId, threadId } = await startHitl(h, {
+        userId,
+        title: 'Charged twice',
+        description: 'Escalated by the bot',
+        messageHistory: history,
+      }))
     }
   )
 
@@ -138,10 +142,19 @@ export const measureRequests = async (h: Harness, media: MediaServer): Promise<O
   )
 
   // Agent 301 has never written: the reply carries the agent's name, the instance is still cold for webhooks.
-  await step({ id: 'agentReplyCold', label: 'agent reply (text, cold: new agent)', kind: 'webhook', receipts: true, note: 'first webhook of this instance; agent not cached' }, async () => {
-    const { statuses } = await h.hs.agent.reply(threadId, { text: 'Hi Ada, I am looking into it.', agentId: '301' })
-    expectDelivered('agent reply', statuses, h)
-  })
+  await step(
+    {
+      id: 'agentReplyCold',
+      label: 'agent reply (text, cold: new agent)',
+      kind: 'webhook',
+      receipts: true,
+      note: 'first webhook of this instance; agent not cached',
+    },
+    async () => {
+      const { statuses } = await h.hs.agent.reply(threadId, { text: 'Hi Ada, I am looking into it.', agentId: '301' })
+      expectDelivered('agent reply', statuses, h)
+    }
+  )
   const warmReply = await step({ id: 'agentReply', label: 'agent reply (text, warm)', kind: 'webhook', receipts: true }, async () => {
     const { statuses } = await h.hs.agent.reply(threadId, { text: 'Found it: the second charge is a hold.', agentId: '301' })
     expectDelivered('agent reply', statuses, h)
@@ -195,14 +208,30 @@ const measureTicketPaths = async (h: Harness, userId: string, step: (spec: Spec,
     ticketTuning.quickTryDelaysMs = [0]
     let late = { conversationId: '', threadId: '' }
     await step(
-      { id: 'startHitlTicketLate', label: 'startHitl + ticket fields (ticket not there yet → pending)', kind: 'action', note: 'one look, then state + ticketPending tag' },
+      {
+        id: 'startHitlTicketLate',
+        label: 'startHitl + ticket fields (ticket not there yet → pending)',
+        kind: 'action',
+        note: 'one look, then state + ticketPending tag',
+      },
       async () => {
-        late = await startHitl(h, { userId, title: 'Charged twice', description: 'Ticket bench', hitlSession: { priority: 'URGENT' }, messageHistory: [] })
+        late = await startHitl(h, {
+          userId,
+          title: 'Charged twice',
+          description: 'Ticket bench',
+          hitlSession: { priority: 'URGENT' },
+          messageHistory: [],
+        })
       }
     )
     await new Promise((r) => setTimeout(r, 400))
     await step(
-      { id: 'forwardTextTicketPending', label: 'forward user text, ticket pending (later occasion)', kind: 'action', note: 'publish + ticket look + PATCH; state read, done, tag cleared' },
+      {
+        id: 'forwardTextTicketPending',
+        label: 'forward user text, ticket pending (later occasion)',
+        kind: 'action',
+        note: 'publish + ticket look + PATCH; state read, done, tag cleared',
+      },
       () => sendUserMessage(h, late.conversationId, 'msg_ticket_1', { type: 'text', payload: { text: 'Any news?' } })
     )
     const after = await step({ id: 'forwardTextAfterTicket', label: 'forward user text (warm, ticket done)', kind: 'action' }, () =>

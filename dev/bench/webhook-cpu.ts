@@ -77,7 +77,15 @@ const assignment = (i: number) => [
 
 const summarise = (id: string, label: string, samplesNs: number[], bodyBytes: number): CpuResult => {
   const us = samplesNs.map((ns) => ns / 1000)
-  return { id, label, iterations: us.length, bodyBytes, medianUs: round(median(us), 1), p99Us: round(percentile(us, 99), 1), meanUs: round(mean(us), 1) }
+  return {
+    id,
+    label,
+    iterations: us.length,
+    bodyBytes,
+    medianUs: round(median(us), 1),
+    p99Us: round(percentile(us, 99), 1),
+    meanUs: round(mean(us), 1),
+  }
 }
 
 /** verify + JSON.parse + parseWebhookPayload, exactly the steps the handler runs before acting. */
@@ -86,7 +94,13 @@ const measureVerifyParse = (id: string, label: string, requests: Signed[], expec
   const total: number[] = []
   const once = (r: Signed, record: boolean): void => {
     const t0 = process.hrtime.bigint()
-    const verdict = verifyHubspotSignature({ method: r.method, url: WEBHOOK_URL, rawBody: r.body, headers: r.headers, clientSecret: baseConfig.clientSecret })
+    const verdict = verifyHubspotSignature({
+      method: r.method,
+      url: WEBHOOK_URL,
+      rawBody: r.body,
+      headers: r.headers,
+      clientSecret: baseConfig.clientSecret,
+    })
     const t1 = process.hrtime.bigint()
     const json: unknown = JSON.parse(r.body)
     const t2 = process.hrtime.bigint()
@@ -112,7 +126,8 @@ const measureVerifyParse = (id: string, label: string, requests: Signed[], expec
 const silentLogger = (): bp.Logger => {
   const self: Record<string, unknown> = {}
   for (const k of ['info', 'warn', 'error', 'debug']) self[k] = () => {}
-  for (const k of ['forBot', 'forBotOnly', 'withUserId', 'withConversationId', 'withMessageId', 'withVisibleToBotOwners', 'with']) self[k] = () => self
+  for (const k of ['forBot', 'forBotOnly', 'withUserId', 'withConversationId', 'withMessageId', 'withVisibleToBotOwners', 'with'])
+    self[k] = () => self
   return self as unknown as bp.Logger
 }
 

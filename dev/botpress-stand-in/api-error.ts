@@ -31,7 +31,6 @@ export class StandInApiError extends Error {
   }
 }
 
-export const notFound = (kind: string, key: string): StandInApiError =>
-  new StandInApiError('ResourceNotFound', `${kind} "${key}" does not exist`)
+export const notFound = (kind: string, key: string): StandInApiError => new StandInApiError('ResourceNotFound', `${kind} "${key}" does not exist`)
 
 export const invalidPayload = (message: string): StandInApiError => new StandInApiError('InvalidPayload', message)

@@ -70,10 +70,7 @@ export const createApiHandler = (deps: ApiServerDeps) => {
     try {
       sendJson(res, 200, await dispatch(req, url))
     } catch (err) {
-      const apiErr =
-        err instanceof StandInApiError
-          ? err
-          : new StandInApiError('Internal', err instanceof Error ? err.message : String(err))
+      const apiErr = err instanceof StandInApiError ? err : new StandInApiError('Internal', err instanceof Error ? err.message : String(err))
       sendJson(res, apiErr.code, apiErr.toBody())
     }
   }

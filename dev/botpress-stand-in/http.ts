@@ -46,9 +46,7 @@ export const httpRequest = (url: URL, opts: OutgoingRequest): Promise<RawRespons
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('error', reject)
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: flattenRawHeaders(res.rawHeaders), body: Buffer.concat(chunks) })
-      )
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: flattenRawHeaders(res.rawHeaders), body: Buffer.concat(chunks) }))
     })
     req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`${opts.method} ${url.href} timed out after ${opts.timeoutMs} ms`)))
     req.on('error', reject)

@@ -3,8 +3,7 @@ import { invalidPayload } from './api-error'
 export type JsonRecord = Record<string, unknown>
 export type Tags = Record<string, string>
 
-export const isRecord = (value: unknown): value is JsonRecord =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
+export const isRecord = (value: unknown): value is JsonRecord => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /**
  * JSON with every non-ASCII UTF-16 unit written as a `\uXXXX` escape. The SDK's integration server

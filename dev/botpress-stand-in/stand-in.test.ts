@@ -2,13 +2,7 @@ import * as http from 'node:http'
 import { Client, isApiError, type Message } from '@botpress/client'
 import * as sdk from '@botpress/sdk'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import {
-  IntegrationOperationError,
-  startBotpressStandIn,
-  startIntegrationOnLoopback,
-  type BotpressStandIn,
-  type RunningIntegration,
-} from './index'
+import { IntegrationOperationError, startBotpressStandIn, startIntegrationOnLoopback, type BotpressStandIn, type RunningIntegration } from './index'
 import { MESSAGE_PAGE_SIZE } from './store'
 
 // ---------------------------------------------------------------------------------------------
@@ -357,9 +351,7 @@ describe('message_created', () => {
   it('sendMessage throws the channel handler error message', async () => {
     const { conversationId } = await bp.callAction<{ conversationId: string }>('openConversation', { thread: 't-msg' })
     const { userId } = await bp.callAction<{ userId: string }>('ensureUser', { key: 'end-user', name: 'Zoë' })
-    await expect(bp.sendMessage({ conversationId, userId, type: 'text', payload: { text: 'boom' } })).rejects.toThrow(
-      'HubSpot refused the message'
-    )
+    await expect(bp.sendMessage({ conversationId, userId, type: 'text', payload: { text: 'boom' } })).rejects.toThrow('HubSpot refused the message')
   })
 
   it('sendMessage into an unknown conversation fails before calling the integration', async () => {

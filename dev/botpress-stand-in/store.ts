@@ -108,10 +108,8 @@ export class StandInStore {
   }
 
   listUsers(filter: { tags?: Tags; conversationId?: string }): User[] {
-    const members = filter.conversationId !== undefined ? this.participants.get(filter.conversationId) ?? new Set() : undefined
-    return [...this.users.values()].filter(
-      (u) => (!filter.tags || matchesAllTags(u.tags, filter.tags)) && (!members || members.has(u.id))
-    )
+    const members = filter.conversationId !== undefined ? (this.participants.get(filter.conversationId) ?? new Set()) : undefined
+    return [...this.users.values()].filter((u) => (!filter.tags || matchesAllTags(u.tags, filter.tags)) && (!members || members.has(u.id)))
   }
 
   deleteUser(id: string): void {
@@ -264,8 +262,7 @@ export class StandInStore {
     return [...this.messages.values()]
       .filter(
         (m) =>
-          (filter.conversationId === undefined || m.conversationId === filter.conversationId) &&
-          (!filter.tags || matchesAllTags(m.tags, filter.tags))
+          (filter.conversationId === undefined || m.conversationId === filter.conversationId) && (!filter.tags || matchesAllTags(m.tags, filter.tags))
       )
       .reverse() // Map order is insertion order and createdAt strictly increases (ids.ts): reversed = newest first
   }

@@ -2,8 +2,7 @@ import { invalidPayload } from './api-error'
 import type { Tags } from './json'
 
 /** Tags given at creation: an empty value means "not set", as in Botpress. */
-export const initialTags = (given: Tags): Tags =>
-  Object.fromEntries(Object.entries(given).filter(([, v]) => v !== ''))
+export const initialTags = (given: Tags): Tags => Object.fromEntries(Object.entries(given).filter(([, v]) => v !== ''))
 
 /** Botpress merges tags on update; posting an empty value unsets that key. */
 export const mergeTags = (current: Tags, patch: Tags | undefined): Tags => {
@@ -17,8 +16,7 @@ export const mergeTags = (current: Tags, patch: Tags | undefined): Tags => {
 }
 
 /** List filters: every given tag must match (an empty value matches an unset tag). */
-export const matchesAllTags = (recordTags: Tags, filter: Tags): boolean =>
-  Object.entries(filter).every(([k, v]) => (recordTags[k] ?? '') === v)
+export const matchesAllTags = (recordTags: Tags, filter: Tags): boolean => Object.entries(filter).every(([k, v]) => (recordTags[k] ?? '') === v)
 
 /**
  * The keys that identify a record in getOrCreate*: `discriminateByTags` when given, else all the

@@ -23,7 +23,13 @@ export type StandInOptions = {
   operationTimeoutMs?: number
 }
 
-export type SendMessageArgs = { conversationId: string; userId: string; type: string; payload: Record<string, unknown>; tags?: Record<string, string> }
+export type SendMessageArgs = {
+  conversationId: string
+  userId: string
+  type: string
+  payload: Record<string, unknown>
+  tags?: Record<string, string>
+}
 
 /** The read side of the store, as the brief names it; the store object also has the API methods. */
 export type StandInData = {

@@ -38,8 +38,7 @@ const richTextOf = (text: string): string =>
     .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
     .join('')
 
-const usageOf = (mimeType: string): FileUsageType =>
-  mimeType.startsWith('image/') ? 'IMAGE' : mimeType.startsWith('audio/') ? 'AUDIO' : 'OTHER'
+const usageOf = (mimeType: string): FileUsageType => (mimeType.startsWith('image/') ? 'IMAGE' : mimeType.startsWith('audio/') ? 'AUDIO' : 'OTHER')
 
 const propertyChange = (core: Core, thread: Thread, propertyName: string, propertyValue: string) =>
   notifyApp(core, [conversationEvent(core, 'conversation.propertyChange', thread, { propertyName, propertyValue })])
@@ -49,7 +48,8 @@ const reply = async (core: Core, threadId: string, msg: AgentReply): Promise<{ m
   const thread = threadOrThrow(core, threadId)
   const channel = store.state.channels.get(thread.originalChannelId)
   if (!channel) throw new Error(`hubspot-emulator: channel ${thread.originalChannelId} of thread ${threadId} was deleted`)
-  if (channel.capabilities.allowOutgoingMessages === false) throw new Error(`hubspot-emulator: channel ${channel.id} does not allow outgoing messages`)
+  if (channel.capabilities.allowOutgoingMessages === false)
+    throw new Error(`hubspot-emulator: channel ${channel.id} does not allow outgoing messages`)
   const account = store.state.channelAccounts.get(thread.originalChannelAccountId)
   const agent = upsertAgent(core, msg.agentId ? { id: msg.agentId } : undefined, thread.assignedTo)
   const now = core.now()
@@ -72,9 +72,17 @@ const reply = async (core: Core, threadId: string, msg: AgentReply): Promise<{ m
     direction: 'OUTGOING',
     text: msg.text,
     richText: msg.richText ?? richTextOf(msg.text),
-    senders: [{ actorId: `A-${agent.id}`, name: agent.name, ...(account?.deliveryIdentifier ? { deliveryIdentifier: account.deliveryIdentifier } : {}) }],
+    senders: [
+      { actorId: `A-${agent.id}`, name: agent.name, ...(account?.deliveryIdentifier ? { deliveryIdentifier: account.deliveryIdentifier } : {}) },
+    ],
     recipients: thread.visitorIdentifier
-      ? [{ actorId: thread.visitorActorId, deliveryIdentifier: thread.visitorIdentifier, ...(thread.visitorName ? { name: thread.visitorName } : {}) }]
+      ? [
+          {
+            actorId: thread.visitorActorId,
+            deliveryIdentifier: thread.visitorIdentifier,
+            ...(thread.visitorName ? { name: thread.visitorName } : {}),
+          },
+        ]
       : [],
     attachments,
     createdAt: now,

@@ -49,7 +49,8 @@ const jsonReq = (method: string, body: unknown, token?: string): RequestInit => 
   headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
   body: JSON.stringify(body),
 })
-const field = (value: unknown, key: string): unknown => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined)
+const field = (value: unknown, key: string): unknown =>
+  value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined
 const str = (value: unknown, key: string): string => {
   const v = field(value, key)
   if (typeof v !== 'string') throw new Error(`expected a string at ${key}, got ${JSON.stringify(v)}`)
@@ -75,7 +76,10 @@ const grant = async (emu: HubspotEmulator): Promise<URL> => {
 }
 
 const exchange = (emu: HubspotEmulator, fields: Record<string, string>) =>
-  send(`${emu.url}/oauth/v1/token`, form({ grant_type: 'authorization_code', client_id: CREDS.clientId, client_secret: CREDS.clientSecret, redirect_uri: CALLBACK, ...fields }))
+  send(
+    `${emu.url}/oauth/v1/token`,
+    form({ grant_type: 'authorization_code', client_id: CREDS.clientId, client_secret: CREDS.clientSecret, redirect_uri: CALLBACK, ...fields })
+  )
 
 const installedToken = async (emu: HubspotEmulator): Promise<string> => {
   const code = (await grant(emu)).searchParams.get('code') ?? ''
@@ -132,7 +136,11 @@ describe('install flow: consent page and code exchange', () => {
     const inboxes = await send(`${emu.url}/conversations/v3/conversations/inboxes`, { headers: { Authorization: `Bearer ${access}` } })
     expect(inboxes.status).toBe(200)
     expect((await send(`${emu.url}/oauth/v1/access-tokens/${access}`)).json).toMatchObject({ hub_id: 12345678, scopes: SCOPES, app_id: 424242 })
-    expect((await send(`${emu.url}/oauth/v1/refresh-tokens/${refresh}`)).json).toMatchObject({ hub_id: 12345678, scopes: SCOPES, client_id: CREDS.clientId })
+    expect((await send(`${emu.url}/oauth/v1/refresh-tokens/${refresh}`)).json).toMatchObject({
+      hub_id: 12345678,
+      scopes: SCOPES,
+      client_id: CREDS.clientId,
+    })
 
     const refreshed = await send(
       `${emu.url}/oauth/v1/token`,
@@ -142,7 +150,10 @@ describe('install flow: consent page and code exchange', () => {
     expect(str(refreshed.json, 'access_token')).not.toBe(access)
 
     emu.faults.revokeRefreshToken()
-    const revoked = await send(`${emu.url}/oauth/v1/token`, form({ grant_type: 'refresh_token', client_id: CREDS.clientId, client_secret: CREDS.clientSecret, refresh_token: refresh }))
+    const revoked = await send(
+      `${emu.url}/oauth/v1/token`,
+      form({ grant_type: 'refresh_token', client_id: CREDS.clientId, client_secret: CREDS.clientSecret, refresh_token: refresh })
+    )
     expect(field(revoked.json, 'status')).toBe('BAD_REFRESH_TOKEN')
   })
 
@@ -210,7 +221,13 @@ describe('inboxes', () => {
     const token = await installedToken(emu)
     const auth = { headers: { Authorization: `Bearer ${token}` } }
     const first = await send(`${emu.url}/conversations/v3/conversations/inboxes?limit=2`, auth)
-    expect(first.json).toMatchObject({ total: 3, results: [{ id: '1001', type: 'INBOX' }, { id: '1002', name: 'Help Desk', type: 'HELP_DESK' }] })
+    expect(first.json).toMatchObject({
+      total: 3,
+      results: [
+        { id: '1001', type: 'INBOX' },
+        { id: '1002', name: 'Help Desk', type: 'HELP_DESK' },
+      ],
+    })
     const after = str(field(field(first.json, 'paging'), 'next'), 'after')
     const second = await send(`${emu.url}/conversations/v3/conversations/inboxes?limit=2&after=${after}`, auth)
     expect(second.json).toMatchObject({ total: 3, results: [{ id: '1003', type: 'INBOX' }] })
@@ -232,7 +249,10 @@ describe('"Connect a channel" from HubSpot (staging tokens)', () => {
     )
     expect(created.status).toBe(201)
     const channelId = str(created.json, 'id')
-    const patched = await send(`${emu.url}/conversations/v3/custom-channels/${channelId}?${dev}`, jsonReq('PATCH', { channelAccountConnectionRedirectUrl: `${hook.url}/connect` }))
+    const patched = await send(
+      `${emu.url}/conversations/v3/custom-channels/${channelId}?${dev}`,
+      jsonReq('PATCH', { channelAccountConnectionRedirectUrl: `${hook.url}/connect` })
+    )
     expect(field(patched.json, 'channelAccountConnectionRedirectUrl')).toBe(`${hook.url}/connect`)
     return { emu, hook, token, channelId, dev }
   }
@@ -254,12 +274,18 @@ describe('"Connect a channel" from HubSpot (staging tokens)', () => {
     expect(back.startsWith(emu.settingsUrl)).toBe(true)
     expect((await send(back)).text).toContain('Not connected')
 
-    expect((await send(stagingPath(emu, channelId, accountToken), jsonReq('PATCH', { accountName: 'Help Desk', deliveryIdentifier: DI }))).status).toBe(401)
+    expect(
+      (await send(stagingPath(emu, channelId, accountToken), jsonReq('PATCH', { accountName: 'Help Desk', deliveryIdentifier: DI }))).status
+    ).toBe(401)
     const noIdentifier = await send(stagingPath(emu, channelId, accountToken), jsonReq('PATCH', { accountName: 'Help Desk' }, token))
     expect(noIdentifier.status).toBe(400)
     expect(noIdentifier.json).toMatchObject({ category: 'VALIDATION_ERROR' })
-    expect((await send(stagingPath(emu, channelId, 'staging-unknown'), jsonReq('PATCH', { accountName: 'x', deliveryIdentifier: DI }, token))).status).toBe(404)
-    expect((await send(stagingPath(emu, '2999999', accountToken), jsonReq('PATCH', { accountName: 'x', deliveryIdentifier: DI }, token))).status).toBe(404)
+    expect(
+      (await send(stagingPath(emu, channelId, 'staging-unknown'), jsonReq('PATCH', { accountName: 'x', deliveryIdentifier: DI }, token))).status
+    ).toBe(404)
+    expect(
+      (await send(stagingPath(emu, '2999999', accountToken), jsonReq('PATCH', { accountName: 'x', deliveryIdentifier: DI }, token))).status
+    ).toBe(404)
     expect(emu.state.channelAccounts.size).toBe(0)
 
     const done = await send(stagingPath(emu, channelId, accountToken), jsonReq('PATCH', { accountName: 'Help Desk', deliveryIdentifier: DI }, token))
@@ -273,13 +299,20 @@ describe('"Connect a channel" from HubSpot (staging tokens)', () => {
       accountName: 'Help Desk',
       deliveryIdentifier: DI,
     })
-    const accounts = await send(`${emu.url}/conversations/v3/custom-channels/${channelId}/channel-accounts`, { headers: { Authorization: `Bearer ${token}` } })
+    const accounts = await send(`${emu.url}/conversations/v3/custom-channels/${channelId}/channel-accounts`, {
+      headers: { Authorization: `Bearer ${token}` },
+    })
     expect(accounts.json).toMatchObject({ total: 1, results: [{ inboxId: '1002', name: 'Help Desk', authorized: true, deliveryIdentifier: DI }] })
 
     await emu.settle()
     const events = hook.received.filter((r) => r.url === '/hook')
     expect(events).toHaveLength(1)
-    expect(JSON.parse(events[0]!.body)).toMatchObject({ type: 'CHANNEL_ACCOUNT_CREATED', channelId, inboxId: '1002', channelAccountDeliveryIdentifier: DI })
+    expect(JSON.parse(events[0]!.body)).toMatchObject({
+      type: 'CHANNEL_ACCOUNT_CREATED',
+      channelId,
+      inboxId: '1002',
+      channelAccountDeliveryIdentifier: DI,
+    })
     expect(verifyV3(events[0]!, hook.url)).toBe(true)
 
     const reused = await send(stagingPath(emu, channelId, accountToken), jsonReq('PATCH', { accountName: 'Again', deliveryIdentifier: DI }, token))
@@ -305,7 +338,10 @@ describe('"Connect a channel" from HubSpot (staging tokens)', () => {
 
   it('refuses what HubSpot could not do: unknown channel or inbox, no connection URL, missing fields', async () => {
     const { emu, hook, channelId, dev } = await setup()
-    const bare = await send(`${emu.url}/conversations/v3/custom-channels?${dev}`, jsonReq('POST', { name: 'No URL', webhookUrl: hook.url, capabilities: CAPS }))
+    const bare = await send(
+      `${emu.url}/conversations/v3/custom-channels?${dev}`,
+      jsonReq('POST', { name: 'No URL', webhookUrl: hook.url, capabilities: CAPS })
+    )
     const connect = (body: unknown) => send(`${emu.url}/_emulator/connect-channel`, jsonReq('POST', body))
     expect((await connect({ channelId: str(bare.json, 'id'), inboxId: '1001' })).status).toBe(409)
     expect((await connect({ channelId: '2999999', inboxId: '1001' })).status).toBe(404)

@@ -95,7 +95,10 @@ const verifyV3 = (r: ReceivedRequest, url: string): boolean => {
 }
 const verifyV1 = (r: ReceivedRequest): boolean =>
   r.headers['x-hubspot-signature-version'] === 'v1' &&
-  r.headers['x-hubspot-signature'] === createHash('sha256').update(CREDS.clientSecret + r.body).digest('hex')
+  r.headers['x-hubspot-signature'] ===
+    createHash('sha256')
+      .update(CREDS.clientSecret + r.body)
+      .digest('hex')
 
 type Setup = { emu: HubspotEmulator; token: string; hook: WebhookReceiver; channelId: string; accountId: string }
 
@@ -210,7 +213,10 @@ describe('custom channels (developer API key)', () => {
     const list = await call(emu, 'GET', '/conversations/v3/custom-channels', { developer: true })
     expect(list.body).toMatchObject({ total: 1, results: [{ id }] })
 
-    const patched = await call(emu, 'PATCH', `/conversations/v3/custom-channels/${id}`, { developer: true, body: { webhookUrl: 'https://x.test/hook' } })
+    const patched = await call(emu, 'PATCH', `/conversations/v3/custom-channels/${id}`, {
+      developer: true,
+      body: { webhookUrl: 'https://x.test/hook' },
+    })
     expect(patched.body).toMatchObject({ id, name: 'Botpress', webhookUrl: 'https://x.test/hook' })
 
     expect((await call(emu, 'DELETE', `/conversations/v3/custom-channels/${id}`, { developer: true })).status).toBe(204)
@@ -326,7 +332,13 @@ describe('publishing messages', () => {
     const threadId = str(res.body, 'conversationsThreadId')
     expect(res.headers.get('location')).toContain(`/messages/${str(res.body, 'id')}`)
     const thread = await call(s.emu, 'GET', `/conversations/v3/conversations/threads/${threadId}`, { token: s.token })
-    expect(thread.body).toMatchObject({ id: threadId, inboxId: '1001', status: 'OPEN', associatedContactId: contact.id, originalChannelId: s.channelId })
+    expect(thread.body).toMatchObject({
+      id: threadId,
+      inboxId: '1001',
+      status: 'OPEN',
+      associatedContactId: contact.id,
+      originalChannelId: s.channelId,
+    })
   })
 
   it('is idempotent on integrationIdempotencyId: the retry returns the original and creates nothing', async () => {
@@ -530,10 +542,18 @@ describe('agent simulation', () => {
 
 describe('conversations API', () => {
   it('lists inboxes, reads threads, thread messages and actors (batch answers 207 on unknown ids)', async () => {
-    const s = await setup({ inboxes: [{ id: '1001', name: 'Support', type: 'INBOX' }, { id: '2002', name: 'Desk', type: 'HELP_DESK' }] })
+    const s = await setup({
+      inboxes: [
+        { id: '1001', name: 'Support', type: 'INBOX' },
+        { id: '2002', name: 'Desk', type: 'HELP_DESK' },
+      ],
+    })
     expect((await call(s.emu, 'GET', '/conversations/v3/conversations/inboxes', { token: s.token })).body).toMatchObject({
       total: 2,
-      results: [{ id: '1001', type: 'INBOX' }, { id: '2002', type: 'HELP_DESK', archived: false }],
+      results: [
+        { id: '1001', type: 'INBOX' },
+        { id: '2002', type: 'HELP_DESK', archived: false },
+      ],
     })
     expect((await call(s.emu, 'GET', '/conversations/v3/conversations/inboxes/2002', { token: s.token })).body).toMatchObject({ name: 'Desk' })
     expect((await call(s.emu, 'GET', '/conversations/v3/conversations/inboxes/3', { token: s.token })).status).toBe(404)
@@ -548,7 +568,10 @@ describe('conversations API', () => {
       name: 'Jane',
       email: 'jane@example.com',
     })
-    const batch = await call(s.emu, 'POST', '/conversations/v3/conversations/actors/batch/read', { token: s.token, body: { inputs: [visitor, 'A-999'] } })
+    const batch = await call(s.emu, 'POST', '/conversations/v3/conversations/actors/batch/read', {
+      token: s.token,
+      body: { inputs: [visitor, 'A-999'] },
+    })
     expect(batch.status).toBe(207)
     expect(batch.body).toMatchObject({ status: 'COMPLETE', numErrors: 1, results: [{ id: visitor }] })
   })
@@ -598,7 +621,10 @@ describe('CRM contacts', () => {
   it('creates (409 on a duplicate email) and searches by email or phone OR mobilephone', async () => {
     const emu = await start()
     const token = await accessToken(emu)
-    const created = await call(emu, 'POST', '/crm/v3/objects/contacts', { token, body: { properties: { email: 'Ann@Example.com', firstname: 'Ann' } } })
+    const created = await call(emu, 'POST', '/crm/v3/objects/contacts', {
+      token,
+      body: { properties: { email: 'Ann@Example.com', firstname: 'Ann' } },
+    })
     expect(created.status).toBe(201)
     const id = str(created.body, 'id')
     expect(created.body).toMatchObject({ properties: { email: 'Ann@Example.com', hs_object_id: id }, archived: false })
@@ -609,7 +635,11 @@ describe('CRM contacts', () => {
 
     const mobile = emu.addContact({ mobilephone: '+15551234567', firstname: 'Mo' })
     const search = (body: unknown) => call(emu, 'POST', '/crm/v3/objects/contacts/search', { token, body })
-    const byEmail = await search({ filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'ANN@example.com' }] }], properties: ['email'], limit: 1 })
+    const byEmail = await search({
+      filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'ANN@example.com' }] }],
+      properties: ['email'],
+      limit: 1,
+    })
     expect(byEmail.body).toEqual({
       total: 1,
       results: [{ id, properties: { email: 'Ann@Example.com' }, createdAt: expect.any(String), updatedAt: expect.any(String), archived: false }],

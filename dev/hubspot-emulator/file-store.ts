@@ -43,7 +43,10 @@ export const storeFile = (core: Core, input: NewFile): FileRecord => {
   const { store } = core
   const now = core.now()
   const split = splitFileName(input.fileName)
-  const folder = folderOf({ ...(input.folderPath ? { folderPath: input.folderPath } : {}), ...(input.folderId ? { parentFolderId: input.folderId } : {}) })
+  const folder = folderOf({
+    ...(input.folderPath ? { folderPath: input.folderPath } : {}),
+    ...(input.folderId ? { parentFolderId: input.folderId } : {}),
+  })
   const sameFolder = [...store.state.files.values()].filter((f) => !f.archived && folderOf(f) === folder && f.extension === split.extension)
   const taken = new Set(sameFolder.map((f) => f.name))
   const existing = sameFolder.find((f) => f.name === split.name)

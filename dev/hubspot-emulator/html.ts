@@ -31,6 +31,8 @@ export const redirect = (location: string): Reply => ({ status: 302, headers: { 
 
 /** Fields of an HTML form post (or the query string when the body has none). */
 export const formFields = (ctx: RequestContext): URLSearchParams =>
-  /application\/x-www-form-urlencoded/i.test(header(ctx, 'content-type') ?? '') ? new URLSearchParams(ctx.body.toString('utf8')) : new URLSearchParams()
+  /application\/x-www-form-urlencoded/i.test(header(ctx, 'content-type') ?? '')
+    ? new URLSearchParams(ctx.body.toString('utf8'))
+    : new URLSearchParams()
 
 export const wantsJson = (ctx: RequestContext): boolean => /application\/json/i.test(header(ctx, 'content-type') ?? '')

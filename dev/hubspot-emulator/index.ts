@@ -94,8 +94,15 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
   // Help Desk: tickets, owners, assignment and agent-only notes.
   const helpDeskRoutes = [...ticketRoutes, ...ownerRoutes, ...assigneeRoutes, ...commentRoutes]
   const router = new Router([
-    ...oauthRoutes, ...channelRoutes, ...channelAccountRoutes, ...messageRoutes, ...conversationRoutes, ...fileRoutes, ...contactRoutes,
-    ...connectRoutes, ...helpDeskRoutes,
+    ...oauthRoutes,
+    ...channelRoutes,
+    ...channelAccountRoutes,
+    ...messageRoutes,
+    ...conversationRoutes,
+    ...fileRoutes,
+    ...contactRoutes,
+    ...connectRoutes,
+    ...helpDeskRoutes,
   ])
   const pipeline = createPipeline({ core, router, faults, log: requests })
 

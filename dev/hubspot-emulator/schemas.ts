@@ -6,7 +6,10 @@ import { DELIVERY_IDENTIFIER_TYPES, FILE_USAGE_TYPES } from './types'
  * JSON binding coerces them); `null` on an optional field counts as absent.
  */
 const idLike = z.union([z.string().min(1), z.number().int()]).transform(String)
-const optionalString = z.string().nullish().transform((v) => v ?? undefined)
+const optionalString = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined)
 
 export const deliveryIdentifierSchema = z.object({ type: z.enum(DELIVERY_IDENTIFIER_TYPES), value: z.string().min(1) })
 
@@ -62,7 +65,10 @@ export const messageEggSchema = z
     integrationThreadId: optionalString,
     integrationIdempotencyId: optionalString,
     inReplyToId: optionalString,
-    associateWithContactId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).transform(String).nullish(),
+    associateWithContactId: z
+      .union([z.number().int().positive(), z.string().regex(/^\d+$/)])
+      .transform(String)
+      .nullish(),
     preResolvedContacts: z
       .object({ contacts: z.array(z.object({ contactVid: z.number().int(), contactPropertiesLeadingToMatch: z.array(z.string()) }).passthrough()) })
       .nullish(),
@@ -105,7 +111,10 @@ export type SearchFilter = z.infer<typeof filterSchema>
 
 export const contactSearchSchema = z
   .object({
-    filterGroups: z.array(z.object({ filters: z.array(filterSchema) })).max(6).nullish(),
+    filterGroups: z
+      .array(z.object({ filters: z.array(filterSchema) }))
+      .max(6)
+      .nullish(),
     properties: z.array(z.string()).nullish(),
     limit: z.number().int().min(0).max(200).nullish(),
     after: z.union([z.string(), z.number()]).transform(String).nullish(),

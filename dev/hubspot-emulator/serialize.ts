@@ -62,8 +62,7 @@ export const publicThread = (t: Thread): Json =>
     archived: t.archived,
   })
 
-export const fileUrl = (core: Core, f: FileRecord): string =>
-  `${core.baseUrl()}/_files/${f.id}/${encodeURIComponent(fullName(f))}`
+export const fileUrl = (core: Core, f: FileRecord): string => `${core.baseUrl()}/_files/${f.id}/${encodeURIComponent(fullName(f))}`
 
 export const fullName = (f: FileRecord): string => (f.extension ? `${f.name}.${f.extension}` : f.name)
 

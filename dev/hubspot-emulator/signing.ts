@@ -30,17 +30,10 @@ export const signV3 = (secret: string, method: string, uri: string, body: string
     .update(`${method.toUpperCase()}${signatureUri(uri)}${body}${timestamp}`, 'utf8')
     .digest('base64')
 
-export const signV1 = (secret: string, body: string): string =>
-  createHash('sha256').update(`${secret}${body}`, 'utf8').digest('hex')
+export const signV1 = (secret: string, body: string): string => createHash('sha256').update(`${secret}${body}`, 'utf8').digest('hex')
 
 /** Headers for a POST of `body` to `uri`; `withV1` adds the legacy batch signature. */
-export const signatureHeaders = (
-  secret: string,
-  uri: string,
-  body: string,
-  timestamp: number,
-  withV1: boolean
-): Record<string, string> => ({
+export const signatureHeaders = (secret: string, uri: string, body: string, timestamp: number, withV1: boolean): Record<string, string> => ({
   'X-HubSpot-Signature-v3': signV3(secret, 'POST', uri, body, timestamp),
   'X-HubSpot-Request-Timestamp': String(timestamp),
   ...(withV1 ? { 'X-HubSpot-Signature': signV1(secret, body), 'X-HubSpot-Signature-Version': 'v1' } : {}),

@@ -50,7 +50,11 @@ export const resolveThread = (core: Core, input: ThreadInput, key: string): Thre
     visitorId = contact.id
   } else {
     visitorId = store.nextId('visitor')
-    store.state.visitors.set(visitorId, { id: visitorId, ...(input.endUserName ? { name: input.endUserName } : {}), ...(input.endUser ? { deliveryIdentifier: input.endUser } : {}) })
+    store.state.visitors.set(visitorId, {
+      id: visitorId,
+      ...(input.endUserName ? { name: input.endUserName } : {}),
+      ...(input.endUser ? { deliveryIdentifier: input.endUser } : {}),
+    })
   }
   const thread: Thread = {
     id: store.nextId('thread'),

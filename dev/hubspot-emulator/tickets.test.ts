@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { startHubspotEmulator, type EmulatorOptions, type HubspotEmulator } from './index'
 import { startWebhookReceiver, type WebhookReceiver } from './test-receiver'
 
-const CREDS = { clientId: 'client-id-1', clientSecret: 'client-secret-1', refreshToken: 'refresh-token-1', developerApiKey: 'dev-key-1', appId: '424242' }
+const CREDS = {
+  clientId: 'client-id-1',
+  clientSecret: 'client-secret-1',
+  refreshToken: 'refresh-token-1',
+  developerApiKey: 'dev-key-1',
+  appId: '424242',
+}
 const SAM = { id: '555', name: 'Sam Agent', email: 'sam@example.com' }
 
 const cleanups: (() => Promise<void>)[] = []
@@ -40,18 +46,30 @@ const world = async (extra: Partial<EmulatorOptions> = {}): Promise<World> => {
     ...extra,
   })
   const hook = await startWebhookReceiver()
-  cleanups.push(() => emu.close(), () => hook.close())
+  cleanups.push(
+    () => emu.close(),
+    () => hook.close()
+  )
   emu.setAppWebhookUrl(hook.url)
   const tokenRes = await fetch(`${emu.url}/oauth/v1/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: CREDS.clientId, client_secret: CREDS.clientSecret, refresh_token: CREDS.refreshToken }),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: CREDS.clientId,
+      client_secret: CREDS.clientSecret,
+      refresh_token: CREDS.refreshToken,
+    }),
   })
   const token = String(((await tokenRes.json()) as { access_token: string }).access_token)
   const channel = await fetch(`${emu.url}/conversations/v3/custom-channels?hapikey=${CREDS.developerApiKey}&appId=${CREDS.appId}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: 'Botpress', webhookUrl: hook.url, capabilities: { deliveryIdentifierTypes: ['HS_EMAIL_ADDRESS', 'CHANNEL_SPECIFIC_OPAQUE_ID'], threadingModel: 'INTEGRATION_THREAD_ID' } }),
+    body: JSON.stringify({
+      name: 'Botpress',
+      webhookUrl: hook.url,
+      capabilities: { deliveryIdentifierTypes: ['HS_EMAIL_ADDRESS', 'CHANNEL_SPECIFIC_OPAQUE_ID'], threadingModel: 'INTEGRATION_THREAD_ID' },
+    }),
   })
   const channelId = String(((await channel.json()) as { id: string }).id)
   const accounts: Record<string, string> = {}
@@ -110,7 +128,14 @@ describe('tickets', () => {
     const w = await world({ ticketDelayMs: 0 })
     const ticketId = await ticketIdOf(w, await w.threadOf('1002'))
     const ok = await call(w.emu, w.token, 'PATCH', `/crm/v3/objects/tickets/${ticketId}`, {
-      properties: { subject: 'Refund', hs_ticket_priority: 'HIGH', hs_ticket_category: 'BILLING_ISSUE', hs_pipeline: '0', hs_pipeline_stage: '3', order_number: '42' },
+      properties: {
+        subject: 'Refund',
+        hs_ticket_priority: 'HIGH',
+        hs_ticket_category: 'BILLING_ISSUE',
+        hs_pipeline: '0',
+        hs_pipeline_stage: '3',
+        order_number: '42',
+      },
     })
     expect(ok.status).toBe(200)
     expect(ok.body.properties).toMatchObject({ subject: 'Refund', hs_ticket_priority: 'HIGH', order_number: '42', hs_pipeline_stage: '3' })
@@ -128,7 +153,9 @@ describe('tickets', () => {
     ])
     expect(w.emu.ticketOfThread([...w.emu.state.tickets.values()][0]!.threadId)?.properties.subject).toBe('Refund')
 
-    const stage = await call(w.emu, w.token, 'PATCH', `/crm/v3/objects/tickets/${ticketId}`, { properties: { hs_pipeline: '0', hs_pipeline_stage: '99' } })
+    const stage = await call(w.emu, w.token, 'PATCH', `/crm/v3/objects/tickets/${ticketId}`, {
+      properties: { hs_pipeline: '0', hs_pipeline_stage: '99' },
+    })
     expect(stage.status).toBe(400)
     expect(String(stage.body.message)).toContain('hs_pipeline_stage')
     expect((await call(w.emu, w.token, 'PATCH', '/crm/v3/objects/tickets/1', { properties: {} })).status).toBe(404)
@@ -140,7 +167,12 @@ describe('tickets', () => {
     expect(res.status).toBe(200)
     const [pipeline] = res.body.results as { id: string; stages: { id: string; metadata: { ticketState: string } }[] }[]
     expect(pipeline?.id).toBe('0')
-    expect(pipeline?.stages.map((s) => [s.id, s.metadata.ticketState])).toEqual([['1', 'OPEN'], ['2', 'OPEN'], ['3', 'OPEN'], ['4', 'CLOSED']])
+    expect(pipeline?.stages.map((s) => [s.id, s.metadata.ticketState])).toEqual([
+      ['1', 'OPEN'],
+      ['2', 'OPEN'],
+      ['3', 'OPEN'],
+      ['4', 'CLOSED'],
+    ])
   })
 })
 
@@ -148,7 +180,9 @@ describe('owners and assignment', () => {
   it('finds an owner by email (any case) with the userId behind A-<userId>; unknown email → no results', async () => {
     const w = await world()
     const found = await call(w.emu, w.token, 'GET', '/crm/v3/owners?email=SAM@example.com')
-    expect(found.body.results).toEqual([expect.objectContaining({ email: 'sam@example.com', userId: 555, firstName: 'Sam', lastName: 'Agent', type: 'PERSON' })])
+    expect(found.body.results).toEqual([
+      expect.objectContaining({ email: 'sam@example.com', userId: 555, firstName: 'Sam', lastName: 'Agent', type: 'PERSON' }),
+    ])
     expect((found.body.results as { id: string }[])[0]?.id).not.toBe('555')
     expect((await call(w.emu, w.token, 'GET', '/crm/v3/owners?email=nobody@example.com')).body.results).toEqual([])
   })
@@ -161,7 +195,10 @@ describe('owners and assignment', () => {
     expect(put.body.assignedTo).toBe('A-555')
     await call(w.emu, w.token, 'PUT', `/conversations/conversations/v3/threads/${threadId}/assignee`, { actorId: 'A-555' })
     await w.emu.settle()
-    const events = () => w.hook.received.filter((r) => r.body.startsWith('[')).flatMap((r) => JSON.parse(r.body) as { propertyName?: string; propertyValue?: string; objectId: number }[])
+    const events = () =>
+      w.hook.received
+        .filter((r) => r.body.startsWith('['))
+        .flatMap((r) => JSON.parse(r.body) as { propertyName?: string; propertyValue?: string; objectId: number }[])
     await expect.poll(() => events().length).toBe(1)
     expect(events()[0]).toMatchObject({ propertyName: 'assignedTo', propertyValue: '555', objectId: Number(threadId) })
     expect((await call(w.emu, w.token, 'PUT', `/conversations/conversations/v3/threads/${threadId}/assignee`, { actorId: 'A-999' })).status).toBe(404)
@@ -184,14 +221,23 @@ describe('comments', () => {
       attachments: [],
     })
     expect(res.status).toBe(201)
-    expect(res.body).toMatchObject({ type: 'COMMENT', conversationsThreadId: threadId, text: 'Escalated by the bot', client: { clientType: 'INTEGRATION' } })
+    expect(res.body).toMatchObject({
+      type: 'COMMENT',
+      conversationsThreadId: threadId,
+      text: 'Escalated by the bot',
+      client: { clientType: 'INTEGRATION' },
+    })
     expect(w.emu.threadComments(threadId).map((c) => c.text)).toEqual(['Escalated by the bot'])
     const list = await call(w.emu, w.token, 'GET', `/conversations/v3/conversations/threads/${threadId}/messages`)
     expect((list.body.results as { type?: string }[]).map((m) => m.type)).toContain('COMMENT')
     await w.emu.settle()
     expect(w.hook.received.length).toBe(before)
     expect(w.emu.threadMessages(threadId).some((m) => m.text.includes('Escalated'))).toBe(false)
-    const notComment = await call(w.emu, w.token, 'POST', `/conversations/v3/conversations/threads/${threadId}/messages`, { type: 'MESSAGE', text: 'x', attachments: [] })
+    const notComment = await call(w.emu, w.token, 'POST', `/conversations/v3/conversations/threads/${threadId}/messages`, {
+      type: 'MESSAGE',
+      text: 'x',
+      attachments: [],
+    })
     expect(notComment.status).toBe(400)
   })
 })

@@ -9,7 +9,9 @@ export const sandboxAgent = SANDBOX_AGENT
 const toLine = (emulator: HubspotEmulator, m: Message): ChatLine => {
   const incoming = m.direction === 'INCOMING'
   const attachments = m.attachments.flatMap((a) =>
-    a.type === 'FILE' ? [{ kind: a.fileUsageType === 'IMAGE' ? 'image' : 'file', url: a.url ?? `${emulator.url}/_files/${a.fileId}`, name: a.name }] : []
+    a.type === 'FILE'
+      ? [{ kind: a.fileUsageType === 'IMAGE' ? 'image' : 'file', url: a.url ?? `${emulator.url}/_files/${a.fileId}`, name: a.name }]
+      : []
   )
   const status = incoming ? '' : ` · ${m.status.statusType.toLowerCase()}`
   return {
@@ -26,6 +28,6 @@ export const agentView = (emulator: HubspotEmulator): ThreadView[] =>
     id: t.id,
     title: t.visitorName ?? 'Visitor',
     status: t.status,
-    assignee: t.assignedTo ? emulator.state.agents.get(t.assignedTo)?.name ?? `agent ${t.assignedTo}` : undefined,
+    assignee: t.assignedTo ? (emulator.state.agents.get(t.assignedTo)?.name ?? `agent ${t.assignedTo}`) : undefined,
     messages: emulator.threadMessages(t.id).map((m) => toLine(emulator, m)),
   }))

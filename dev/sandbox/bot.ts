@@ -2,13 +2,24 @@ import type { Message } from '@botpress/client'
 import { HitlPluginModel, type HitlPluginConfig } from './hitl-plugin'
 import type { Stack } from './stack'
 
-export type ChatLine = { cls: 'me' | 'bot' | 'agent' | 'system'; who: string; text: string; attachments?: { kind: string; url: string; name?: string }[] }
+export type ChatLine = {
+  cls: 'me' | 'bot' | 'agent' | 'system'
+  who: string
+  text: string
+  attachments?: { kind: string; url: string; name?: string }[]
+}
 
 const BOT_HELLO = 'Hi! I am the demo bot. Ask me anything, or click "Escalate to a human" (or type "human").'
 /** A markdown bloc, as Studio bots send: the plugin puts it in the escalation history as is. */
 const BOT_MENU = { items: [{ type: 'markdown', payload: { markdown: '**While you talk to an agent**, type `/end` to come back to me.' } }] }
 /** A choice, as Studio bots send: in the history too, with its options. */
-const BOT_CHOICE = { text: 'What can I do for you?', options: [{ label: 'Track my order', value: 'track' }, { label: 'Talk to a human', value: 'human' }] }
+const BOT_CHOICE = {
+  text: 'What can I do for you?',
+  options: [
+    { label: 'Track my order', value: 'track' },
+    { label: 'Talk to a human', value: 'human' },
+  ],
+}
 const BOT_BACK = 'I am back. Anything else?'
 const P = 'hitl#'
 
@@ -96,7 +107,11 @@ export class SandboxBot {
       configurationOverrides: this._sessionConfig,
     })
     if (!downstreamConversationId) {
-      this.lines.push({ cls: 'system', who: '', text: 'The HITL plugin ignored this escalation (no new message since the last one, or a session is on).' })
+      this.lines.push({
+        cls: 'system',
+        who: '',
+        text: 'The HITL plugin ignored this escalation (no new message since the last one, or a session is on).',
+      })
       return
     }
     this.lines.push({ cls: 'system', who: '', text: 'You are in the queue; an agent will answer here.' })
@@ -117,14 +132,23 @@ export class SandboxBot {
   /** The end user's message enters the bot conversation; true when the plugin took it (session active). */
   private async _userSends(type: string, payload: Record<string, unknown>): Promise<boolean> {
     const store = this._stack.standIn.store
-    const message = store.createMessage({ conversationId: this.botConversationId, userId: this.endUserId, type, payload, tags: {}, direction: 'incoming' })
+    const message = store.createMessage({
+      conversationId: this.botConversationId,
+      userId: this.endUserId,
+      type,
+      payload,
+      tags: {},
+      direction: 'incoming',
+    })
     this._show(message)
     return this.plugin.beforeIncomingMessage(message)
   }
 
   private _botSays(type: string, payload: Record<string, unknown>): void {
     const store = this._stack.standIn.store
-    this._show(store.createMessage({ conversationId: this.botConversationId, userId: this.plugin.botUserId, type, payload, tags: {}, direction: 'outgoing' }))
+    this._show(
+      store.createMessage({ conversationId: this.botConversationId, userId: this.plugin.botUserId, type, payload, tags: {}, direction: 'outgoing' })
+    )
   }
 
   /** One chat line per message of the bot conversation; relayed agent messages show as the agent. */
@@ -133,7 +157,8 @@ export class SandboxBot {
     const fromAgent = Boolean(m.tags[`${P}downstream`])
     const who = m.direction === 'incoming' ? 'You' : fromAgent ? this._agentName() : 'Bot'
     const cls: ChatLine['cls'] = m.direction === 'incoming' ? 'me' : fromAgent ? 'agent' : 'bot'
-    const items = m.type === 'bloc' && Array.isArray(p.items) ? (p.items as { type: string; payload: Record<string, unknown> }[]) : [{ type: m.type, payload: p }]
+    const items =
+      m.type === 'bloc' && Array.isArray(p.items) ? (p.items as { type: string; payload: Record<string, unknown> }[]) : [{ type: m.type, payload: p }]
     const texts: string[] = []
     const attachments: NonNullable<ChatLine['attachments']> = []
     for (const item of items) {

@@ -114,7 +114,8 @@ export class HitlPluginModel {
   /** The bot's own user: the plugin writes every message (relays and notes) as the bot. */
   public get botUserId(): string {
     const id = this._standIn.botId
-    if (!this._store.users.has(id)) this._store.users.set(id, { id, name: 'Bot', tags: {}, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() })
+    if (!this._store.users.has(id))
+      this._store.users.set(id, { id, name: 'Bot', tags: {}, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() })
     return id
   }
 
@@ -133,7 +134,8 @@ export class HitlPluginModel {
   /** The plugin's `startHitl` action. Returns whether a session was opened (the plugin returns `{}` either way). */
   public async startHitl(input: StartHitlInput): Promise<{ downstreamConversationId?: string }> {
     const upstream = this._getConversation(input.conversationId)
-    if (upstream.tags[`${P}upstream`] || upstream.integration === this._standIn.integrationAlias) return this._skip('startHitl: is a HITL conversation')
+    if (upstream.tags[`${P}upstream`] || upstream.integration === this._standIn.integrationAlias)
+      return this._skip('startHitl: is a HITL conversation')
     if (this._isActive(upstream.id)) return this._skip('startHitl: already active')
     const lastUserMessageId = this._lastUserMessageId(upstream.id)
     // The plugin's guard against the Studio replaying the message that started the last session: no
@@ -195,7 +197,9 @@ export class HitlPluginModel {
   public async beforeIncomingMessage(message: Message): Promise<boolean> {
     const conversation = this._store.conversations.get(message.conversationId)
     if (!conversation) return false
-    return conversation.integration === this._standIn.integrationAlias ? this._fromAgent(conversation, message) : this._fromUser(conversation, message)
+    return conversation.integration === this._standIn.integrationAlias
+      ? this._fromAgent(conversation, message)
+      : this._fromUser(conversation, message)
   }
 
   /** before_incoming_event for `hitlAssigned` / `hitlStopped` (other events: left to the bot). */
@@ -243,7 +247,12 @@ export class HitlPluginModel {
       return true
     }
     // As the bot, naming the end user's downstream user in payload.userId (plus the payload's own type).
-    await this.relayToAgent(downstreamId, message.type, { type: message.type, ...message.payload, userId: patientDownstreamId }, { [`${P}upstream`]: message.id })
+    await this.relayToAgent(
+      downstreamId,
+      message.type,
+      { type: message.type, ...message.payload, userId: patientDownstreamId },
+      { [`${P}upstream`]: message.id }
+    )
     return true
   }
 
@@ -266,10 +275,15 @@ export class HitlPluginModel {
     // No assignment reported yet: the first agent to write is taken as assigned (and announced).
     if (!downstream.tags[`${P}humanAgentId`]) this._assignAgent(downstream, message.userId)
     const additionalData = (message.payload as { additionalData?: unknown }).additionalData
-    this._respondPayload(upstreamId, message.type, { type: message.type, ...message.payload }, {
-      [`${P}downstream`]: message.id,
-      ...(typeof additionalData === 'string' ? { [`${P}additionalData`]: additionalData } : {}),
-    })
+    this._respondPayload(
+      upstreamId,
+      message.type,
+      { type: message.type, ...message.payload },
+      {
+        [`${P}downstream`]: message.id,
+        ...(typeof additionalData === 'string' ? { [`${P}additionalData`]: additionalData } : {}),
+      }
+    )
     return true
   }
 
@@ -377,7 +391,8 @@ export class HitlPluginModel {
     const page = [...this._store.listMessagesPage({ conversationId: upstreamId }).items]
     page.sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime())
     return page.map((m) => ({
-      source: m.direction === 'outgoing' ? { type: 'bot' } : { type: 'user', userId: this._store.getUser(m.userId).tags[`${P}downstream`] ?? m.userId },
+      source:
+        m.direction === 'outgoing' ? { type: 'bot' } : { type: 'user', userId: this._store.getUser(m.userId).tags[`${P}downstream`] ?? m.userId },
       type: m.type,
       payload: m.payload,
     }))

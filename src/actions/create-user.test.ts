@@ -10,9 +10,11 @@ import { createUser } from './create-user'
 const run = (props: ReturnType<typeof makeProps>, input: unknown) =>
   createUser({ ...props, input: input as never, type: 'createUser', metadata: { setCost: () => {} } })
 
-const searchBody = (filters: { propertyName: string; value: string }[][]) => (body: { filterGroups: { filters: { propertyName: string; operator: string; value: string }[] }[] }) =>
-  JSON.stringify(body.filterGroups.map((g) => g.filters.map((f) => ({ propertyName: f.propertyName, value: f.value })))) === JSON.stringify(filters) &&
-  body.filterGroups.every((g) => g.filters.every((f) => f.operator === 'EQ'))
+const searchBody =
+  (filters: { propertyName: string; value: string }[][]) =>
+  (body: { filterGroups: { filters: { propertyName: string; operator: string; value: string }[] }[] }) =>
+    JSON.stringify(body.filterGroups.map((g) => g.filters.map((f) => ({ propertyName: f.propertyName, value: f.value })))) ===
+      JSON.stringify(filters) && body.filterGroups.every((g) => g.filters.every((f) => f.operator === 'EQ'))
 
 beforeEach(() => {
   nock.disableNetConnect()
@@ -41,14 +43,21 @@ describe('createUser', () => {
     const props = makeProps()
     nockTokenRefresh()
     hubspot()
-      .post('/crm/v3/objects/contacts/search', searchBody([[{ propertyName: 'phone', value: '+14155550123' }], [{ propertyName: 'mobilephone', value: '+14155550123' }]]))
+      .post(
+        '/crm/v3/objects/contacts/search',
+        searchBody([[{ propertyName: 'phone', value: '+14155550123' }], [{ propertyName: 'mobilephone', value: '+14155550123' }]])
+      )
       .reply(200, { total: 0, results: [] })
     const create = hubspot()
       .post('/crm/v3/objects/contacts', { properties: { firstname: 'Grace', lastname: 'Hopper', phone: '+14155550123' } })
       .reply(201, { id: '777', properties: {} })
     const { userId } = await run(props, { name: 'Grace Hopper', email: '+1 (415) 555-0123' })
     expect(create.isDone()).toBe(true)
-    expect(props.fake.users.get(userId)?.tags).toMatchObject({ deliveryIdentifierType: 'HS_PHONE_NUMBER', deliveryIdentifierValue: '+14155550123', contactId: '777' })
+    expect(props.fake.users.get(userId)?.tags).toMatchObject({
+      deliveryIdentifierType: 'HS_PHONE_NUMBER',
+      deliveryIdentifierValue: '+14155550123',
+      contactId: '777',
+    })
   })
 
   it('a 409 on create links the contact HubSpot names as existing', async () => {
@@ -83,7 +92,10 @@ describe('createUser', () => {
   it('reuses the user of a known person without asking HubSpot again', async () => {
     const props = makeProps()
     nockTokenRefresh()
-    hubspot().post('/crm/v3/objects/contacts/search').once().reply(200, { total: 1, results: [{ id: '501' }] })
+    hubspot()
+      .post('/crm/v3/objects/contacts/search')
+      .once()
+      .reply(200, { total: 1, results: [{ id: '501' }] })
     const first = await run(props, { name: 'Ada', email: 'ada@example.com' })
     const second = await run(props, { name: 'Ada', email: 'ADA@example.com' })
     expect(second.userId).toBe(first.userId)
@@ -122,14 +134,13 @@ describe('createUser', () => {
     const props = makeProps()
     nockTokenRefresh()
     hubspot().post('/crm/v3/objects/contacts/search').reply(200, { total: 0, results: [] })
-    hubspot()
-      .post('/crm/v3/objects/contacts')
-      .reply(400, {
-        status: 'error',
-        message: 'Property values were not valid: [{"isValid":false,"message":"Email address ada@example.invalidtld is invalid","error":"INVALID_EMAIL","name":"email"}]',
-        category: 'VALIDATION_ERROR',
-        correlationId: 'c-400',
-      })
+    hubspot().post('/crm/v3/objects/contacts').reply(400, {
+      status: 'error',
+      message:
+        'Property values were not valid: [{"isValid":false,"message":"Email address ada@example.invalidtld is invalid","error":"INVALID_EMAIL","name":"email"}]',
+      category: 'VALIDATION_ERROR',
+      correlationId: 'c-400',
+    })
     const { userId } = await run(props, { name: 'Ada', email: 'ada@example.invalidtld' })
     expect(nock.pendingMocks()).toEqual([])
     const tags = props.fake.users.get(userId)?.tags
@@ -139,11 +150,13 @@ describe('createUser', () => {
     expect(props.lines.some((l) => l.level === 'warn' && /refuses this email/.test(l.message))).toBe(true)
   })
 
-  it('any other 400 on contact creation still fails with HubSpot\'s reason', async () => {
+  it("any other 400 on contact creation still fails with HubSpot's reason", async () => {
     const props = makeProps()
     nockTokenRefresh()
     hubspot().post('/crm/v3/objects/contacts/search').twice().reply(200, { total: 0, results: [] })
-    hubspot().post('/crm/v3/objects/contacts').reply(400, { status: 'error', message: 'Property "firstname" does not exist', category: 'VALIDATION_ERROR', correlationId: 'c-401' })
+    hubspot()
+      .post('/crm/v3/objects/contacts')
+      .reply(400, { status: 'error', message: 'Property "firstname" does not exist', category: 'VALIDATION_ERROR', correlationId: 'c-401' })
     await expect(run(props, { name: 'Ada', email: 'ada@example.com' })).rejects.toThrow(/create the HubSpot contact \[400 VALIDATION_ERROR\]/)
     expect(props.fake.users.size).toBe(0)
   })
@@ -156,7 +169,9 @@ describe('createUser', () => {
   it('surfaces a HubSpot failure as a RuntimeError and creates no user', async () => {
     const props = makeProps()
     nockTokenRefresh()
-    hubspot().post('/crm/v3/objects/contacts/search').reply(403, { status: 'error', message: 'This app hasn\'t been granted all required scopes', category: 'MISSING_SCOPES', correlationId: 'c-9' })
+    hubspot()
+      .post('/crm/v3/objects/contacts/search')
+      .reply(403, { status: 'error', message: "This app hasn't been granted all required scopes", category: 'MISSING_SCOPES', correlationId: 'c-9' })
     await expect(run(props, { name: 'Ada', email: 'ada@example.com' })).rejects.toThrow(/search HubSpot contacts \[403 MISSING_SCOPES\].*c-9.*scope/)
     expect(props.fake.users.size).toBe(0)
   })

@@ -55,11 +55,7 @@ export const createUser: bp.IntegrationProps['actions']['createUser'] = async (p
  * An opaque id per escalation: no CRM contact is guessed for an unknown visitor. What the user
  * typed, if anything, rides on the user as a tag so startHitl shows it to the agent with no extra call.
  */
-const createAnonymousUser = async (
-  client: bp.Client,
-  input: { name: string; pictureUrl?: string },
-  typed: string | undefined
-): Promise<string> => {
+const createAnonymousUser = async (client: bp.Client, input: { name: string; pictureUrl?: string }, typed: string | undefined): Promise<string> => {
   const { user } = await client.createUser({
     name: input.name,
     pictureUrl: input.pictureUrl,

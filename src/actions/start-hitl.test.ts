@@ -25,7 +25,21 @@ const assertValidEgg = (egg: Egg) => {
     expect(['HS_EMAIL_ADDRESS', 'HS_PHONE_NUMBER', 'CHANNEL_SPECIFIC_OPAQUE_ID']).toContain(p.deliveryIdentifier.type)
     expect(typeof p.deliveryIdentifier.value).toBe('string')
   }
-  const allowed = ['channelAccountId', 'messageDirection', 'text', 'richText', 'senders', 'recipients', 'timestamp', 'attachments', 'integrationThreadId', 'integrationIdempotencyId', 'inReplyToId', 'associateWithContactId', 'preResolvedContacts']
+  const allowed = [
+    'channelAccountId',
+    'messageDirection',
+    'text',
+    'richText',
+    'senders',
+    'recipients',
+    'timestamp',
+    'attachments',
+    'integrationThreadId',
+    'integrationIdempotencyId',
+    'inReplyToId',
+    'associateWithContactId',
+    'preResolvedContacts',
+  ]
   for (const key of Object.keys(egg)) expect(allowed).toContain(key)
 }
 
@@ -126,7 +140,9 @@ describe('startHitl', () => {
     const props = makeProps()
     seedSetup(props.fake, { ...SETUP, channelAccounts: { '1001': { ...SETUP.channelAccounts['1001'], authorized: false } } })
     const user = await seedEndUser(props.fake)
-    await expect(run(props, { userId: user.id, messageHistory: [], hitlSession: { inboxId: '3003' } })).rejects.toThrow(/inbox 3003 is not configured/)
+    await expect(run(props, { userId: user.id, messageHistory: [], hitlSession: { inboxId: '3003' } })).rejects.toThrow(
+      /inbox 3003 is not configured/
+    )
     await expect(run(props, { userId: user.id, messageHistory: [] })).rejects.toThrow(/no longer authorized .* inbox 1001/)
     expect(props.fake.conversations.size).toBe(0)
   })
@@ -135,7 +151,9 @@ describe('startHitl', () => {
     const props = makeProps()
     seedSetup(props.fake)
     await expect(run(props, { userId: 'u' })).rejects.toThrow(/startHitl: invalid input \(messageHistory/)
-    await expect(run(props, { userId: 'u', messageHistory: [{ source: { type: 'bot' }, type: 'sticker', payload: {} }] })).rejects.toThrow(/invalid input/)
+    await expect(run(props, { userId: 'u', messageHistory: [{ source: { type: 'bot' }, type: 'sticker', payload: {} }] })).rejects.toThrow(
+      /invalid input/
+    )
   })
 
   it('refuses a user that createUser did not make', async () => {
@@ -151,8 +169,12 @@ describe('startHitl', () => {
     seedSetup(props.fake)
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
-    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(400, { status: 'error', message: 'Channel account is not authorized', category: 'VALIDATION_ERROR', correlationId: 'c-5' })
-    await expect(run(props, { userId: user.id, messageHistory: [] })).rejects.toThrow(/publish the message to the HubSpot inbox \[400 VALIDATION_ERROR\].*not authorized.*c-5/)
+    hubspot()
+      .post('/conversations/v3/custom-channels/ch1/messages')
+      .reply(400, { status: 'error', message: 'Channel account is not authorized', category: 'VALIDATION_ERROR', correlationId: 'c-5' })
+    await expect(run(props, { userId: user.id, messageHistory: [] })).rejects.toThrow(
+      /publish the message to the HubSpot inbox \[400 VALIDATION_ERROR\].*not authorized.*c-5/
+    )
     expect(props.fake.conversations.size).toBe(0)
   })
 

@@ -33,10 +33,7 @@ const publishPart = async (ctx: ForwardContext, part: OutgoingPart, key: string)
 }
 
 /** Uploads media to HubSpot Files; undefined (and a warning) when that is impossible, never an exception. */
-const uploadAttachment = async (
-  ctx: ForwardContext,
-  part: Extract<OutgoingPart, { kind: 'media' }>
-): Promise<FileAttachment | undefined> => {
+const uploadAttachment = async (ctx: ForwardContext, part: Extract<OutgoingPart, { kind: 'media' }>): Promise<FileAttachment | undefined> => {
   try {
     const media = await downloadMedia(part.url, part.media, part.title)
     const file = await ctx.hs.files.upload(media)

@@ -55,7 +55,9 @@ describe('hitl channel: end user → HubSpot', () => {
     const { send, acks } = await setup()
     let egg: Egg | undefined
     nockTokenRefresh()
-    hubspot().post(PUBLISH, (b: Egg) => ((egg = b), true)).reply(201, publishedMessage('hs-1'))
+    hubspot()
+      .post(PUBLISH, (b: Egg) => ((egg = b), true))
+      .reply(201, publishedMessage('hs-1'))
     await send('text', { text: 'Hello agent' })
     expect(egg).toMatchObject({
       messageDirection: 'INCOMING',
@@ -69,12 +71,14 @@ describe('hitl channel: end user → HubSpot', () => {
     expect(acks).toEqual([{ hubspotMessageId: 'hs-1' }])
   })
 
-  it("a message the HITL plugin relays as the bot (payload.userId = end user) goes out as the end user", async () => {
+  it('a message the HITL plugin relays as the bot (payload.userId = end user) goes out as the end user', async () => {
     const { props, conversation } = await setup()
     const { user: botUser } = await props.fake.api.createUser({ name: 'My bot', tags: {} })
     let egg: Egg | undefined
     nockTokenRefresh()
-    hubspot().post(PUBLISH, (b: Egg) => ((egg = b), true)).reply(201, publishedMessage('hs-9'))
+    hubspot()
+      .post(PUBLISH, (b: Egg) => ((egg = b), true))
+      .reply(201, publishedMessage('hs-9'))
     await (channels.hitl.messages.text as (p: unknown) => Promise<void>)({
       ...props,
       type: 'text',
@@ -91,35 +95,35 @@ describe('hitl channel: end user → HubSpot', () => {
     })
   })
 
-  it.each([
-    '( The user has ended the session. )',
-    'Something went wrong, you are not connected to a human agent...',
-  ])('a note the HITL plugin posts as the bot without payload.userId (%j) reaches the agent as an agent-only note, never as the end user', async (text) => {
-    const { props, conversation } = await setup()
-    const { user: botUser } = await props.fake.api.createUser({ name: 'My bot', tags: {} })
-    let note: Record<string, unknown> | undefined
-    const acks: Record<string, string>[] = []
-    nockTokenRefresh()
-    const comment = hubspot()
-      .post('/conversations/v3/conversations/threads/9001/messages', (b: Record<string, unknown>) => ((note = b), true))
-      .reply(201, { id: 'note-1', type: 'COMMENT', conversationsThreadId: '9001' })
-    // No interceptor for the custom-channel publish: publishing it as INCOMING would fail the test.
-    await (channels.hitl.messages.text as (p: unknown) => Promise<void>)({
-      ...props,
-      type: 'text',
-      payload: { text },
-      conversation,
-      user: botUser,
-      message: { id: 'msg_note', tags: {} },
-      ack: async ({ tags }: { tags: Record<string, string> }) => {
-        acks.push(tags)
-      },
-    })
-    expect(comment.isDone()).toBe(true)
-    expect(note).toEqual({ type: 'COMMENT', text: `Bot: ${text}`, attachments: [] })
-    expect(acks).toEqual([{ hubspotMessageId: 'note-1' }])
-    expect(nock.pendingMocks()).toEqual([])
-  })
+  it.each(['( The user has ended the session. )', 'Something went wrong, you are not connected to a human agent...'])(
+    'a note the HITL plugin posts as the bot without payload.userId (%j) reaches the agent as an agent-only note, never as the end user',
+    async (text) => {
+      const { props, conversation } = await setup()
+      const { user: botUser } = await props.fake.api.createUser({ name: 'My bot', tags: {} })
+      let note: Record<string, unknown> | undefined
+      const acks: Record<string, string>[] = []
+      nockTokenRefresh()
+      const comment = hubspot()
+        .post('/conversations/v3/conversations/threads/9001/messages', (b: Record<string, unknown>) => ((note = b), true))
+        .reply(201, { id: 'note-1', type: 'COMMENT', conversationsThreadId: '9001' })
+      // No interceptor for the custom-channel publish: publishing it as INCOMING would fail the test.
+      await (channels.hitl.messages.text as (p: unknown) => Promise<void>)({
+        ...props,
+        type: 'text',
+        payload: { text },
+        conversation,
+        user: botUser,
+        message: { id: 'msg_note', tags: {} },
+        ack: async ({ tags }: { tags: Record<string, string> }) => {
+          acks.push(tags)
+        },
+      })
+      expect(comment.isDone()).toBe(true)
+      expect(note).toEqual({ type: 'COMMENT', text: `Bot: ${text}`, attachments: [] })
+      expect(acks).toEqual([{ hubspotMessageId: 'note-1' }])
+      expect(nock.pendingMocks()).toEqual([])
+    }
+  )
 
   it('a message the end user authored directly (no payload.userId) keeps the INCOMING path', async () => {
     const { send, acks } = await setup()
@@ -181,7 +185,9 @@ describe('hitl channel: end user → HubSpot', () => {
     hubspot()
       .post('/files/v3/files', (b: string) => ((uploadBody = b), true))
       .reply(201, { id: 'file-9', name: 'x', url: 'https://files.example/x', size: 10, type: 'IMG' })
-    hubspot().post(PUBLISH, (b: Egg) => ((egg = b), true)).reply(201, publishedMessage('hs-3'))
+    hubspot()
+      .post(PUBLISH, (b: Egg) => ((egg = b), true))
+      .reply(201, publishedMessage('hs-3'))
     await send(type, full)
     expect(uploadBody).toContain('fake-bytes')
     expect(uploadBody).toContain('name="folderPath"')
@@ -193,7 +199,9 @@ describe('hitl channel: end user → HubSpot', () => {
     const { send, props } = await setup()
     let egg: Egg | undefined
     nockTokenRefresh()
-    hubspot().post(PUBLISH, (b: Egg) => ((egg = b), true)).reply(201, publishedMessage('hs-4'))
+    hubspot()
+      .post(PUBLISH, (b: Egg) => ((egg = b), true))
+      .reply(201, publishedMessage('hs-4'))
     await send('image', { imageUrl: `${mediaBase}/missing/pic.png`, title: 'Broken screen' })
     expect(egg?.attachments).toEqual([])
     expect(String(egg?.text)).toContain(`${mediaBase}/missing/pic.png`)
@@ -206,7 +214,10 @@ describe('hitl channel: end user → HubSpot', () => {
     const eggs: Egg[] = []
     nockTokenRefresh()
     hubspot().post('/files/v3/files').reply(201, { id: 'file-1', name: 'pic.png' })
-    hubspot().post(PUBLISH, (b: Egg) => (eggs.push(b), true)).times(3).reply(201, (_u, b) => publishedMessage(`hs-${(b as Egg).integrationIdempotencyId}`))
+    hubspot()
+      .post(PUBLISH, (b: Egg) => (eggs.push(b), true))
+      .times(3)
+      .reply(201, (_u, b) => publishedMessage(`hs-${(b as Egg).integrationIdempotencyId}`))
     await send('bloc', {
       items: [
         { type: 'text', payload: { text: 'First' } },
@@ -226,7 +237,10 @@ describe('hitl channel: end user → HubSpot', () => {
     const { send } = await setup()
     const keys: unknown[] = []
     nockTokenRefresh()
-    hubspot().post(PUBLISH, (b: Egg) => (keys.push(b.integrationIdempotencyId), true)).twice().reply(201, publishedMessage('hs-1'))
+    hubspot()
+      .post(PUBLISH, (b: Egg) => (keys.push(b.integrationIdempotencyId), true))
+      .twice()
+      .reply(201, publishedMessage('hs-1'))
     await send('text', { text: 'once' }, 'msg_7')
     await send('text', { text: 'once' }, 'msg_7')
     expect(keys).toEqual(['msg_7', 'msg_7'])

@@ -29,10 +29,7 @@ const forward = async (props: AnyMessageProps): Promise<void> => {
   }
   const hs = createHubspotClient(props)
   const parts = toOutgoingParts({ type: props.type, payload: props.payload })
-  const published = await forwardParts(
-    { hs, tags, sender, messageId: message.id, logWarning: (m) => logger.forBot().warn(m) },
-    parts
-  )
+  const published = await forwardParts({ hs, tags, sender, messageId: message.id, logWarning: (m) => logger.forBot().warn(m) }, parts)
   const last = published[published.length - 1]
   if (!last) return
 

@@ -45,7 +45,9 @@ export const handleConnect = async (c: ConnectContext): Promise<Reply> => {
   })
   c.props.logger
     .forBot()
-    .info(`HubSpot channel connection ${result.alreadyDone ? 'was already completed' : 'completed'}${result.inboxId ? ` for inbox ${result.inboxId}` : ''}.`)
+    .info(
+      `HubSpot channel connection ${result.alreadyDone ? 'was already completed' : 'completed'}${result.inboxId ? ` for inbox ${result.inboxId}` : ''}.`
+    )
   if (redirectUrl) return redirect(302, redirectUrl)
   return messagePage(200, 'Channel connected', 'The Botpress channel is connected. You can close this page and go back to HubSpot.', html``)
 }

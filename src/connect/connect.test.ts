@@ -21,7 +21,13 @@ type Res = { status: number; body?: string; headers?: Record<string, string> }
 /** An installation without a configured refresh token or inbox: the Connect flow supplies them. */
 const unconnected = (setup: Partial<SetupState> = {}) => {
   const props = makeProps({ configuration: { refreshToken: undefined, inboxId: undefined } })
-  props.fake.states.set('integration:int_1:setup', { webhookUrl: WEBHOOK_URL, channelId: 'ch1', channelCreatedByUs: true, channelAccounts: {}, ...setup })
+  props.fake.states.set('integration:int_1:setup', {
+    webhookUrl: WEBHOOK_URL,
+    channelId: 'ch1',
+    channelCreatedByUs: true,
+    channelAccounts: {},
+    ...setup,
+  })
   return props
 }
 
@@ -59,7 +65,9 @@ const nockExchange = (hubId: number | null = 555, code = 'code-1') =>
     .reply(200, { access_token: NEW_ACCESS, refresh_token: NEW_REFRESH, expires_in: 1800, token_type: 'bearer', ...(hubId ? { hub_id: hubId } : {}) })
 
 const nockTokenInfo = (hubId = 555, domain = 'acme.hubspot.com') =>
-  hubspot().get(`/oauth/v1/access-tokens/${NEW_ACCESS}`).reply(200, { token: NEW_ACCESS, hub_id: hubId, hub_domain: domain, app_id: 424242, user_id: 1 })
+  hubspot()
+    .get(`/oauth/v1/access-tokens/${NEW_ACCESS}`)
+    .reply(200, { token: NEW_ACCESS, hub_id: hubId, hub_domain: domain, app_id: 424242, user_id: 1 })
 
 const nockInboxes = (inboxes: object[]) =>
   hubspot()
@@ -230,7 +238,9 @@ describe('GET /oauth/callback', () => {
     const props = unconnected()
     const start = await send(props, 'GET', '/oauth/start')
     const state = new URL(start.headers?.location ?? '').searchParams.get('state') ?? ''
-    hubspot().post('/oauth/v1/token').reply(400, { status: 'BAD_AUTH_CODE', message: `bad code, secret ${SECRETS.clientSecret}` })
+    hubspot()
+      .post('/oauth/v1/token')
+      .reply(400, { status: 'BAD_AUTH_CODE', message: `bad code, secret ${SECRETS.clientSecret}` })
     const res = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state }, cookie: cookieOf(start) })
     expect(res.status).toBe(400)
     expect(res.body).toContain('HubSpot did not accept the authorization')
@@ -241,7 +251,11 @@ describe('GET /oauth/callback', () => {
 
 describe('binding: a stranger with the webhook URL cannot take the bot over', () => {
   const connectedTo = (hubId: string, windowUntil = 0) => {
-    const props = unconnected({ connectWindowUntil: windowUntil, inboxChoice: { inboxIds: ['1001'] }, channelAccounts: { '1001': { id: 'acc1', inboxId: '1001', name: 'Botpress', authorized: true } } })
+    const props = unconnected({
+      connectWindowUntil: windowUntil,
+      inboxChoice: { inboxIds: ['1001'] },
+      channelAccounts: { '1001': { id: 'acc1', inboxId: '1001', name: 'Botpress', authorized: true } },
+    })
     props.fake.states.set('integration:int_1:connection', { refreshToken: 'refresh-old-account-1234567', hubId })
     return props
   }
@@ -311,7 +325,11 @@ describe('/setup', () => {
   const form = (fields: Array<[string, string]>) => new URLSearchParams(fields).toString()
   const csrfOf = (body = '') => /name="csrf" value="([^"]+)"/.exec(body)?.[1] ?? ''
   const post = (props: Props, cookie: string, body: string, headers: Record<string, string> = {}) =>
-    send(props, 'POST', '/setup', { cookie, body, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://webhook.botpress.test', ...headers } })
+    send(props, 'POST', '/setup', {
+      cookie,
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://webhook.botpress.test', ...headers },
+    })
 
   it('shows the account and its inboxes by name (escaped) as checkboxes and a default radio, with safe headers and no secret', async () => {
     const props = unconnected()
@@ -345,7 +363,16 @@ describe('/setup', () => {
     // POST: validate against HubSpot's list, save, one quick step (channel not listed yet), back to GET.
     nockInboxes(INBOXES)
     hubspot().get(channelsPath).query(devKeyQuery()).reply(200, { results: [], total: 0 })
-    const saved = await post(props, cookie, form([['csrf', csrfOf(page.body)], ['inbox', '1001'], ['inbox', '1002'], ['default', '1002']]))
+    const saved = await post(
+      props,
+      cookie,
+      form([
+        ['csrf', csrfOf(page.body)],
+        ['inbox', '1001'],
+        ['inbox', '1002'],
+        ['default', '1002'],
+      ])
+    )
     expect(saved.status).toBe(303)
     expect(saved.headers?.location).toBe(`${WEBHOOK_URL}/setup`)
     expect(setupOf(props).inboxChoice).toEqual({ inboxIds: ['1002', '1001'] })
@@ -359,9 +386,15 @@ describe('/setup', () => {
 
     // GET once visible: the accounts are created, the page says connected.
     nockInboxes(INBOXES)
-    hubspot().get(channelsPath).query(devKeyQuery()).reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL }], total: 1 })
+    hubspot()
+      .get(channelsPath)
+      .query(devKeyQuery())
+      .reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL }], total: 1 })
     hubspot().get(`${channelsPath}/ch1/channel-accounts`).query(true).reply(200, { results: [], total: 0 })
-    for (const [inboxId, acc] of [['1002', 'acc2'], ['1001', 'acc1']]) {
+    for (const [inboxId, acc] of [
+      ['1002', 'acc2'],
+      ['1001', 'acc1'],
+    ]) {
       hubspot()
         .post(`${channelsPath}/ch1/channel-accounts`, (b: Record<string, unknown>) => b.inboxId === inboxId && b.authorized === true)
         .reply(201, { id: acc, inboxId, name: `Botpress – ${inboxId}`, authorized: true })
@@ -379,9 +412,35 @@ describe('/setup', () => {
     nockInboxes(INBOXES)
     const csrf = csrfOf((await send(props, 'GET', '/setup', { cookie })).body)
     const before = JSON.stringify(setupOf(props))
-    const good = form([['csrf', csrf], ['inbox', '1001'], ['default', '1001']])
-    expect((await post(props, cookie, form([['inbox', '1001'], ['default', '1001']]))).status).toBe(403)
-    expect((await post(props, cookie, form([['csrf', `${csrf}x`], ['inbox', '1001']]))).status).toBe(403)
+    const good = form([
+      ['csrf', csrf],
+      ['inbox', '1001'],
+      ['default', '1001'],
+    ])
+    expect(
+      (
+        await post(
+          props,
+          cookie,
+          form([
+            ['inbox', '1001'],
+            ['default', '1001'],
+          ])
+        )
+      ).status
+    ).toBe(403)
+    expect(
+      (
+        await post(
+          props,
+          cookie,
+          form([
+            ['csrf', `${csrf}x`],
+            ['inbox', '1001'],
+          ])
+        )
+      ).status
+    ).toBe(403)
     expect((await post(props, cookie, good, { origin: 'https://evil.example' })).status).toBe(403)
     expect((await post(props, cookie, good, { 'sec-fetch-site': 'cross-site' })).status).toBe(403)
     expect((await post(props, cookie, good, { origin: undefined as never, referer: 'https://evil.example/x' })).status).toBe(403)
@@ -392,8 +451,23 @@ describe('/setup', () => {
     // Bad choices: 400 with the reason.
     const bad: Array<[Array<[string, string]>, string]> = [
       [[['csrf', csrf]], 'Choose at least one inbox'],
-      [[['csrf', csrf], ['inbox', '1001'], ['inbox', '1002'], ['default', '1003']], 'Choose the default'],
-      [[['csrf', csrf], ['inbox', '10x1'], ['default', '10x1']], 'not valid'],
+      [
+        [
+          ['csrf', csrf],
+          ['inbox', '1001'],
+          ['inbox', '1002'],
+          ['default', '1003'],
+        ],
+        'Choose the default',
+      ],
+      [
+        [
+          ['csrf', csrf],
+          ['inbox', '10x1'],
+          ['default', '10x1'],
+        ],
+        'not valid',
+      ],
     ]
     for (const [fields, text] of bad) {
       const res = await post(props, cookie, form(fields))
@@ -401,7 +475,15 @@ describe('/setup', () => {
       expect(res.body).toContain(text)
     }
     nockInboxes(INBOXES)
-    const unknown = await post(props, cookie, form([['csrf', csrf], ['inbox', '9999'], ['default', '9999']]))
+    const unknown = await post(
+      props,
+      cookie,
+      form([
+        ['csrf', csrf],
+        ['inbox', '9999'],
+        ['default', '9999'],
+      ])
+    )
     expect(unknown.status).toBe(400)
     expect(unknown.body).toContain('no active inbox 9999')
     expect(JSON.stringify(setupOf(props))).toBe(before)
@@ -420,7 +502,15 @@ describe('/setup', () => {
     const page = await send(props, 'GET', '/setup', { cookie })
     expect(page.body).toContain('set in the integration configuration')
     expect(page.body).toContain('value="1001" id="inbox-1001" checked disabled')
-    const res = await post(props, cookie, form([['csrf', csrfOf(page.body)], ['inbox', '1002'], ['default', '1002']]))
+    const res = await post(
+      props,
+      cookie,
+      form([
+        ['csrf', csrfOf(page.body)],
+        ['inbox', '1002'],
+        ['default', '1002'],
+      ])
+    )
     expect(res.status).toBe(409)
   })
 })
@@ -440,7 +530,9 @@ describe('GET /connect (admin connects the channel from HubSpot)', () => {
       .patch(
         `${channelsPath}/ch1/channel-account-staging-tokens/tok-1`,
         (b: { accountName?: string; deliveryIdentifier?: { type: string; value: string } }) =>
-          b.accountName === 'Botpress' && b.deliveryIdentifier?.type === 'CHANNEL_SPECIFIC_OPAQUE_ID' && b.deliveryIdentifier.value === 'botpress-1002'
+          b.accountName === 'Botpress' &&
+          b.deliveryIdentifier?.type === 'CHANNEL_SPECIFIC_OPAQUE_ID' &&
+          b.deliveryIdentifier.value === 'botpress-1002'
       )
       .matchHeader('authorization', `Bearer ${NEW_ACCESS}`)
       .reply(status, status === 200 ? { accountToken: 'tok-1', inboxId: 1002, genericChannelId: 'ch1' } : { status: 'CONFLICT', message: 'already' })

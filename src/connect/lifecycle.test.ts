@@ -66,13 +66,21 @@ describe('register without a refresh token', () => {
       inboxChoice: { inboxIds: ['2002'] },
     })
     nockStoredRefresh()
-    hubspot().get('/conversations/v3/conversations/inboxes/2002').matchHeader('authorization', `Bearer ${STORED_ACCESS}`).reply(200, { id: '2002', name: 'EU desk' })
-    hubspot().get(channelsPath).query(devKeyQuery()).reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL, channelAccountConnectionRedirectUrl: CONNECT_URL }] })
+    hubspot()
+      .get('/conversations/v3/conversations/inboxes/2002')
+      .matchHeader('authorization', `Bearer ${STORED_ACCESS}`)
+      .reply(200, { id: '2002', name: 'EU desk' })
+    hubspot()
+      .get(channelsPath)
+      .query(devKeyQuery())
+      .reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL, channelAccountConnectionRedirectUrl: CONNECT_URL }] })
     hubspot()
       .get(`${channelsPath}/ch1/channel-accounts`)
       .query(true)
       .reply(200, { results: [{ id: 'acc-admin', inboxId: '3003', name: 'Connected in HubSpot', authorized: true }] })
-    hubspot().post(`${channelsPath}/ch1/channel-accounts`, (b: Record<string, unknown>) => b.inboxId === '2002').reply(201, { id: 'acc2', inboxId: '2002', authorized: true })
+    hubspot()
+      .post(`${channelsPath}/ch1/channel-accounts`, (b: Record<string, unknown>) => b.inboxId === '2002')
+      .reply(201, { id: 'acc2', inboxId: '2002', authorized: true })
     await register(props)
     expect(nock.isDone()).toBe(true)
     // The chosen inbox, and the one an admin connected from HubSpot, are both kept.
@@ -88,8 +96,14 @@ describe('register without a refresh token', () => {
       .reply(200, { id: 'ch1', webhookUrl: WEBHOOK_URL, channelAccountConnectionRedirectUrl: CONNECT_URL })
     nockTokenRefresh()
     hubspot().get('/conversations/v3/conversations/inboxes/1001').reply(200, { id: '1001', name: 'Support' })
-    hubspot().get(channelsPath).query(devKeyQuery()).reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL }] })
-    hubspot().get(`${channelsPath}/ch1/channel-accounts`).query(true).reply(200, { results: [{ id: 'acc1', inboxId: '1001', authorized: true }] })
+    hubspot()
+      .get(channelsPath)
+      .query(devKeyQuery())
+      .reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL }] })
+    hubspot()
+      .get(`${channelsPath}/ch1/channel-accounts`)
+      .query(true)
+      .reply(200, { results: [{ id: 'acc1', inboxId: '1001', authorized: true }] })
     await register(props)
     expect(patch.isDone()).toBe(true)
     expect(nock.isDone()).toBe(true)
@@ -101,7 +115,11 @@ describe('the stored refresh token', () => {
     const props = withoutConfiguredToken()
     storeConnection(props)
     nockStoredRefresh()
-    hubspot().get('/conversations/v3/conversations/inboxes/1').times(2).matchHeader('authorization', `Bearer ${STORED_ACCESS}`).reply(200, { id: '1' })
+    hubspot()
+      .get('/conversations/v3/conversations/inboxes/1')
+      .times(2)
+      .matchHeader('authorization', `Bearer ${STORED_ACCESS}`)
+      .reply(200, { id: '1' })
     await createHubspotClient(props).conversations.getInbox('1')
     expect(props.fake.calls).toEqual(['getState', 'getState', 'setState']) // connection, oauth cache, cache save
     props.fake.calls.length = 0
@@ -148,12 +166,28 @@ describe('CHANNEL_ACCOUNT_CREATED: an inbox connected from HubSpot becomes routa
   it('stores the account, startHitl routes to it, UPDATED/PURGED keep it true', async () => {
     const props = makeProps()
     seed(props)
-    const res = await deliver(props, { type: 'CHANNEL_ACCOUNT_CREATED', portalId: 555, channelId: 'ch1', channelAccountId: 'acc-new', inboxId: '2002', name: 'EU desk', authorized: true })
+    const res = await deliver(props, {
+      type: 'CHANNEL_ACCOUNT_CREATED',
+      portalId: 555,
+      channelId: 'ch1',
+      channelAccountId: 'acc-new',
+      inboxId: '2002',
+      name: 'EU desk',
+      authorized: true,
+    })
     expect(res).toMatchObject({ status: 200 })
     expect(setupOf(props).channelAccounts['2002']).toEqual({ id: 'acc-new', inboxId: '2002', name: 'EU desk', authorized: true })
     // Redelivery changes nothing.
     const writes = props.fake.calls.filter((c) => c === 'setState').length
-    await deliver(props, { type: 'CHANNEL_ACCOUNT_CREATED', portalId: 555, channelId: 'ch1', channelAccountId: 'acc-new', inboxId: '2002', name: 'EU desk', authorized: true })
+    await deliver(props, {
+      type: 'CHANNEL_ACCOUNT_CREATED',
+      portalId: 555,
+      channelId: 'ch1',
+      channelAccountId: 'acc-new',
+      inboxId: '2002',
+      name: 'EU desk',
+      authorized: true,
+    })
     expect(props.fake.calls.filter((c) => c === 'setState').length).toBe(writes)
 
     const user = await seedEndUser(props.fake)
@@ -161,7 +195,12 @@ describe('CHANNEL_ACCOUNT_CREATED: an inbox connected from HubSpot becomes routa
     const publish = hubspot()
       .post(`${channelsPath}/ch1/messages`, (b: Record<string, unknown>) => b.channelAccountId === 'acc-new')
       .reply(201, publishedMessage('m-1', '9002'))
-    await startHitl({ ...props, input: { userId: user.id, messageHistory: [], hitlSession: { inboxId: '2002' } }, type: 'startHitl', metadata: { setCost: () => {} } } as never)
+    await startHitl({
+      ...props,
+      input: { userId: user.id, messageHistory: [], hitlSession: { inboxId: '2002' } },
+      type: 'startHitl',
+      metadata: { setCost: () => {} },
+    } as never)
     expect(publish.isDone()).toBe(true)
 
     await deliver(props, { type: 'CHANNEL_ACCOUNT_UPDATED', portalId: 555, channelId: 'ch1', channelAccountId: 'acc-new', authorized: false })
@@ -171,7 +210,12 @@ describe('CHANNEL_ACCOUNT_CREATED: an inbox connected from HubSpot becomes routa
     await deliver(props, { type: 'CHANNEL_ACCOUNT_PURGED', portalId: 555, channelId: 'ch1', channelAccountId: 'acc-new' })
     expect(setupOf(props).channelAccounts['2002']?.authorized).toBe(false)
     await expect(
-      startHitl({ ...props, input: { userId: user.id, messageHistory: [], hitlSession: { inboxId: '2002' } }, type: 'startHitl', metadata: { setCost: () => {} } } as never)
+      startHitl({
+        ...props,
+        input: { userId: user.id, messageHistory: [], hitlSession: { inboxId: '2002' } },
+        type: 'startHitl',
+        metadata: { setCost: () => {} },
+      } as never)
     ).rejects.toThrow(/no longer authorized/)
   })
 
@@ -182,7 +226,10 @@ describe('CHANNEL_ACCOUNT_CREATED: an inbox connected from HubSpot becomes routa
     expect(Object.keys(setupOf(props).channelAccounts)).toEqual(['1001'])
 
     nockTokenRefresh()
-    hubspot().get(`${channelsPath}/ch1/channel-accounts`).query(true).reply(200, { results: [{ id: 'acc-y', inboxId: '5005', name: 'APAC', authorized: true }] })
+    hubspot()
+      .get(`${channelsPath}/ch1/channel-accounts`)
+      .query(true)
+      .reply(200, { results: [{ id: 'acc-y', inboxId: '5005', name: 'APAC', authorized: true }] })
     await deliver(props, { type: 'CHANNEL_ACCOUNT_CREATED', portalId: 555, channelAccountId: 'acc-y' })
     expect(setupOf(props).channelAccounts['5005']).toEqual({ id: 'acc-y', inboxId: '5005', name: 'APAC', authorized: true })
 

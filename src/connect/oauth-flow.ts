@@ -53,7 +53,12 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
   const code = c.query.get('code')
   const state = c.query.get('state')
   if (!code || !state) {
-    return messagePage(400, 'Missing parameters', 'This address expects the "code" and "state" HubSpot adds when it sends you back. Nothing was changed.', restart(c.webhookUrl))
+    return messagePage(
+      400,
+      'Missing parameters',
+      'This address expects the "code" and "state" HubSpot adds when it sends you back. Nothing was changed.',
+      restart(c.webhookUrl)
+    )
   }
   const cookie = readConnectCookie(c.headers)
   if (cookie?.kind !== 'flow' || !sameSecret(cookie.value, state)) {
@@ -131,4 +136,3 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
   c.props.logger.forBot().info(`Connected HubSpot account ${hubId}${info?.hubDomain ? ` (${info.hubDomain})` : ''}.`)
   return redirect(303, setupUrlOf(c.webhookUrl), connectCookie(c.webhookUrl, { kind: 'session', value: sessionId }, SESSION_TTL_MS / 1000))
 }
-

@@ -86,10 +86,18 @@ export const handleSetupPost = async (c: ConnectContext): Promise<Reply> => {
   const form = parseForm(c)
   const csrf = form?.get('csrf') ?? ''
   if (!form || !isSameOriginRequest(c.headers, c.webhookUrl) || !sameSecret(csrf, csrfTokenFor(access.sessionId, c.config.clientSecret))) {
-    return messagePage(403, 'Request refused', 'This form must be sent from the setup page itself. Reload the setup page and try again. Nothing was changed.')
+    return messagePage(
+      403,
+      'Request refused',
+      'This form must be sent from the setup page itself. Reload the setup page and try again. Nothing was changed.'
+    )
   }
   if (chosenInboxes(c, access.setup).configured) {
-    return messagePage(409, 'Inboxes are configured', 'The integration configuration names the inboxes ("Inbox ID"); clear it in Botpress to choose them here. Nothing was changed.')
+    return messagePage(
+      409,
+      'Inboxes are configured',
+      'The integration configuration names the inboxes ("Inbox ID"); clear it in Botpress to choose them here. Nothing was changed.'
+    )
   }
   if (!access.setup?.channelId) {
     return messagePage(409, 'Not installed yet', 'Save the integration configuration in Botpress first, then reload this page. Nothing was changed.')
@@ -112,7 +120,8 @@ export const handleSetupPost = async (c: ConnectContext): Promise<Reply> => {
   const hs = createHubspotClient(c.props)
   const inboxes = await hs.conversations.listInboxes()
   const unknown = picked.filter((id) => !inboxes.some((i) => i.id === id))
-  if (unknown.length > 0) return messagePage(400, 'Unknown inbox', `HubSpot has no active inbox ${unknown.join(', ')} in this account. Nothing was changed.`, backLink(c))
+  if (unknown.length > 0)
+    return messagePage(400, 'Unknown inbox', `HubSpot has no active inbox ${unknown.join(', ')} in this account. Nothing was changed.`, backLink(c))
 
   const setup = { ...access.setup, inboxChoice: { inboxIds: [defaultId, ...picked.filter((id) => id !== defaultId)] } }
   await saveSetupState(c.props, setup)

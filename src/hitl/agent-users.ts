@@ -34,7 +34,9 @@ export const getAgentUserId = async (
     avatar = actor.avatar ?? avatar
   } catch (err) {
     // The profile is cosmetic: an agent whose profile cannot be read still gets their messages through.
-    deps.warn(`Could not read HubSpot agent ${actorId} (${err instanceof Error ? err.message : 'unknown error'}); using ${name ? 'the sender name' : 'a generic name'}.`)
+    deps.warn(
+      `Could not read HubSpot agent ${actorId} (${err instanceof Error ? err.message : 'unknown error'}); using ${name ? 'the sender name' : 'a generic name'}.`
+    )
   }
   const { user } = await deps.client.getOrCreateUser({
     tags: { hubspotActorId: actorId },

@@ -164,9 +164,7 @@ describe('downloadMedia: refusals (the link is sent as text instead)', () => {
 
 describe('downloadMedia: allowed downloads', () => {
   it('downloads from a public host: bytes, content type and file name', async () => {
-    nock(MEDIA)
-      .get('/files/receipt%20scan.jpg')
-      .reply(200, Buffer.from('jpeg-bytes'), { 'content-type': 'image/jpeg; charset=binary' })
+    nock(MEDIA).get('/files/receipt%20scan.jpg').reply(200, Buffer.from('jpeg-bytes'), { 'content-type': 'image/jpeg; charset=binary' })
     const media = await downloadMedia(`${MEDIA}/files/receipt%20scan.jpg`, 'image', 'Receipt')
     expect(media).toEqual({ name: 'receipt scan.jpg', mimeType: 'image/jpeg', content: Buffer.from('jpeg-bytes') })
     expect(lookup).toHaveBeenCalledWith('media.example.com', { all: true })
@@ -201,7 +199,10 @@ describe('downloadMedia: allowed downloads', () => {
     const get = vi.spyOn(axios, 'get')
     nock(MEDIA).get('/pic.png').reply(200, Buffer.from('png'), { 'content-type': 'image/png' })
     await downloadMedia(`${MEDIA}/pic.png`, 'image')
-    const config = get.mock.calls[0]![1] as { lookup?: (h: string, o: object, cb: (e: Error | null, a: unknown) => void) => void; maxRedirects?: number }
+    const config = get.mock.calls[0]![1] as {
+      lookup?: (h: string, o: object, cb: (e: Error | null, a: unknown) => void) => void
+      maxRedirects?: number
+    }
     expect(config.maxRedirects).toBe(0)
     const answered = await new Promise((resolve) => config.lookup!('media.example.com', { all: true }, (_e, a) => resolve(a)))
     expect(answered).toEqual([

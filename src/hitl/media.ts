@@ -50,7 +50,7 @@ export const downloadMedia = async (url: string, kind: string, title?: string): 
       continue
     }
     const header: unknown = res.headers['content-type']
-    const mimeType = typeof header === 'string' && header ? header.split(';')[0]!.trim() : DEFAULT_MIME[kind] ?? 'application/octet-stream'
+    const mimeType = typeof header === 'string' && header ? header.split(';')[0]!.trim() : (DEFAULT_MIME[kind] ?? 'application/octet-stream')
     return { name: fileNameFor(url, kind, title), mimeType, content: Buffer.from(res.data) }
   }
 }

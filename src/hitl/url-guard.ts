@@ -113,4 +113,7 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: ResolvedAddre
 export const pinnedLookup =
   (addresses: ResolvedAddress[]) =>
   (_hostname: string, _options: object, cb: LookupCallback): void =>
-    cb(null, addresses.map((a) => ({ ...a })))
+    cb(
+      null,
+      addresses.map((a) => ({ ...a }))
+    )

@@ -164,11 +164,7 @@ export class ChannelsApi {
     })
   }
 
-  public async updateAccount(
-    channelId: string,
-    accountId: string,
-    patch: { name?: string; authorized?: boolean }
-  ): Promise<HubspotChannelAccount> {
+  public async updateAccount(channelId: string, accountId: string, patch: { name?: string; authorized?: boolean }): Promise<HubspotChannelAccount> {
     return this._http.request({
       method: 'PATCH',
       path: `${BASE}/${encodeURIComponent(channelId)}/channel-accounts/${encodeURIComponent(accountId)}`,

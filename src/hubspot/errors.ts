@@ -54,11 +54,7 @@ const hintFor = (d: HubspotErrorDetails): string => {
 export class HubspotApiError extends sdk.RuntimeError {
   public readonly details: HubspotErrorDetails
   public constructor(details: HubspotErrorDetails) {
-    const parts = [
-      details.status !== undefined ? String(details.status) : details.networkCode,
-      details.category,
-      details.subCategory,
-    ].filter(Boolean)
+    const parts = [details.status !== undefined ? String(details.status) : details.networkCode, details.category, details.subCategory].filter(Boolean)
     const what = details.hubspotMessage ? `: ${details.hubspotMessage}` : ''
     const corr = details.correlationId ? ` (correlationId ${details.correlationId})` : ''
     const hint = hintFor(details)
@@ -70,5 +66,4 @@ export class HubspotApiError extends sdk.RuntimeError {
   }
 }
 
-export const isHubspotStatus = (err: unknown, status: number): err is HubspotApiError =>
-  err instanceof HubspotApiError && err.status === status
+export const isHubspotStatus = (err: unknown, status: number): err is HubspotApiError => err instanceof HubspotApiError && err.status === status

@@ -15,7 +15,12 @@ const DEV_KEY = 'devkey-7e1f0c2b-9a4d-4c0e-8f1a-5b6c7d8e9f00'
 const APP_ID = '424242'
 const TOKEN = 'CNbXoc-access-token-1111aaaa'
 const PATH = '/conversations/v3/conversations/threads/77'
-const HUBSPOT_ERROR = { status: 'error', message: 'Internal error', category: 'INTERNAL_ERROR', correlationId: 'c0ffee00-1111-2222-3333-444455556666' }
+const HUBSPOT_ERROR = {
+  status: 'error',
+  message: 'Internal error',
+  category: 'INTERNAL_ERROR',
+  correlationId: 'c0ffee00-1111-2222-3333-444455556666',
+}
 const threadBody = { id: '77', status: 'OPEN' }
 const threadSchema = channelSchema // any object schema with an id
 
@@ -43,8 +48,7 @@ const makeHttp = (over: Partial<HubspotHttpOptions> = {}): Harness => {
   return { http, delays, clock }
 }
 
-const getThread = (http: HubspotHttp) =>
-  http.request({ method: 'GET', path: PATH, auth: 'oauth', schema: threadSchema, operation: 'read thread 77' })
+const getThread = (http: HubspotHttp) => http.request({ method: 'GET', path: PATH, auth: 'oauth', schema: threadSchema, operation: 'read thread 77' })
 
 const createContact = (http: HubspotHttp, idempotent?: boolean) =>
   http.request({
@@ -80,7 +84,6 @@ const caught = async (p: Promise<unknown>): Promise<Error> => {
   }
   throw new Error('expected a rejection')
 }
-
 
 beforeAll(() => nock.disableNetConnect())
 afterAll(() => nock.enableNetConnect())
@@ -174,7 +177,11 @@ describe('developer key secrecy', () => {
   })
 
   it('keeps the key out of a network error (axios errors embed the URL)', async () => {
-    nock(BASE).get('/conversations/v3/custom-channels').query(true).times(2).replyWithError(netError('ECONNRESET', `socket hang up ${DEV_KEY}`))
+    nock(BASE)
+      .get('/conversations/v3/custom-channels')
+      .query(true)
+      .times(2)
+      .replyWithError(netError('ECONNRESET', `socket hang up ${DEV_KEY}`))
     const { http } = makeHttp({ retryPolicy: { ...DEFAULT_RETRY_POLICY, maxRetries: 1 } })
     const err = await caught(listChannels(http))
     expect(err).toBeInstanceOf(HubspotApiError)
@@ -215,9 +222,7 @@ describe('redact', () => {
   })
 
   it('scrubs hapikey, access_token, refresh_token, client_secret and code query parameters', () => {
-    const out = redact(
-      'GET https://api.hubapi.com/x?hapikey=unknownkey1&appId=1&access_token=at1&refresh_token=rt1&client_secret=cs1&code=oc1#f'
-    )
+    const out = redact('GET https://api.hubapi.com/x?hapikey=unknownkey1&appId=1&access_token=at1&refresh_token=rt1&client_secret=cs1&code=oc1#f')
     for (const s of ['unknownkey1', 'at1', 'rt1', 'cs1', 'oc1']) expect(out).not.toContain(s)
     expect(out).toContain('appId=1')
   })
@@ -257,7 +262,12 @@ describe('retries', () => {
   it('waits out the 10 s window on a TEN_SECONDLY_ROLLING 429 without Retry-After', async () => {
     nock(BASE)
       .get(PATH)
-      .reply(429, { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' })
+      .reply(429, {
+        status: 'error',
+        message: 'You have reached your ten_secondly_rolling limit.',
+        errorType: 'RATE_LIMIT',
+        policyName: 'TEN_SECONDLY_ROLLING',
+      })
       .get(PATH)
       .reply(200, threadBody)
     const { http, delays } = makeHttp()
@@ -351,7 +361,11 @@ describe('retries', () => {
     const scope = nock(BASE)
       .get(PATH)
       .times(3)
-      .reply(429, { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', correlationId: 'corr-429' }, { 'Retry-After': '12' })
+      .reply(
+        429,
+        { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', correlationId: 'corr-429' },
+        { 'Retry-After': '12' }
+      )
     const { http, delays } = makeHttp()
     const err = await caught(getThread(http))
     expect(scope.isDone()).toBe(true)
@@ -364,7 +378,11 @@ describe('retries', () => {
   })
 
   it.each([
-    [400, { status: 'error', message: 'Property values were not valid', category: 'VALIDATION_ERROR', correlationId: 'c-400' }, 'Property values were not valid'],
+    [
+      400,
+      { status: 'error', message: 'Property values were not valid', category: 'VALIDATION_ERROR', correlationId: 'c-400' },
+      'Property values were not valid',
+    ],
     [404, { status: 'error', message: 'Thread not found', category: 'OBJECT_NOT_FOUND', correlationId: 'c-404' }, 'Check that the id exists'],
     [409, { status: 'error', message: 'Conflict', category: 'CONFLICT' }, 'Conflict'],
   ])('does not retry a %i', async (status, body, expected) => {
@@ -430,7 +448,9 @@ describe('response parsing', () => {
   })
 
   it('tolerates extra fields and coerces numeric ids to strings', async () => {
-    nock(BASE).get(PATH).reply(200, { id: 123456789, name: 'c', brandNewField: { nested: true } })
+    nock(BASE)
+      .get(PATH)
+      .reply(200, { id: 123456789, name: 'c', brandNewField: { nested: true } })
     const { http } = makeHttp()
     const res = await getThread(http)
     expect(res.id).toBe('123456789')
@@ -465,13 +485,18 @@ describe('401 on OAuth calls', () => {
     return { ...harness, tokens, refreshes: () => refreshes }
   }
   const nockRefresh = (token: string) =>
-    nock(BASE).post('/oauth/v1/token', (b: Record<string, string>) => b.grant_type === 'refresh_token').reply(200, { access_token: token, expires_in: 1800 })
+    nock(BASE)
+      .post('/oauth/v1/token', (b: Record<string, string>) => b.grant_type === 'refresh_token')
+      .reply(200, { access_token: token, expires_in: 1800 })
 
   it('refreshes once and retries once, then succeeds', async () => {
     nockRefresh('token-A-aaaaaaaa')
     const h = withTokenManager()
     await h.tokens.getAccessToken()
-    nock(BASE).get(PATH).matchHeader('authorization', 'Bearer token-A-aaaaaaaa').reply(401, { status: 'error', message: 'expired', category: 'EXPIRED_AUTHENTICATION' })
+    nock(BASE)
+      .get(PATH)
+      .matchHeader('authorization', 'Bearer token-A-aaaaaaaa')
+      .reply(401, { status: 'error', message: 'expired', category: 'EXPIRED_AUTHENTICATION' })
     nockRefresh('token-B-bbbbbbbb')
     nock(BASE).get(PATH).matchHeader('authorization', 'Bearer token-B-bbbbbbbb').reply(200, threadBody)
     expect(await getThread(h.http)).toMatchObject({ id: '77' })
@@ -485,7 +510,10 @@ describe('401 on OAuth calls', () => {
     await h.tokens.getAccessToken()
     nock(BASE).get(PATH).matchHeader('authorization', 'Bearer token-A-aaaaaaaa').reply(401, { status: 'error', message: 'expired' })
     nockRefresh('token-B-bbbbbbbb')
-    nock(BASE).get(PATH).matchHeader('authorization', 'Bearer token-B-bbbbbbbb').reply(401, { status: 'error', message: 'still no', correlationId: 'c-401' })
+    nock(BASE)
+      .get(PATH)
+      .matchHeader('authorization', 'Bearer token-B-bbbbbbbb')
+      .reply(401, { status: 'error', message: 'still no', correlationId: 'c-401' })
     const err = await caught(getThread(h.http))
     expect(isHubspotStatus(err, 401)).toBe(true)
     expect(err.message).toContain('c-401')
@@ -497,7 +525,11 @@ describe('401 on OAuth calls', () => {
     nockRefresh('token-A-aaaaaaaa')
     const h = withTokenManager()
     await h.tokens.getAccessToken()
-    const rejected = nock(BASE).get(PATH).matchHeader('authorization', 'Bearer token-A-aaaaaaaa').times(10).reply(401, { status: 'error', message: 'revoked' })
+    const rejected = nock(BASE)
+      .get(PATH)
+      .matchHeader('authorization', 'Bearer token-A-aaaaaaaa')
+      .times(10)
+      .reply(401, { status: 'error', message: 'revoked' })
     nockRefresh('token-B-bbbbbbbb')
     const accepted = nock(BASE).get(PATH).matchHeader('authorization', 'Bearer token-B-bbbbbbbb').times(10).reply(200, threadBody)
     const results = await Promise.all(Array.from({ length: 10 }, () => getThread(h.http)))

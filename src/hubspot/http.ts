@@ -97,13 +97,20 @@ export class HubspotHttp {
           retryAfter: headerOf(response, 'retry-after'),
           policyName: body.success ? body.data.policyName : undefined,
         }
-        const delay = retryDelay({ outcome: attempt, retryIndex, elapsedMs: this._now() - started, idempotent, policy: this._policy, now: this._now() })
+        const delay = retryDelay({
+          outcome: attempt,
+          retryIndex,
+          elapsedMs: this._now() - started,
+          idempotent,
+          policy: this._policy,
+          now: this._now(),
+        })
         if (delay === undefined) {
           throw new HubspotApiError({
             operation: req.operation,
             auth: req.auth,
             status: response.status,
-            category: body.success ? body.data.category ?? body.data.errorType : undefined,
+            category: body.success ? (body.data.category ?? body.data.errorType) : undefined,
             subCategory: body.success ? body.data.subCategory : undefined,
             correlationId: body.success ? body.data.correlationId : undefined,
             hubspotMessage: body.success ? body.data.message : undefined,

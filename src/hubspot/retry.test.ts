@@ -3,7 +3,10 @@ import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type AttemptOutcome,
 
 const policy: RetryPolicy = { maxRetries: 5, baseDelayMs: 500, maxDelayMs: 8_000, maxTotalMs: 30_000, tenSecondlyWaitMs: 10_000 }
 const mid = () => 0.5 // jitter factor exactly 1
-const decide = (outcome: AttemptOutcome, over: { retryIndex?: number; elapsedMs?: number; idempotent?: boolean; random?: () => number; now?: number } = {}) =>
+const decide = (
+  outcome: AttemptOutcome,
+  over: { retryIndex?: number; elapsedMs?: number; idempotent?: boolean; random?: () => number; now?: number } = {}
+) =>
   retryDelay({
     outcome,
     retryIndex: over.retryIndex ?? 0,

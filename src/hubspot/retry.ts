@@ -21,9 +21,7 @@ const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTE
 /** The request never reached HubSpot: safe to resend even when it is not idempotent. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND'])
 
-export type AttemptOutcome =
-  | { kind: 'status'; status: number; retryAfter?: string; policyName?: string }
-  | { kind: 'network'; code: string }
+export type AttemptOutcome = { kind: 'status'; status: number; retryAfter?: string; policyName?: string } | { kind: 'network'; code: string }
 
 export type RetryDecisionInput = {
   outcome: AttemptOutcome

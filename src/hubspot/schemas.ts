@@ -19,11 +19,11 @@ export const tokenResponseSchema = z
   })
   .passthrough()
 
-export const tokenInfoSchema = z
-  .object({ hub_id: z.union([z.number(), z.string()]), hub_domain: z.string().nullish() })
-  .passthrough()
+export const tokenInfoSchema = z.object({ hub_id: z.union([z.number(), z.string()]), hub_domain: z.string().nullish() }).passthrough()
 
-export const stagingTokenSchema = z.object({ accountToken: z.string().optional(), inboxId: z.union([z.string(), z.number()]).optional() }).passthrough()
+export const stagingTokenSchema = z
+  .object({ accountToken: z.string().optional(), inboxId: z.union([z.string(), z.number()]).optional() })
+  .passthrough()
 
 export const channelSchema = z
   .object({
@@ -37,7 +37,10 @@ export const channelSchema = z
   .passthrough()
 export type HubspotChannel = sdk.z.infer<typeof channelSchema>
 
-const paging = z.object({ next: z.object({ after: z.string() }).passthrough().optional() }).passthrough().optional()
+const paging = z
+  .object({ next: z.object({ after: z.string() }).passthrough().optional() })
+  .passthrough()
+  .optional()
 export const pageOf = <T extends sdk.z.ZodTypeAny>(item: T) =>
   z.object({ results: z.array(item), paging, total: z.number().optional() }).passthrough()
 
@@ -99,9 +102,7 @@ export const actorSchema = z
   .passthrough()
 export type HubspotActor = sdk.z.infer<typeof actorSchema>
 
-export const inboxSchema = z
-  .object({ id, name: z.string().optional(), type: z.string().optional(), archived: z.boolean().optional() })
-  .passthrough()
+export const inboxSchema = z.object({ id, name: z.string().optional(), type: z.string().optional(), archived: z.boolean().optional() }).passthrough()
 export type HubspotInbox = sdk.z.infer<typeof inboxSchema>
 
 export const fileSchema = z
@@ -109,9 +110,7 @@ export const fileSchema = z
   .passthrough()
 export type HubspotFile = sdk.z.infer<typeof fileSchema>
 
-export const contactSchema = z
-  .object({ id, properties: z.record(z.string().nullable()).optional() })
-  .passthrough()
+export const contactSchema = z.object({ id, properties: z.record(z.string().nullable()).optional() }).passthrough()
 export type HubspotContact = sdk.z.infer<typeof contactSchema>
 
 /** GET …/threads/{id}?association=TICKET adds `threadAssociations` (SPEC-CONV `PublicThreadAssociations`). */

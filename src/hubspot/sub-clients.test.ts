@@ -50,7 +50,13 @@ describe('ChannelsApi', () => {
     const scope = nock(BASE, { badheaders: ['authorization'] })
       .get(CHANNELS)
       .query(devKey({ limit: '100' }))
-      .reply(200, { results: [{ id: 1, name: 'one' }, { id: '2', name: 'two' }], paging: { next: { after: 'cursor-2', link: 'x' } } })
+      .reply(200, {
+        results: [
+          { id: 1, name: 'one' },
+          { id: '2', name: 'two' },
+        ],
+        paging: { next: { after: 'cursor-2', link: 'x' } },
+      })
       .get(CHANNELS)
       .query(devKey({ limit: '100', after: 'cursor-2' }))
       .reply(200, { results: [{ id: '3', name: 'three' }], paging: { next: { after: 'cursor-3' } } })
@@ -63,7 +69,10 @@ describe('ChannelsApi', () => {
   })
 
   it('stops after one page without paging', async () => {
-    nock(BASE).get(CHANNELS).query(devKey({ limit: '100' })).reply(200, { results: [], total: 0 })
+    nock(BASE)
+      .get(CHANNELS)
+      .query(devKey({ limit: '100' }))
+      .reply(200, { results: [], total: 0 })
     expect(await channels.list()).toEqual([])
   })
 
@@ -225,11 +234,8 @@ describe('ConversationsApi', () => {
     expect(await conversations.addComment('42', { text: 'Summary', richText: '<p>Summary</p>' })).toMatchObject({ id: 'c1', type: 'COMMENT' })
   })
 
-  it('assigns a thread with PUT on HubSpot\'s /conversations/conversations/v3 assignee path', async () => {
-    nock(BASE)
-      .put('/conversations/conversations/v3/threads/42/assignee', { actorId: 'A-7' })
-      .matchHeader('authorization', BEARER)
-      .reply(204)
+  it("assigns a thread with PUT on HubSpot's /conversations/conversations/v3 assignee path", async () => {
+    nock(BASE).put('/conversations/conversations/v3/threads/42/assignee', { actorId: 'A-7' }).matchHeader('authorization', BEARER).reply(204)
     await expect(conversations.assignThread('42', 'A-7')).resolves.toBeUndefined()
   })
 
@@ -336,7 +342,11 @@ describe('ContactsApi', () => {
   })
 
   it('retries a search after a 5xx (a search has no side effect)', async () => {
-    nock(BASE).post(SEARCH).reply(502, 'bad gateway').post(SEARCH).reply(200, { results: [{ id: '7' }] })
+    nock(BASE)
+      .post(SEARCH)
+      .reply(502, 'bad gateway')
+      .post(SEARCH)
+      .reply(200, { results: [{ id: '7' }] })
     expect(await contacts.find({ kind: 'email', email: 'a@b.c' })).toMatchObject({ id: '7' })
     expect(delays).toHaveLength(1)
   })

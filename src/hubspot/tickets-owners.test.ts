@@ -9,7 +9,12 @@ import { TicketsApi } from './tickets'
 
 const BASE = 'https://api.hubapi.com'
 const TOKEN = 'access-token-5f4e3d2c1b0a9988'
-const http = new HubspotHttp({ baseUrl: BASE, tokens: { getAccessToken: async () => TOKEN }, retryPolicy: { ...DEFAULT_RETRY_POLICY }, sleep: async () => {} })
+const http = new HubspotHttp({
+  baseUrl: BASE,
+  tokens: { getAccessToken: async () => TOKEN },
+  retryPolicy: { ...DEFAULT_RETRY_POLICY },
+  sleep: async () => {},
+})
 const owners = new OwnersApi(http)
 const tickets = new TicketsApi(http)
 const conversations = new ConversationsApi(http)
@@ -43,8 +48,14 @@ describe('OwnersApi.findByEmail', () => {
 describe('ConversationsApi.getTicketIdOfThread', () => {
   it('reads threadAssociations.associatedTicketId with association=TICKET; undefined while there is none', async () => {
     const thread = { id: '9001', status: 'OPEN', inboxId: '1', archived: false }
-    nock(BASE).get('/conversations/v3/conversations/threads/9001').query({ association: 'TICKET' }).reply(200, { ...thread, threadAssociations: { associatedTicketId: '777' } })
-    nock(BASE).get('/conversations/v3/conversations/threads/9001').query({ association: 'TICKET' }).reply(200, { ...thread, threadAssociations: {} })
+    nock(BASE)
+      .get('/conversations/v3/conversations/threads/9001')
+      .query({ association: 'TICKET' })
+      .reply(200, { ...thread, threadAssociations: { associatedTicketId: '777' } })
+    nock(BASE)
+      .get('/conversations/v3/conversations/threads/9001')
+      .query({ association: 'TICKET' })
+      .reply(200, { ...thread, threadAssociations: {} })
     nock(BASE).get('/conversations/v3/conversations/threads/9001').query({ association: 'TICKET' }).reply(200, thread)
     expect(await conversations.getTicketIdOfThread('9001')).toBe('777')
     expect(await conversations.getTicketIdOfThread('9001')).toBeUndefined()
@@ -56,12 +67,20 @@ describe('ConversationsApi.getTicketIdOfThread', () => {
 describe('TicketsApi.updateProperties', () => {
   it('PATCHes { properties } and surfaces a refusal as a 400 HubspotApiError carrying HubSpot’s message', async () => {
     let body: unknown
-    nock(BASE).patch('/crm/v3/objects/tickets/777', (b: unknown) => ((body = b), true)).reply(200, { id: '777', properties: { subject: 'S' } })
+    nock(BASE)
+      .patch('/crm/v3/objects/tickets/777', (b: unknown) => ((body = b), true))
+      .reply(200, { id: '777', properties: { subject: 'S' } })
     await tickets.updateProperties('777', { subject: 'S' })
     expect(body).toEqual({ properties: { subject: 'S' } })
-    nock(BASE)
-      .patch('/crm/v3/objects/tickets/777')
-      .reply(400, { status: 'error', category: 'VALIDATION_ERROR', correlationId: 'c', message: 'Property values were not valid: [{"name":"x","error":"PROPERTY_DOESNT_EXIST"}]' })
-    await expect(tickets.updateProperties('777', { x: '1' })).rejects.toMatchObject({ status: 400, details: { hubspotMessage: expect.stringContaining('PROPERTY_DOESNT_EXIST') } })
+    nock(BASE).patch('/crm/v3/objects/tickets/777').reply(400, {
+      status: 'error',
+      category: 'VALIDATION_ERROR',
+      correlationId: 'c',
+      message: 'Property values were not valid: [{"name":"x","error":"PROPERTY_DOESNT_EXIST"}]',
+    })
+    await expect(tickets.updateProperties('777', { x: '1' })).rejects.toMatchObject({
+      status: 400,
+      details: { hubspotMessage: expect.stringContaining('PROPERTY_DOESNT_EXIST') },
+    })
   })
 })

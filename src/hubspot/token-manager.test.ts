@@ -19,7 +19,12 @@ const HOUR = 3_600_000
 /** The brief: tokens within 5 minutes of expiry are refreshed (a literal, not the module's constant). */
 const FIVE_MIN = 5 * 60 * 1000
 
-const tokenBody = (access: string, expiresIn = 1800) => ({ access_token: access, refresh_token: CREDS.refreshToken, expires_in: expiresIn, token_type: 'bearer' })
+const tokenBody = (access: string, expiresIn = 1800) => ({
+  access_token: access,
+  refresh_token: CREDS.refreshToken,
+  expires_in: expiresIn,
+  token_type: 'bearer',
+})
 
 /** The OAuth refresh, matched on the exact form-encoded body. */
 const nockRefresh = (access: string, expiresIn = 1800, creds = CREDS) =>
@@ -65,7 +70,6 @@ const makeManager = (opts: { store?: TokenStore; now?: () => number; creds?: typ
   })
   return { manager, counter }
 }
-
 
 beforeAll(() => nock.disableNetConnect())
 afterAll(() => nock.enableNetConnect())
@@ -277,7 +281,9 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
   })
 
   it('checks that the fake raises what the SDK recognises as ResourceNotFound', async () => {
-    const err: unknown = await fakeBotpress().api.getState({ type: 'integration', id: 'int_1', name: 'oauth' }).catch((e: unknown) => e)
+    const err: unknown = await fakeBotpress()
+      .api.getState({ type: 'integration', id: 'int_1', name: 'oauth' })
+      .catch((e: unknown) => e)
     expect(isNotFound(err)).toBe(true)
   })
 
@@ -319,7 +325,8 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
     expect(err).toBeInstanceOf(sdk.RuntimeError)
     expect((err as Error).message).toMatch(/re-authorize/i)
     for (const text of renderings(err as Error)) {
-      for (const secret of [CONFIG.refreshToken, CONFIG.clientSecret, CONFIG.developerApiKey, 'revoked-access-token']) expect(text).not.toContain(secret)
+      for (const secret of [CONFIG.refreshToken, CONFIG.clientSecret, CONFIG.developerApiKey, 'revoked-access-token'])
+        expect(text).not.toContain(secret)
     }
   })
 
@@ -328,7 +335,9 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
     fake.failNext = { method: 'getState', error: new Error('Botpress 503') }
     nockRefresh('access-A-0001')
     nock(BASE).get(INBOX).reply(200, { id: '1001' })
-    await expect(createHubspotClient({ ctx: ctxWith(CONFIG), client: fake.client }).conversations.getInbox('1001')).resolves.toMatchObject({ id: '1001' })
+    await expect(createHubspotClient({ ctx: ctxWith(CONFIG), client: fake.client }).conversations.getInbox('1001')).resolves.toMatchObject({
+      id: '1001',
+    })
     expect(fake.calls).toEqual(['getState', 'setState'])
   })
 

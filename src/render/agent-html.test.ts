@@ -115,10 +115,40 @@ describe('htmlToMarkdownText: malformed HTML', () => {
 
   it('never throws and never emits a tag from arbitrary input', () => {
     const fragment = fc.constantFrom(
-      '<p>', '</p>', '<b>', '</b>', '<i>', '<a href="https://x.com">', '<a href=\'', '</a>', '<ul>', '<li>', '</li>', '</ul>',
-      '<script>', '</script>', '<!--', '-->', '<br/>', '&amp;', '&#x', '&#9999999;', ';', '"', "'", '<', '>', '=', ' ', '\n', 'text'
+      '<p>',
+      '</p>',
+      '<b>',
+      '</b>',
+      '<i>',
+      '<a href="https://x.com">',
+      "<a href='",
+      '</a>',
+      '<ul>',
+      '<li>',
+      '</li>',
+      '</ul>',
+      '<script>',
+      '</script>',
+      '<!--',
+      '-->',
+      '<br/>',
+      '&amp;',
+      '&#x',
+      '&#9999999;',
+      ';',
+      '"',
+      "'",
+      '<',
+      '>',
+      '=',
+      ' ',
+      '\n',
+      'text'
     )
-    const html = fc.oneof(fc.string({ maxLength: 300 }), fc.array(fragment, { maxLength: 60 }).map((parts) => parts.join('')))
+    const html = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.array(fragment, { maxLength: 60 }).map((parts) => parts.join(''))
+    )
     fc.assert(
       fc.property(html, (input) => {
         const out = htmlToMarkdownText(input)

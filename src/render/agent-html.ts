@@ -5,9 +5,24 @@
  */
 
 const NAMED_ENTITIES = new Map([
-  ['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', "'"], ['nbsp', '\u00a0'],
-  ['hellip', '…'], ['mdash', '—'], ['ndash', '–'], ['lsquo', '‘'], ['rsquo', '’'], ['ldquo', '“'], ['rdquo', '”'],
-  ['copy', '©'], ['reg', '®'], ['trade', '™'], ['euro', '€'], ['bull', '•'],
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+  ['nbsp', '\u00a0'],
+  ['hellip', '…'],
+  ['mdash', '—'],
+  ['ndash', '–'],
+  ['lsquo', '‘'],
+  ['rsquo', '’'],
+  ['ldquo', '“'],
+  ['rdquo', '”'],
+  ['copy', '©'],
+  ['reg', '®'],
+  ['trade', '™'],
+  ['euro', '€'],
+  ['bull', '•'],
 ])
 
 export const decodeEntities = (s: string): string =>
@@ -18,9 +33,32 @@ export const decodeEntities = (s: string): string =>
     return cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? '\ufffd' : String.fromCodePoint(cp)
   })
 
-const BLOCK_TAGS = new Set(['p', 'div', 'section', 'article', 'header', 'footer', 'blockquote', 'pre', 'table', 'tr', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'])
+const BLOCK_TAGS = new Set([
+  'p',
+  'div',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'blockquote',
+  'pre',
+  'table',
+  'tr',
+  'hr',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+])
 const DROPPED_CONTENT = new Set(['script', 'style', 'template'])
-const EMPHASIS = new Map([['b', '**'], ['strong', '**'], ['i', '_'], ['em', '_']])
+const EMPHASIS = new Map([
+  ['b', '**'],
+  ['strong', '**'],
+  ['i', '_'],
+  ['em', '_'],
+])
 const SAFE_HREF = /^(https?:|mailto:)/i
 const TAG_START = /<(\/?)([a-zA-Z][a-zA-Z0-9-]*)/y
 const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g

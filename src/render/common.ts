@@ -28,8 +28,7 @@ const linkText = ({ link, label }: Link): string => (label && label !== link ? `
 const linkHtml = (l: Link): string =>
   isHttpUrl(l.link) ? `<a href="${escapeHtml(l.link)}">${textHtml(l.label || l.link)}</a>` : textHtml(linkText(l))
 
-export const inlineText = (parts: Inline[]): string =>
-  parts.map((p) => (typeof p === 'string' ? p : 'bold' in p ? p.bold : linkText(p))).join('')
+export const inlineText = (parts: Inline[]): string => parts.map((p) => (typeof p === 'string' ? p : 'bold' in p ? p.bold : linkText(p))).join('')
 
 export const inlineHtml = (parts: Inline[]): string =>
   parts.map((p) => (typeof p === 'string' ? textHtml(p) : 'bold' in p ? `<b>${textHtml(p.bold)}</b>` : linkHtml(p))).join('')
@@ -73,8 +72,7 @@ export const clipToFit = (s: string, fits: (candidate: string) => boolean): stri
 
 export type LocationPayload = { latitude: number; longitude: number; address?: string; title?: string }
 
-export const mapsUrl = (latitude: number, longitude: number): string =>
-  `https://www.google.com/maps?q=${latitude},${longitude}`
+export const mapsUrl = (latitude: number, longitude: number): string => `https://www.google.com/maps?q=${latitude},${longitude}`
 
 export const locationInline = (loc: LocationPayload): Inline[] => {
   const name = [loc.title, loc.address].filter((s) => s && s.trim()).join(', ')

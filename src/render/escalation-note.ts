@@ -41,7 +41,9 @@ const field = (label: string, value: string | undefined): Inline[][] => (value ?
 
 export const renderEscalationNote = (input: EscalationNoteInput): { text: string; richText: string } => {
   const u = input.endUser
-  const identity = u.identifierValue ? `${u.identifierValue} (${IDENTIFIER_LABEL[u.identifierType ?? ''] ?? u.identifierType ?? 'identifier'})` : undefined
+  const identity = u.identifierValue
+    ? `${u.identifierValue} (${IDENTIFIER_LABEL[u.identifierType ?? ''] ?? u.identifierType ?? 'identifier'})`
+    : undefined
   const who: Inline[][] = [
     ...field('Name', u.name),
     ...field('Identity', identity),

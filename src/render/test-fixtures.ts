@@ -36,7 +36,17 @@ export const ALL_TYPES: HistoryElement[] = [
       ],
     },
   },
-  { source: bot, type: 'choice', payload: { text: 'Which order?', options: [{ label: 'Order 41', value: 'o41' }, { label: 'Order 42', value: 'o42' }] } },
+  {
+    source: bot,
+    type: 'choice',
+    payload: {
+      text: 'Which order?',
+      options: [
+        { label: 'Order 41', value: 'o41' },
+        { label: 'Order 42', value: 'o42' },
+      ],
+    },
+  },
   { source: bot, type: 'dropdown', payload: { text: 'Pick a country', options: [{ label: 'Canada', value: 'Canada' }] } },
   {
     source: bot,

@@ -17,7 +17,12 @@ describe('renderTranscript: content', () => {
   })
 
   it('renders every history type, labelled by speaker, in order', () => {
-    const { text, richText, omitted } = renderTranscript({ userName: 'Ada', title: 'Billing issue', description: 'Charged twice', history: ALL_TYPES })
+    const { text, richText, omitted } = renderTranscript({
+      userName: 'Ada',
+      title: 'Billing issue',
+      description: 'Charged twice',
+      history: ALL_TYPES,
+    })
     expect(omitted).toBe(0)
     const expected = [
       'Billing issue\nCharged twice\n\nConversation so far:',
@@ -185,7 +190,11 @@ describe('renderTranscript: limits', () => {
   })
 
   it('omits every entry when not even a clipped newest one fits beside the speaker label', () => {
-    const { text, richText, omitted } = renderTranscript({ userName: '&'.repeat(100), history: textEntries(2).map((e) => ({ ...e, source: user })), maxTextLength: 300 })
+    const { text, richText, omitted } = renderTranscript({
+      userName: '&'.repeat(100),
+      history: textEntries(2).map((e) => ({ ...e, source: user })),
+      maxTextLength: 300,
+    })
     expect(omitted).toBe(2)
     expect(text).toBe('Conversation escalated from the bot\n\nConversation so far:\n… 2 earlier messages omitted …')
     expect(richText).not.toContain('msg#')
@@ -198,20 +207,33 @@ describe('renderTranscript: limits', () => {
 
   it('property: any history and limit yield text and richText within the limit', () => {
     const element = fc.oneof(
-      fc.record({ source: fc.constant(user), type: fc.constant('text' as const), payload: fc.record({ text: fc.string({ maxLength: 3000, unit: 'grapheme' }) }) }),
-      fc.record({ source: fc.constant(bot), type: fc.constant('markdown' as const), payload: fc.record({ markdown: fc.string({ maxLength: 500 }) }) }),
+      fc.record({
+        source: fc.constant(user),
+        type: fc.constant('text' as const),
+        payload: fc.record({ text: fc.string({ maxLength: 3000, unit: 'grapheme' }) }),
+      }),
+      fc.record({
+        source: fc.constant(bot),
+        type: fc.constant('markdown' as const),
+        payload: fc.record({ markdown: fc.string({ maxLength: 500 }) }),
+      }),
       fc.record({ source: fc.constant(bot), type: fc.constant('image' as const), payload: fc.record({ imageUrl: fc.webUrl(), title: fc.string() }) })
     )
     fc.assert(
-      fc.property(fc.array(element, { maxLength: 40 }), fc.integer({ min: 300, max: 6000 }), fc.string({ maxLength: 4000 }), (history, limit, description) => {
-        const r = renderTranscript({ history, maxTextLength: limit, description, userName: '<&>' })
-        expect(r.text.length).toBeLessThanOrEqual(limit)
-        expect(r.richText.length).toBeLessThanOrEqual(limit)
-        expect(r.omitted).toBeGreaterThanOrEqual(0)
-        expect(r.omitted).toBeLessThanOrEqual(history.length)
-        expect(r.text.includes('earlier message')).toBe(r.omitted > 0)
-        expectOnlyAllowedMarkup(r.richText)
-      }),
+      fc.property(
+        fc.array(element, { maxLength: 40 }),
+        fc.integer({ min: 300, max: 6000 }),
+        fc.string({ maxLength: 4000 }),
+        (history, limit, description) => {
+          const r = renderTranscript({ history, maxTextLength: limit, description, userName: '<&>' })
+          expect(r.text.length).toBeLessThanOrEqual(limit)
+          expect(r.richText.length).toBeLessThanOrEqual(limit)
+          expect(r.omitted).toBeGreaterThanOrEqual(0)
+          expect(r.omitted).toBeLessThanOrEqual(history.length)
+          expect(r.text.includes('earlier message')).toBe(r.omitted > 0)
+          expectOnlyAllowedMarkup(r.richText)
+        }
+      ),
       { numRuns: 200 }
     )
   })
@@ -220,14 +242,22 @@ describe('renderTranscript: limits', () => {
 describe('renderTranscript: the contact an anonymous visitor typed', () => {
   it('is shown after the heading, escaped in richText', () => {
     const { text, richText } = renderTranscript({ title: 'Help', history: [], typedContact: 'ada at <example>' })
-    expect(text).toBe('Help\nContact given by the user (not a valid email or phone): ada at <example>\n\nThere was no prior conversation with the bot.')
+    expect(text).toBe(
+      'Help\nContact given by the user (not a valid email or phone): ada at <example>\n\nThere was no prior conversation with the bot.'
+    )
     expect(richText).toContain('ada at &lt;example&gt;')
     expectOnlyAllowedMarkup(richText)
   })
 
   it('still fits the smallest budget with a long title, description and contact', () => {
     const long = 'x'.repeat(400)
-    const { text, richText } = renderTranscript({ title: long, description: long, history: textEntries(5), typedContact: '&'.repeat(200), maxTextLength: 300 })
+    const { text, richText } = renderTranscript({
+      title: long,
+      description: long,
+      history: textEntries(5),
+      typedContact: '&'.repeat(200),
+      maxTextLength: 300,
+    })
     expect(text.length).toBeLessThanOrEqual(300)
     expect(richText.length).toBeLessThanOrEqual(300)
     expect(text).toContain('Contact given by the user')

@@ -44,15 +44,13 @@ const omittedNote = (n: number): Rendered => {
   return { text: `\n${note}`, html: `<p><i>${note}</i></p>` }
 }
 
-const within = (r: Rendered, textBudget: number, htmlBudget = textBudget): boolean =>
-  r.text.length <= textBudget && r.html.length <= htmlBudget
+const within = (r: Rendered, textBudget: number, htmlBudget = textBudget): boolean => r.text.length <= textBudget && r.html.length <= htmlBudget
 
 /** Title gets at most half of the header budget so a long title cannot starve the description. */
 const renderHeader = (title: string, description: string, budget: number): Rendered => {
   const heading = (t: string): Rendered => ({ text: t, html: `<p>${inlineHtml([{ bold: t }])}</p>` })
   const head = heading(clipToFit(title, (t) => within(heading(t), Math.floor(budget / 2))))
-  const withDescription = (d: string): Rendered =>
-    d ? { text: `${head.text}\n${d}`, html: `${head.html}<p>${inlineHtml([d])}</p>` } : head
+  const withDescription = (d: string): Rendered => (d ? { text: `${head.text}\n${d}`, html: `${head.html}<p>${inlineHtml([d])}</p>` } : head)
   return withDescription(clipToFit(description, (d) => within(withDescription(d), budget)))
 }
 
@@ -129,7 +127,5 @@ export function renderTranscript(input: TranscriptInput): { text: string; richTe
   const dropped = entries.length - 1
   const note = omittedNote(dropped)
   const newest = clipEntry(entries[dropped]!, limit - baseText - note.text.length, limit - baseHtml - note.html.length)
-  return newest
-    ? finish([header, SECTION, note, newest], dropped)
-    : finish([header, SECTION, omittedNote(entries.length)], entries.length)
+  return newest ? finish([header, SECTION, note, newest], dropped) : finish([header, SECTION, omittedNote(entries.length)], entries.length)
 }

@@ -2,7 +2,16 @@ import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { httpTuning } from '../hubspot'
 import { clearTokenMemory } from '../hubspot/token-manager'
-import { ACCESS_TOKEN, channelsPath, devKeyQuery, hubspot, nockInbox, nockListAccounts, nockListChannels, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
+import {
+  ACCESS_TOKEN,
+  channelsPath,
+  devKeyQuery,
+  hubspot,
+  nockInbox,
+  nockListAccounts,
+  nockListChannels,
+  nockTokenRefresh,
+} from '../../tests/helpers/nock-hubspot'
 import { makeProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
 import { CHANNEL_CAPABILITIES } from './capabilities'
 import { register, setupTuning } from './register'
@@ -46,7 +55,12 @@ describe('register', () => {
       nockListChannels([{ id: 'ch1', webhookUrl: WEBHOOK_URL }]),
       nockListAccounts('ch1', []),
       hubspot()
-        .post(`${channelsPath}/ch1/channel-accounts`, { inboxId: '1001', name: 'Botpress – Support', authorized: true, deliveryIdentifier: { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: 'botpress-1001' } })
+        .post(`${channelsPath}/ch1/channel-accounts`, {
+          inboxId: '1001',
+          name: 'Botpress – Support',
+          authorized: true,
+          deliveryIdentifier: { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: 'botpress-1001' },
+        })
         .matchHeader('authorization', `Bearer ${ACCESS_TOKEN}`)
         .reply(201, account('acc1', '1001')),
       hubspot()
@@ -98,8 +112,14 @@ describe('register', () => {
     const props = makeProps()
     nockTokenRefresh()
     nockInbox('1001')
-    hubspot().get(channelsPath).query(devKeyQuery({ limit: '100' })).reply(200, { results: [{ id: 'x' }], paging: { next: { after: 'p2' } } })
-    hubspot().get(channelsPath).query(devKeyQuery({ after: 'p2' })).reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL }] })
+    hubspot()
+      .get(channelsPath)
+      .query(devKeyQuery({ limit: '100' }))
+      .reply(200, { results: [{ id: 'x' }], paging: { next: { after: 'p2' } } })
+    hubspot()
+      .get(channelsPath)
+      .query(devKeyQuery({ after: 'p2' }))
+      .reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL }] })
     nockListAccounts('ch1', [account('acc1', '1001')])
     await register(props)
     expect(nock.pendingMocks()).toEqual([])
@@ -145,7 +165,9 @@ describe('register', () => {
     hubspot().post(channelsPath).query(devKeyQuery()).reply(201, { id: 'ch1', webhookUrl: WEBHOOK_URL })
     nockListChannels([{ id: 'ch1', webhookUrl: WEBHOOK_URL }])
     nockListAccounts('ch1', [])
-    hubspot().post(`${channelsPath}/ch1/channel-accounts`).reply(400, { status: 'error', message: 'boom', correlationId: 'c-2', category: 'VALIDATION_ERROR' })
+    hubspot()
+      .post(`${channelsPath}/ch1/channel-accounts`)
+      .reply(400, { status: 'error', message: 'boom', correlationId: 'c-2', category: 'VALIDATION_ERROR' })
     await expect(register(props)).rejects.toThrow(/connect the channel to inbox 1001.*400 VALIDATION_ERROR.*boom.*c-2/)
     expect(props.fake.setupState('int_1')).toMatchObject({ channelId: 'ch1', channelCreatedByUs: true })
 
@@ -160,7 +182,12 @@ describe('register', () => {
 
   it('a channel created earlier but still invisible is waited for, not created again', async () => {
     const props = makeProps()
-    await props.client.setState({ type: 'integration', name: 'setup', id: 'int_1', payload: { webhookUrl: WEBHOOK_URL, channelId: 'ch1', channelCreatedByUs: true, channelAccounts: {} } })
+    await props.client.setState({
+      type: 'integration',
+      name: 'setup',
+      id: 'int_1',
+      payload: { webhookUrl: WEBHOOK_URL, channelId: 'ch1', channelCreatedByUs: true, channelAccounts: {} },
+    })
     nockTokenRefresh()
     nockInbox('1001')
     nockListChannels([], 2)
@@ -173,7 +200,12 @@ describe('register', () => {
 
   it('a channel created earlier that stays invisible but exists is never duplicated', async () => {
     const props = makeProps()
-    await props.client.setState({ type: 'integration', name: 'setup', id: 'int_1', payload: { webhookUrl: WEBHOOK_URL, channelId: 'ch1', channelCreatedByUs: true, channelAccounts: {} } })
+    await props.client.setState({
+      type: 'integration',
+      name: 'setup',
+      id: 'int_1',
+      payload: { webhookUrl: WEBHOOK_URL, channelId: 'ch1', channelCreatedByUs: true, channelAccounts: {} },
+    })
     nockTokenRefresh()
     nockInbox('1001')
     nockListChannels([], 5) // first look + 4 polls
@@ -184,11 +216,19 @@ describe('register', () => {
 
   it('a channel created earlier and since deleted in HubSpot is replaced', async () => {
     const props = makeProps()
-    await props.client.setState({ type: 'integration', name: 'setup', id: 'int_1', payload: { webhookUrl: WEBHOOK_URL, channelId: 'gone', channelCreatedByUs: true, channelAccounts: {} } })
+    await props.client.setState({
+      type: 'integration',
+      name: 'setup',
+      id: 'int_1',
+      payload: { webhookUrl: WEBHOOK_URL, channelId: 'gone', channelCreatedByUs: true, channelAccounts: {} },
+    })
     nockTokenRefresh()
     nockInbox('1001')
     nockListChannels([], 5) // first look + 4 polls
-    hubspot().get(`${channelsPath}/gone`).query(devKeyQuery()).reply(404, { status: 'error', message: 'not found', category: 'OBJECT_NOT_FOUND', correlationId: 'c' })
+    hubspot()
+      .get(`${channelsPath}/gone`)
+      .query(devKeyQuery())
+      .reply(404, { status: 'error', message: 'not found', category: 'OBJECT_NOT_FOUND', correlationId: 'c' })
     hubspot().post(channelsPath).query(devKeyQuery()).reply(201, { id: 'ch2', webhookUrl: WEBHOOK_URL })
     nockListChannels([{ id: 'ch2', webhookUrl: WEBHOOK_URL }])
     nockListAccounts('ch2', [])
@@ -221,7 +261,12 @@ describe('register', () => {
 describe('unregister', () => {
   it('deletes the channel it created and forgets it', async () => {
     const props = makeProps()
-    await props.client.setState({ type: 'integration', name: 'setup', id: 'int_1', payload: { webhookUrl: WEBHOOK_URL, channelId: 'ch1', channelCreatedByUs: true, channelAccounts: {} } })
+    await props.client.setState({
+      type: 'integration',
+      name: 'setup',
+      id: 'int_1',
+      payload: { webhookUrl: WEBHOOK_URL, channelId: 'ch1', channelCreatedByUs: true, channelAccounts: {} },
+    })
     const del = hubspot().delete(`${channelsPath}/ch1`).query(devKeyQuery()).reply(204)
     await unregister(props)
     expect(del.isDone()).toBe(true)
@@ -234,18 +279,33 @@ describe('unregister', () => {
       type: 'integration',
       name: 'setup',
       id: 'int_1',
-      payload: { webhookUrl: WEBHOOK_URL, channelId: 'ch1', channelCreatedByUs: false, channelAccounts: { '1001': { id: 'acc1', inboxId: '1001', name: 'x', authorized: true } } },
+      payload: {
+        webhookUrl: WEBHOOK_URL,
+        channelId: 'ch1',
+        channelCreatedByUs: false,
+        channelAccounts: { '1001': { id: 'acc1', inboxId: '1001', name: 'x', authorized: true } },
+      },
     })
     nockTokenRefresh()
-    const patch = hubspot().patch(`${channelsPath}/ch1/channel-accounts/acc1`, { authorized: false }).reply(200, account('acc1', '1001', { authorized: false }))
+    const patch = hubspot()
+      .patch(`${channelsPath}/ch1/channel-accounts/acc1`, { authorized: false })
+      .reply(200, account('acc1', '1001', { authorized: false }))
     await unregister(props)
     expect(patch.isDone()).toBe(true)
   })
 
   it('logs a clear error and does not throw when HubSpot fails, without leaking the developer key', async () => {
     const props = makeProps()
-    await props.client.setState({ type: 'integration', name: 'setup', id: 'int_1', payload: { webhookUrl: WEBHOOK_URL, channelId: 'ch1', channelCreatedByUs: true, channelAccounts: {} } })
-    hubspot().delete(`${channelsPath}/ch1`).query(true).reply(403, { status: 'error', message: 'forbidden', correlationId: 'c-4', category: 'MISSING_SCOPES' })
+    await props.client.setState({
+      type: 'integration',
+      name: 'setup',
+      id: 'int_1',
+      payload: { webhookUrl: WEBHOOK_URL, channelId: 'ch1', channelCreatedByUs: true, channelAccounts: {} },
+    })
+    hubspot()
+      .delete(`${channelsPath}/ch1`)
+      .query(true)
+      .reply(403, { status: 'error', message: 'forbidden', correlationId: 'c-4', category: 'MISSING_SCOPES' })
     await expect(unregister(props)).resolves.toBeUndefined()
     const errors = props.lines.filter((l) => l.level === 'error')
     expect(errors[0]?.message).toMatch(/Could not remove the HubSpot custom channel.*403/)

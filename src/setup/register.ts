@@ -61,9 +61,7 @@ export const register: bp.IntegrationProps['register'] = async (props) => {
     log.warn(`HubSpot is connected but no inbox is chosen: open ${webhookUrl}/setup (after ${oauthStartUrlOf(webhookUrl)}) to choose inboxes.`)
     return
   }
-  log.info(
-    `HubSpot channel ${channel.id} ${createdByUs ? 'created' : 'reused'}; connected to inbox(es) ${Object.keys(accounts).join(', ')}`
-  )
+  log.info(`HubSpot channel ${channel.id} ${createdByUs ? 'created' : 'reused'}; connected to inbox(es) ${Object.keys(accounts).join(', ')}`)
 }
 
 /**

@@ -23,9 +23,7 @@ export const saveSetupState = async ({ ctx, client }: Props, payload: SetupState
 export const requireSetupState = async (props: Props): Promise<SetupState> => {
   const state = await loadSetupState(props)
   if (!state?.channelId) {
-    throw new sdk.RuntimeError(
-      'The HubSpot channel is not set up yet: save the integration configuration again to run its installation.'
-    )
+    throw new sdk.RuntimeError('The HubSpot channel is not set up yet: save the integration configuration again to run its installation.')
   }
   return state
 }

@@ -1,9 +1,6 @@
 import type { HubspotClient } from '../hubspot'
 
-export type AssignmentOutcome =
-  | { kind: 'assigned'; actorId: string; name: string }
-  | { kind: 'unknown-email' }
-  | { kind: 'failed'; reason: string }
+export type AssignmentOutcome = { kind: 'assigned'; actorId: string; name: string } | { kind: 'unknown-email' } | { kind: 'failed'; reason: string }
 
 /**
  * hitlSession.assigneeEmail → HubSpot owner → thread assignee. The resulting `hitlAssigned` is NOT

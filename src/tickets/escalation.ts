@@ -65,7 +65,12 @@ export const ticketWorkBudgetMs = (session: TicketSession | undefined): number =
 }
 
 /** A couple of quick looks for the ticket (≈ 2 s in all); pending when it is not there yet. */
-const quickTicket = async (hs: HubspotClient, threadId: string, properties: Record<string, string>, warn: (m: string) => void): Promise<TicketOutcome> => {
+const quickTicket = async (
+  hs: HubspotClient,
+  threadId: string,
+  properties: Record<string, string>,
+  warn: (m: string) => void
+): Promise<TicketOutcome> => {
   for (const delay of ticketTuning.quickTryDelaysMs) {
     if (delay > 0) await ticketTuning.sleep(delay)
     let ticketId: string | undefined

@@ -66,7 +66,9 @@ export const onTicketOccasion = async (oc: OccasionContext, conversationId: stri
   try {
     await withKeyLock(`ticket:${conversationId}`, () => runOccasion(oc, conversationId))
   } catch (err) {
-    oc.log.warn(`Could not set the pending ticket fields of conversation ${conversationId} yet: ${err instanceof Error ? err.message : 'unknown error'}`)
+    oc.log.warn(
+      `Could not set the pending ticket fields of conversation ${conversationId} yet: ${err instanceof Error ? err.message : 'unknown error'}`
+    )
   }
 }
 

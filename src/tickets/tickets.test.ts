@@ -62,8 +62,14 @@ describe('refusedPropertiesOf', () => {
   })
 
   it('reads an INVALID_OPTION entry and the prose-only form', () => {
-    const option = err(validation('Property values were not valid: [{"isValid":false,"message":"NOPE was not one of the allowed options","error":"INVALID_OPTION","name":"hs_ticket_category"}]'))
-    expect(refusedPropertiesOf(option, ['hs_ticket_category'])).toEqual([{ name: 'hs_ticket_category', reason: 'INVALID_OPTION: NOPE was not one of the allowed options' }])
+    const option = err(
+      validation(
+        'Property values were not valid: [{"isValid":false,"message":"NOPE was not one of the allowed options","error":"INVALID_OPTION","name":"hs_ticket_category"}]'
+      )
+    )
+    expect(refusedPropertiesOf(option, ['hs_ticket_category'])).toEqual([
+      { name: 'hs_ticket_category', reason: 'INVALID_OPTION: NOPE was not one of the allowed options' },
+    ])
     expect(refusedPropertiesOf(err(validation('Property "foo" does not exist')), ['foo'])).toHaveLength(1)
   })
 
@@ -80,8 +86,12 @@ describe('setTicketProperties', () => {
   it('retries without the property HubSpot names, and reports it', async () => {
     nockTokenRefresh()
     const bodies: unknown[] = []
-    hubspot().patch(TICKET, (b: unknown) => (bodies.push(b), true)).reply(400, doesntExist('order_nr'))
-    hubspot().patch(TICKET, (b: unknown) => (bodies.push(b), true)).reply(200, { id: '777', properties: {} })
+    hubspot()
+      .patch(TICKET, (b: unknown) => (bodies.push(b), true))
+      .reply(400, doesntExist('order_nr'))
+    hubspot()
+      .patch(TICKET, (b: unknown) => (bodies.push(b), true))
+      .reply(200, { id: '777', properties: {} })
     const warnings: string[] = []
     const result = await setTicketProperties(hsOf(), '777', { subject: 'S', order_nr: '42' }, (m) => warnings.push(m))
     expect(bodies).toEqual([{ properties: { subject: 'S', order_nr: '42' } }, { properties: { subject: 'S' } }])
@@ -97,7 +107,12 @@ describe('setTicketProperties', () => {
       .patch(TICKET, (b: { properties: Record<string, string> }) => (bodies.push(b), true))
       .times(3)
       .reply(400, validation('Something went wrong'))
-    const result = await setTicketProperties(hsOf(), '777', { subject: 'S', hs_ticket_priority: 'HIGH', hs_ticket_category: 'X', custom_a: '1' }, () => {})
+    const result = await setTicketProperties(
+      hsOf(),
+      '777',
+      { subject: 'S', hs_ticket_priority: 'HIGH', hs_ticket_category: 'X', custom_a: '1' },
+      () => {}
+    )
     expect(bodies.map((b) => Object.keys(b.properties).sort())).toEqual([
       ['custom_a', 'hs_ticket_category', 'hs_ticket_priority', 'subject'],
       ['hs_ticket_category', 'hs_ticket_priority', 'subject'],
@@ -130,12 +145,18 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
       .matchHeader('authorization', `Bearer ${ACCESS_TOKEN}`)
       .reply(200, { results: [{ id: '9', userId: 555, email: 'Sam@example.com', firstName: 'Sam', lastName: 'Agent', archived: false }] })
     let assignee: unknown
-    hubspot().put('/conversations/conversations/v3/threads/9001/assignee', (b: unknown) => ((assignee = b), true)).reply(200, {})
+    hubspot()
+      .put('/conversations/conversations/v3/threads/9001/assignee', (b: unknown) => ((assignee = b), true))
+      .reply(200, {})
     hubspot().get(THREAD).query({ association: 'TICKET' }).reply(200, threadBody('777'))
     let patch: unknown
-    hubspot().patch(TICKET, (b: unknown) => ((patch = b), true)).reply(200, { id: '777', properties: {} })
+    hubspot()
+      .patch(TICKET, (b: unknown) => ((patch = b), true))
+      .reply(200, { id: '777', properties: {} })
     let note: { type: string; text: string; richText: string } | undefined
-    hubspot().post(`${THREAD}/messages`, (b: typeof note) => ((note = b), true)).reply(201, { id: 'n1', type: 'COMMENT' })
+    hubspot()
+      .post(`${THREAD}/messages`, (b: typeof note) => ((note = b), true))
+      .reply(201, { id: 'n1', type: 'COMMENT' })
 
     await run(
       props,
@@ -150,10 +171,18 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     )
     expect(assignee).toEqual({ actorId: 'A-555' })
     expect(patch).toEqual({
-      properties: { subject: 'Refund <now>', hs_ticket_priority: 'HIGH', hs_ticket_category: 'BILLING_ISSUE', hs_pipeline: '0', hs_pipeline_stage: '1', order_number: '42' },
+      properties: {
+        subject: 'Refund <now>',
+        hs_ticket_priority: 'HIGH',
+        hs_ticket_category: 'BILLING_ISSUE',
+        hs_pipeline: '0',
+        hs_pipeline_stage: '1',
+        order_number: '42',
+      },
     })
     expect(note?.type).toBe('COMMENT')
-    for (const s of ['Refund <now>', 'Order 42', 'HIGH', 'ada@example.com', '501', 'Ada Lovelace', 'order_number', 'assigned to Sam Agent']) expect(note?.text).toContain(s)
+    for (const s of ['Refund <now>', 'Order 42', 'HIGH', 'ada@example.com', '501', 'Ada Lovelace', 'order_number', 'assigned to Sam Agent'])
+      expect(note?.text).toContain(s)
     expect(note?.richText).toContain('Refund &lt;now&gt;')
     expect(note?.richText).not.toContain('<now>')
     expect(props.fake.events).toEqual([])
@@ -193,8 +222,13 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
     hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-1'))
-    hubspot().get('/crm/v3/owners').query(true).reply(200, { results: [{ id: '9', userId: 555, email: 'sam@example.com' }] })
-    hubspot().put('/conversations/conversations/v3/threads/9001/assignee').reply(403, { status: 'error', message: 'no', category: 'MISSING_SCOPES', correlationId: 'c' })
+    hubspot()
+      .get('/crm/v3/owners')
+      .query(true)
+      .reply(200, { results: [{ id: '9', userId: 555, email: 'sam@example.com' }] })
+    hubspot()
+      .put('/conversations/conversations/v3/threads/9001/assignee')
+      .reply(403, { status: 'error', message: 'no', category: 'MISSING_SCOPES', correlationId: 'c' })
     hubspot().post(`${THREAD}/messages`).reply(500, { status: 'error', message: 'boom', category: 'INTERNAL_ERROR', correlationId: 'c' })
     await expect(run(props, input(user.id, { assigneeEmail: 'sam@example.com' }))).resolves.toHaveProperty('conversationId')
     const warnings = props.lines.filter((l) => l.level === 'warn').map((l) => l.message)
@@ -228,7 +262,15 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     [{ priority: 'BLOCKER' }, /priority/],
     [{ customProperties: [{ name: 'Order Number', value: '1' }] }, /internal property name/],
     [{ customProperties: [{ name: 'hs_ticket_priority', value: 'HIGH' }] }, /use hitlSession.priority/],
-    [{ customProperties: [{ name: 'a', value: '1' }, { name: 'a', value: '2' }] }, /given twice/],
+    [
+      {
+        customProperties: [
+          { name: 'a', value: '1' },
+          { name: 'a', value: '2' },
+        ],
+      },
+      /given twice/,
+    ],
   ])('refuses %j before anything is created', async (session, message) => {
     const props = makeProps()
     seedSetup(props.fake)
@@ -276,10 +318,16 @@ describe('onTicketOccasion', () => {
     nockTokenRefresh()
     hubspot().get(THREAD).query({ association: 'TICKET' }).reply(200, threadBody('777'))
     const bodies: unknown[] = []
-    hubspot().patch(TICKET, (b: unknown) => (bodies.push(b), true)).reply(400, doesntExist('order_nr'))
-    hubspot().patch(TICKET, (b: unknown) => (bodies.push(b), true)).reply(200, { id: '777', properties: {} })
+    hubspot()
+      .patch(TICKET, (b: unknown) => (bodies.push(b), true))
+      .reply(400, doesntExist('order_nr'))
+    hubspot()
+      .patch(TICKET, (b: unknown) => (bodies.push(b), true))
+      .reply(200, { id: '777', properties: {} })
     let note: { text: string } | undefined
-    hubspot().post(`${THREAD}/messages`, (b: typeof note) => ((note = b), true)).reply(201, { id: 'n2', type: 'COMMENT' })
+    hubspot()
+      .post(`${THREAD}/messages`, (b: typeof note) => ((note = b), true))
+      .reply(201, { id: 'n2', type: 'COMMENT' })
     // Two occasions at once (a message and a redelivered webhook, with the tags they were sent with).
     await Promise.all([occasion(props, { id: conversation.id, tags: tagsThen }), occasion(props, { id: conversation.id, tags: tagsThen })])
     await occasion(props, { id: conversation.id, tags: tagsThen })

@@ -18,11 +18,13 @@ const FIXTURES = join(__dirname, '../../tests/fixtures/webhooks')
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'))
 
 const outgoing = (payload: WebhookPayload): OutgoingMessageEvent => {
-  if (payload.kind !== 'channel' || payload.event.type !== 'OUTGOING_CHANNEL_MESSAGE_CREATED') throw new Error(`not an agent message: ${JSON.stringify(payload)}`)
+  if (payload.kind !== 'channel' || payload.event.type !== 'OUTGOING_CHANNEL_MESSAGE_CREATED')
+    throw new Error(`not an agent message: ${JSON.stringify(payload)}`)
   return payload.event
 }
 const account = (payload: WebhookPayload) => {
-  if (payload.kind !== 'channel' || payload.event.type === 'OUTGOING_CHANNEL_MESSAGE_CREATED') throw new Error(`not an account event: ${JSON.stringify(payload)}`)
+  if (payload.kind !== 'channel' || payload.event.type === 'OUTGOING_CHANNEL_MESSAGE_CREATED')
+    throw new Error(`not an account event: ${JSON.stringify(payload)}`)
   return normaliseChannelAccountEvent(payload.event)
 }
 const classified = (payload: WebhookPayload) => {
@@ -37,7 +39,12 @@ const MAYA = { actorId: 'A-51890412', name: 'Maya Lindqvist' }
 const EXPECTED: Record<string, (p: WebhookPayload) => void> = {
   'outgoing-message-text.json': (p) => {
     const event = outgoing(p)
-    expect(event).toMatchObject({ portalId: '243842089', channelId: '1007', eventId: 'b7c2f0a4-5d8e-4f61-9a1c-3e2d7b9f6a10', eventTimestamp: '2026-11-21T10:15:02.418Z' })
+    expect(event).toMatchObject({
+      portalId: '243842089',
+      channelId: '1007',
+      eventId: 'b7c2f0a4-5d8e-4f61-9a1c-3e2d7b9f6a10',
+      eventTimestamp: '2026-11-21T10:15:02.418Z',
+    })
     expect(event.message).toMatchObject({
       id: 'a1f3c9e27b5d4e0f8c6b2a9d7e1f0c34',
       conversationsThreadId: THREAD,
@@ -72,7 +79,14 @@ const EXPECTED: Record<string, (p: WebhookPayload) => void> = {
   'outgoing-message-portal-string.json': (p) => {
     const event = outgoing(p)
     expect(event).toMatchObject({ portalId: '243842089', appId: 4242421 }) // unknown top-level fields pass through
-    expect(event.message).toMatchObject({ conversationsThreadId: THREAD, channelAccountId: '421733609', text: '', attachments: [], recipients: [], futureField: { nested: true } })
+    expect(event.message).toMatchObject({
+      conversationsThreadId: THREAD,
+      channelAccountId: '421733609',
+      text: '',
+      attachments: [],
+      recipients: [],
+      futureField: { nested: true },
+    })
     expect(event.message.channelId).toBeUndefined()
     expect(event.message.senders).toEqual([{ actorId: 'A-60022', name: undefined, deliveryIdentifier: undefined }])
     expect(integrationThreadIdsOf(event)).toEqual([])
@@ -85,22 +99,39 @@ const EXPECTED: Record<string, (p: WebhookPayload) => void> = {
     expect(p.issues).not.toContain('ada@example.com')
   },
   'channel-account-created.json': (p) =>
-    expect(account(p)).toEqual({ type: 'CHANNEL_ACCOUNT_CREATED', channelId: '1007', channelAccountId: '421733609', inboxId: '1001', name: 'Botpress (Support inbox)', authorized: true }),
+    expect(account(p)).toEqual({
+      type: 'CHANNEL_ACCOUNT_CREATED',
+      channelId: '1007',
+      channelAccountId: '421733609',
+      inboxId: '1001',
+      name: 'Botpress (Support inbox)',
+      authorized: true,
+    }),
   'channel-account-updated-deauthorized.json': (p) => {
     expect(account(p)).toEqual({ type: 'CHANNEL_ACCOUNT_UPDATED', channelId: '1007', channelAccountId: '421733609', authorized: false })
     expect(p).toMatchObject({ event: { channelAccountDeliveryIdentifier: 'botpress-1001' } })
   },
   'channel-account-updated-nested.json': (p) =>
-    expect(account(p)).toEqual({ type: 'CHANNEL_ACCOUNT_UPDATED', channelId: '1007', channelAccountId: '421733610', inboxId: '1002', name: 'Botpress (Sales inbox)', authorized: true }),
-  'channel-account-purged.json': (p) => expect(account(p)).toEqual({ type: 'CHANNEL_ACCOUNT_PURGED', channelId: '1007', channelAccountId: '421733609' }),
+    expect(account(p)).toEqual({
+      type: 'CHANNEL_ACCOUNT_UPDATED',
+      channelId: '1007',
+      channelAccountId: '421733610',
+      inboxId: '1002',
+      name: 'Botpress (Sales inbox)',
+      authorized: true,
+    }),
+  'channel-account-purged.json': (p) =>
+    expect(account(p)).toEqual({ type: 'CHANNEL_ACCOUNT_PURGED', channelId: '1007', channelAccountId: '421733609' }),
   'channel-unknown-type.json': (p) => expect(p).toEqual({ kind: 'channel-unknown', type: 'CHANNEL_ACCOUNT_DELETED' }),
   'batch-assigned.json': (p) =>
     expect(classified(p)).toEqual({ events: [{ kind: 'assigned', threadId: THREAD, actorId: 'A-51890412', eventId: '3911250871' }], invalid: 0 }),
   'batch-assigned-prefixed.json': (p) =>
     expect(classified(p)).toEqual({ events: [{ kind: 'assigned', threadId: THREAD, actorId: 'A-51890413', eventId: '3911250872' }], invalid: 0 }),
-  'batch-unassigned.json': (p) => expect(classified(p)).toEqual({ events: [{ kind: 'unassigned', threadId: THREAD, eventId: '3911250873' }], invalid: 0 }),
+  'batch-unassigned.json': (p) =>
+    expect(classified(p)).toEqual({ events: [{ kind: 'unassigned', threadId: THREAD, eventId: '3911250873' }], invalid: 0 }),
   'batch-closed.json': (p) => expect(classified(p)).toEqual({ events: [{ kind: 'closed', threadId: THREAD, eventId: '3911250874' }], invalid: 0 }),
-  'batch-reopened.json': (p) => expect(classified(p)).toEqual({ events: [{ kind: 'reopened', threadId: THREAD, eventId: '3911250875' }], invalid: 0 }),
+  'batch-reopened.json': (p) =>
+    expect(classified(p)).toEqual({ events: [{ kind: 'reopened', threadId: THREAD, eventId: '3911250875' }], invalid: 0 }),
   'batch-archived.json': (p) =>
     expect(classified(p)).toEqual({
       events: [
@@ -112,7 +143,9 @@ const EXPECTED: Record<string, (p: WebhookPayload) => void> = {
     }),
   'batch-new-message.json': (p) =>
     expect(classified(p)).toEqual({
-      events: [{ kind: 'newMessage', threadId: THREAD, messageId: 'a1f3c9e27b5d4e0f8c6b2a9d7e1f0c34', messageType: 'MESSAGE', eventId: '3911250879' }],
+      events: [
+        { kind: 'newMessage', threadId: THREAD, messageId: 'a1f3c9e27b5d4e0f8c6b2a9d7e1f0c34', messageType: 'MESSAGE', eventId: '3911250879' },
+      ],
       invalid: 0,
     }),
   'batch-mixed.json': (p) =>
@@ -143,7 +176,17 @@ describe('fixtures', () => {
     const payload = parseWebhookPayload(fixture('batch-assigned.json'))
     expect(payload).toMatchObject({
       kind: 'batch',
-      events: [{ eventId: '3911250871', objectId: THREAD, portalId: '243842089', appId: '4242421', occurredAt: 1763720100000, attemptNumber: 0, changeSource: 'AGENT' }],
+      events: [
+        {
+          eventId: '3911250871',
+          objectId: THREAD,
+          portalId: '243842089',
+          appId: '4242421',
+          occurredAt: 1763720100000,
+          attemptNumber: 0,
+          changeSource: 'AGENT',
+        },
+      ],
     })
   })
 })
@@ -155,7 +198,10 @@ describe('parseWebhookPayload', () => {
 
   it('reports unknown and differently cased types as channel-unknown', () => {
     expect(parseWebhookPayload({ type: 'SOMETHING_NEW', portalId: 1 })).toEqual({ kind: 'channel-unknown', type: 'SOMETHING_NEW' })
-    expect(parseWebhookPayload({ type: 'outgoing_channel_message_created' })).toEqual({ kind: 'channel-unknown', type: 'outgoing_channel_message_created' })
+    expect(parseWebhookPayload({ type: 'outgoing_channel_message_created' })).toEqual({
+      kind: 'channel-unknown',
+      type: 'outgoing_channel_message_created',
+    })
   })
 
   it('tolerates a malformed integration thread id list instead of losing the agent message', () => {
@@ -165,14 +211,32 @@ describe('parseWebhookPayload', () => {
   })
 
   it('rejects a known type whose body does not fit', () => {
-    expect(parseWebhookPayload({ type: 'OUTGOING_CHANNEL_MESSAGE_CREATED', portalId: 1 })).toMatchObject({ kind: 'invalid', issues: expect.stringContaining('message') })
+    expect(parseWebhookPayload({ type: 'OUTGOING_CHANNEL_MESSAGE_CREATED', portalId: 1 })).toMatchObject({
+      kind: 'invalid',
+      issues: expect.stringContaining('message'),
+    })
     const noAccount = parseWebhookPayload({ type: 'CHANNEL_ACCOUNT_UPDATED', channelId: '1007', channelAccount: { name: 'x' } })
     expect(noAccount).toMatchObject({ kind: 'invalid', issues: expect.stringContaining('channelAccountId') })
   })
 
   it('counts malformed batch items instead of failing the batch', () => {
-    const good = { eventId: 1, subscriptionType: 'conversation.propertyChange', objectId: 9, occurredAt: 1, propertyName: 'status', propertyValue: 'CLOSED' }
-    const result = parseWebhookPayload([good, null, 7, [], { ...good, eventId: '' }, { ...good, objectId: { id: 9 } }, { ...good, subscriptionType: '' }])
+    const good = {
+      eventId: 1,
+      subscriptionType: 'conversation.propertyChange',
+      objectId: 9,
+      occurredAt: 1,
+      propertyName: 'status',
+      propertyValue: 'CLOSED',
+    }
+    const result = parseWebhookPayload([
+      good,
+      null,
+      7,
+      [],
+      { ...good, eventId: '' },
+      { ...good, objectId: { id: 9 } },
+      { ...good, subscriptionType: '' },
+    ])
     expect(result).toMatchObject({ kind: 'batch', events: [{ eventId: '1', objectId: '9' }], invalid: 6 })
   })
 
@@ -187,7 +251,14 @@ describe('parseWebhookPayload', () => {
 describe('classifyConversationEvent', () => {
   const change = (propertyName: string | undefined, propertyValue: unknown, extra: Record<string, unknown> = {}) =>
     classifyConversationEvent(
-      conversationEventSchema.parse({ eventId: 5, subscriptionType: 'conversation.propertyChange', objectId: 9, propertyName, propertyValue, ...extra })
+      conversationEventSchema.parse({
+        eventId: 5,
+        subscriptionType: 'conversation.propertyChange',
+        objectId: 9,
+        propertyName,
+        propertyValue,
+        ...extra,
+      })
     )
   const at = { threadId: '9', eventId: '5' }
 

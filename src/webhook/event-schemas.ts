@@ -8,9 +8,19 @@ import { normaliseActorId } from '../hitl/agent-users'
  */
 
 const id = z.union([z.string().min(1), z.number().finite()]).transform(String)
-const optId = z.union([z.string(), z.number().finite()]).nullish().transform((v) => (v === null || v === undefined || v === '' ? undefined : String(v)))
-const optStr = z.string().nullish().transform((v) => v ?? undefined)
-const listOf = <T extends z.ZodTypeAny>(item: T) => z.array(item).nullish().transform((v) => v ?? [])
+const optId = z
+  .union([z.string(), z.number().finite()])
+  .nullish()
+  .transform((v) => (v === null || v === undefined || v === '' ? undefined : String(v)))
+const optStr = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined)
+const listOf = <T extends z.ZodTypeAny>(item: T) =>
+  z
+    .array(item)
+    .nullish()
+    .transform((v) => v ?? [])
 // Botpress keys on conversationsThreadId; a malformed list of these must not cost the message.
 const idList = listOf(id).catch([])
 
@@ -23,9 +33,7 @@ const participantSchema = z
   })
   .passthrough()
 
-const fileAttachmentSchema = z
-  .object({ type: z.literal('FILE'), fileId: id, name: optStr, url: optStr, fileUsageType: optStr })
-  .passthrough()
+const fileAttachmentSchema = z.object({ type: z.literal('FILE'), fileId: id, name: optStr, url: optStr, fileUsageType: optStr }).passthrough()
 /** LOCATION, CONTACT, QUICK_REPLIES, … and FILE items without a usable fileId, kept as they came. */
 const otherAttachmentSchema = z.object({ type: z.string().optional() }).passthrough()
 
@@ -37,7 +45,10 @@ const messageSchema = z
     channelAccountId: optId,
     type: optStr,
     direction: optStr,
-    text: z.string().nullish().transform((v) => v ?? ''),
+    text: z
+      .string()
+      .nullish()
+      .transform((v) => v ?? ''),
     richText: optStr,
     senders: listOf(participantSchema),
     recipients: listOf(participantSchema),
@@ -69,7 +80,10 @@ export const integrationThreadIdsOf = (event: OutgoingMessageEvent): string[] =>
 ]
 
 export const CHANNEL_ACCOUNT_EVENT_TYPES = ['CHANNEL_ACCOUNT_CREATED', 'CHANNEL_ACCOUNT_UPDATED', 'CHANNEL_ACCOUNT_PURGED'] as const
-const optBool = z.union([z.boolean(), z.enum(['true', 'false'])]).nullish().transform((v) => (v === null || v === undefined ? undefined : v === true || v === 'true'))
+const optBool = z
+  .union([z.boolean(), z.enum(['true', 'false'])])
+  .nullish()
+  .transform((v) => (v === null || v === undefined ? undefined : v === true || v === 'true'))
 const accountFields = { channelId: optId, channelAccountId: optId, inboxId: optId, name: optStr, authorized: optBool }
 
 /**
@@ -84,7 +98,10 @@ export const channelAccountEventSchema = z
     eventId: optId,
     eventTimestamp: optId,
     ...accountFields,
-    channelAccount: z.object({ id: optId, ...accountFields }).passthrough().nullish(),
+    channelAccount: z
+      .object({ id: optId, ...accountFields })
+      .passthrough()
+      .nullish(),
   })
   .passthrough()
   .refine((e) => e.channelAccountId ?? e.channelAccount?.channelAccountId ?? e.channelAccount?.id, {
@@ -128,7 +145,10 @@ export const conversationEventSchema = z
     attemptNumber: z.number().optional(),
     changeFlag: optStr,
     propertyName: optStr,
-    propertyValue: z.union([z.string(), z.number(), z.boolean()]).nullish().transform((v) => (v === null || v === undefined ? undefined : String(v))),
+    propertyValue: z
+      .union([z.string(), z.number(), z.boolean()])
+      .nullish()
+      .transform((v) => (v === null || v === undefined ? undefined : String(v))),
     messageId: optId,
     messageType: optStr,
   })
@@ -221,5 +241,4 @@ export const parseWebhookPayload = (json: unknown): WebhookPayload => {
 }
 
 /** Paths and messages only: never the offending values, which may be personal data. */
-const describeIssues = (error: z.ZodError): string =>
-  error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+const describeIssues = (error: z.ZodError): string => error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')

@@ -60,7 +60,9 @@ const setup = async () => {
 }
 
 const statusPatch = (messageId: string, statusType = 'SENT') =>
-  hubspot().patch(`/conversations/v3/custom-channels/ch1/messages/${messageId}`, (b: { statusType: string }) => b.statusType === statusType).reply(200, {})
+  hubspot()
+    .patch(`/conversations/v3/custom-channels/ch1/messages/${messageId}`, (b: { statusType: string }) => b.statusType === statusType)
+    .reply(200, {})
 
 beforeEach(() => {
   nock.disableNetConnect()
@@ -143,12 +145,19 @@ describe('webhook: agent replies', () => {
   it('posts the reply as the agent user, then reports SENT to HubSpot', async () => {
     const { deliver, props, conversation } = await setup()
     nockTokenRefresh()
-    hubspot().get('/conversations/v3/conversations/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya Lopez', email: 'maya@corp.example', avatar: 'https://a.example/maya.png' })
+    hubspot()
+      .get('/conversations/v3/conversations/actors/A-77')
+      .reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya Lopez', email: 'maya@corp.example', avatar: 'https://a.example/maya.png' })
     const sent = statusPatch('m1')
     const res = await deliver(signedRequest(outgoing('m1')))
     expect(res?.status).toBe(200)
     const [message] = [...props.fake.messages.values()]
-    expect(message).toMatchObject({ conversationId: conversation.id, type: 'text', payload: { text: 'Hi, I am **Maya**' }, tags: { hubspotMessageId: 'm1' } })
+    expect(message).toMatchObject({
+      conversationId: conversation.id,
+      type: 'text',
+      payload: { text: 'Hi, I am **Maya**' },
+      tags: { hubspotMessageId: 'm1' },
+    })
     const agent = props.fake.users.get(message!.userId)
     expect(agent).toMatchObject({ name: 'Maya Lopez', pictureUrl: 'https://a.example/maya.png', tags: { hubspotActorId: 'A-77' } })
     expect(sent.isDone()).toBe(true)
@@ -157,7 +166,9 @@ describe('webhook: agent replies', () => {
   it('an unreadable agent profile falls back to the sender name, with a warning', async () => {
     const { deliver, props } = await setup()
     nockTokenRefresh()
-    hubspot().get('/conversations/v3/conversations/actors/A-77').reply(403, { status: 'error', message: 'no scope', category: 'MISSING_SCOPES', correlationId: 'c' })
+    hubspot()
+      .get('/conversations/v3/conversations/actors/A-77')
+      .reply(403, { status: 'error', message: 'no scope', category: 'MISSING_SCOPES', correlationId: 'c' })
     statusPatch('m9')
     expect((await deliver(signedRequest(outgoing('m9'))))?.status).toBe(200)
     const [message] = [...props.fake.messages.values()]
@@ -248,7 +259,9 @@ describe('webhook: agent replies', () => {
 
 describe('webhook: assignment and closing', () => {
   const nockActor = (id: string, name: string) =>
-    hubspot().get(`/conversations/v3/conversations/actors/${id}`).reply(200, { id, type: 'AGENT', name, email: `${name}@corp.example`, avatar: 'https://a.example/x.png' })
+    hubspot()
+      .get(`/conversations/v3/conversations/actors/${id}`)
+      .reply(200, { id, type: 'AGENT', name, email: `${name}@corp.example`, avatar: 'https://a.example/x.png' })
 
   it('emits hitlAssigned with the agent user, once per assignee; a reassignment emits again; unassign emits nothing', async () => {
     const { deliver, props, conversation } = await setup()
@@ -298,7 +311,8 @@ describe('webhook: assignment and closing', () => {
     })
     const res = await deliver(signedRequest(batch))
     expect(res?.status).toBe(200)
-    const typesOf = (id: string) => props.fake.events.filter((e) => (e.payload as { conversationId: string }).conversationId === id).map((e) => e.type)
+    const typesOf = (id: string) =>
+      props.fake.events.filter((e) => (e.payload as { conversationId: string }).conversationId === id).map((e) => e.type)
     // Threads run side by side, but each thread's events keep their order.
     expect(typesOf(conversations[0]!.id)).toEqual(['hitlAssigned', 'hitlStopped'])
     expect(typesOf(conversations[1]!.id)).toEqual(['hitlStopped'])

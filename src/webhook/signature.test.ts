@@ -25,7 +25,9 @@ const NOW = 1_763_719_200_000
 const BODY = '{"type":"OUTGOING_CHANNEL_MESSAGE_CREATED","message":{"id":"m1","text":"Hi"}}'
 
 /** Signs like HubSpot, written apart from the module: the caller passes the already-decoded URI. */
-const sign = (o: { body?: string; secret?: string; method?: string; signedUri?: string; timestamp?: string | number; encoding?: BufferEncoding } = {}) =>
+const sign = (
+  o: { body?: string; secret?: string; method?: string; signedUri?: string; timestamp?: string | number; encoding?: BufferEncoding } = {}
+) =>
   createHmac('sha256', o.secret ?? SECRET)
     .update(`${o.method ?? 'POST'}${o.signedUri ?? URL}${o.body ?? BODY}${o.timestamp ?? NOW}`, o.encoding ?? 'utf8')
     .digest('base64')
@@ -152,7 +154,9 @@ describe('v3 signatures', () => {
     const headers = {
       'x-hubspot-signature-v3': sign({ secret: 'wrong' }),
       'x-hubspot-request-timestamp': String(NOW),
-      'x-hubspot-signature': createHash('sha256').update(SECRET + BODY).digest('hex'),
+      'x-hubspot-signature': createHash('sha256')
+        .update(SECRET + BODY)
+        .digest('hex'),
       'x-hubspot-signature-version': 'v1',
     }
     expect(verify(v3Request({ headers }))).toEqual(rejected('mismatch'))
@@ -200,7 +204,9 @@ describe('v1 and v2 signatures (HubSpot published vectors)', () => {
 
   it('computes the published v1 and v2 hashes', () => {
     expect(computeV1Signature({ clientSecret, rawBody: v1Body })).toBe(v1Hash)
-    expect(computeV2Signature({ clientSecret, method: 'GET', url: uri, rawBody: '' })).toBe('eee2dddcc73c94d699f5e395f4b9d454a069a6855fbfa152e91e88823087200e')
+    expect(computeV2Signature({ clientSecret, method: 'GET', url: uri, rawBody: '' })).toBe(
+      'eee2dddcc73c94d699f5e395f4b9d454a069a6855fbfa152e91e88823087200e'
+    )
     expect(computeV2Signature({ clientSecret, method: 'post', url: uri, rawBody: v2Body })).toBe(v2Post)
   })
 
@@ -229,7 +235,20 @@ describe('v1 and v2 signatures (HubSpot published vectors)', () => {
 
 describe('decodeUriForV3', () => {
   it('decodes exactly the escapes of HubSpot’s table, in either hex case', () => {
-    const table: Record<string, string> = { '3A': ':', '2F': '/', '3F': '?', '40': '@', '21': '!', '24': '$', '27': "'", '28': '(', '29': ')', '2A': '*', '2C': ',', '3B': ';' }
+    const table: Record<string, string> = {
+      '3A': ':',
+      '2F': '/',
+      '3F': '?',
+      '40': '@',
+      '21': '!',
+      '24': '$',
+      '27': "'",
+      '28': '(',
+      '29': ')',
+      '2A': '*',
+      '2C': ',',
+      '3B': ';',
+    }
     for (const [hex, char] of Object.entries(table)) {
       expect(decodeUriForV3(`a%${hex}b`)).toBe(`a${char}b`)
       expect(decodeUriForV3(`a%${hex.toLowerCase()}b`)).toBe(`a${char}b`)
@@ -277,11 +296,16 @@ describe('never throws', () => {
 
   it('round-trips any body, URL and method it signs', () => {
     fc.assert(
-      fc.property(fc.fullUnicodeString(), fc.webUrl({ withQueryParameters: true, withFragments: false }), fc.constantFrom('POST', 'GET', 'put'), (rawBody, url, method) => {
-        const signature = computeV3Signature({ clientSecret: SECRET, method, url, rawBody, timestamp: NOW })
-        const headers = { 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': String(NOW) }
-        expect(verify({ method, url, rawBody, headers, clientSecret: SECRET, now: NOW })).toEqual(V3_OK)
-      }),
+      fc.property(
+        fc.fullUnicodeString(),
+        fc.webUrl({ withQueryParameters: true, withFragments: false }),
+        fc.constantFrom('POST', 'GET', 'put'),
+        (rawBody, url, method) => {
+          const signature = computeV3Signature({ clientSecret: SECRET, method, url, rawBody, timestamp: NOW })
+          const headers = { 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': String(NOW) }
+          expect(verify({ method, url, rawBody, headers, clientSecret: SECRET, now: NOW })).toEqual(V3_OK)
+        }
+      ),
       { numRuns: 300 }
     )
   })

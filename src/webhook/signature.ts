@@ -13,13 +13,7 @@ export type VerifyInput = {
   /** Epoch ms; injectable for tests. */
   now?: number
 }
-export type VerifyFailure =
-  | 'missing-secret'
-  | 'missing-signature'
-  | 'bad-timestamp'
-  | 'stale-timestamp'
-  | 'future-timestamp'
-  | 'mismatch'
+export type VerifyFailure = 'missing-secret' | 'missing-signature' | 'bad-timestamp' | 'stale-timestamp' | 'future-timestamp' | 'mismatch'
 export type VerifyResult = { ok: true; version: 'v3' | 'v2' | 'v1' } | { ok: false; reason: VerifyFailure }
 
 const V3_HEADER = 'x-hubspot-signature-v3'
@@ -28,8 +22,18 @@ const LEGACY_HEADER = 'x-hubspot-signature'
 const VERSION_HEADER = 'x-hubspot-signature-version'
 
 const V3_DECODED: Readonly<Record<string, string>> = {
-  '3A': ':', '2F': '/', '3F': '?', '40': '@', '21': '!', '24': '$',
-  '27': "'", '28': '(', '29': ')', '2A': '*', '2C': ',', '3B': ';',
+  '3A': ':',
+  '2F': '/',
+  '3F': '?',
+  '40': '@',
+  '21': '!',
+  '24': '$',
+  '27': "'",
+  '28': '(',
+  '29': ')',
+  '2A': '*',
+  '2C': ',',
+  '3B': ';',
 }
 const V3_ESCAPE = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi
 
@@ -47,13 +51,7 @@ export function decodeUriForV3(url: string): string {
  * the `X-HubSpot-Request-Timestamp` value.
  * @see https://developers.hubspot.com/docs/apps/legacy-apps/authentication/validating-requests
  */
-export function computeV3Signature(args: {
-  clientSecret: string
-  method: string
-  url: string
-  rawBody: string
-  timestamp: string | number
-}): string {
+export function computeV3Signature(args: { clientSecret: string; method: string; url: string; rawBody: string; timestamp: string | number }): string {
   const source = `${String(args.method).toUpperCase()}${decodeUriForV3(args.url)}${args.rawBody}${args.timestamp}`
   return createHmac('sha256', args.clientSecret).update(source, 'utf8').digest('base64')
 }

@@ -69,7 +69,14 @@ describe.each(models)('Botpress API contract, %s', (_name, makeApi) => {
     const { conversation: one } = await api.createConversation({ channel: 'hitl', tags: {} })
     const { conversation: two } = await api.createConversation({ channel: 'hitl', tags: {} })
     const msg = (conversationId: string, text: string) =>
-      api.getOrCreateMessage({ conversationId, userId: user.id, type: 'text', payload: { text }, tags: { remote: 'r-1' }, discriminateByTags: ['remote'] })
+      api.getOrCreateMessage({
+        conversationId,
+        userId: user.id,
+        type: 'text',
+        payload: { text },
+        tags: { remote: 'r-1' },
+        discriminateByTags: ['remote'],
+      })
     const { message: first } = await msg(one.id, 'a')
     const { message: again } = await msg(one.id, 'b')
     const { message: inTwo } = await msg(two.id, 'c')

@@ -41,7 +41,13 @@ const BP_GEN_EXPORTS = new Set([
 
 const root = path.resolve(__dirname, '../..')
 
-const compilerOptions: ts.CompilerOptions = { strict: true, noEmit: true, skipLibCheck: true, baseUrl: root, paths: { '.botpress': ['./.botpress/index.ts'] } }
+const compilerOptions: ts.CompilerOptions = {
+  strict: true,
+  noEmit: true,
+  skipLibCheck: true,
+  baseUrl: root,
+  paths: { '.botpress': ['./.botpress/index.ts'] },
+}
 
 /**
  * Exported names of a module (re-exports included) as the type checker sees them, and those of a namespace in it.
@@ -51,7 +57,8 @@ const exportsOf = (file: string, text?: string): { names: string[]; namespace: (
   const host = ts.createCompilerHost(compilerOptions)
   if (text !== undefined) {
     const { getSourceFile, fileExists } = host
-    host.getSourceFile = (name, lang, ...rest) => (path.resolve(name) === file ? ts.createSourceFile(name, text, lang) : getSourceFile(name, lang, ...rest))
+    host.getSourceFile = (name, lang, ...rest) =>
+      path.resolve(name) === file ? ts.createSourceFile(name, text, lang) : getSourceFile(name, lang, ...rest)
     host.fileExists = (name) => path.resolve(name) === file || fileExists(name)
   }
   const program = ts.createProgram([file], compilerOptions, host)
@@ -81,7 +88,9 @@ describe('.botpress/index.ts (stand-in for `bp gen`)', () => {
   })
 
   it('keeps what the code relies on', () => {
-    expect(botpress.names).toEqual(expect.arrayContaining(['Integration', 'IntegrationProps', 'Client', 'Context', 'Logger', 'ActionProps', 'MessageProps']))
+    expect(botpress.names).toEqual(
+      expect.arrayContaining(['Integration', 'IntegrationProps', 'Client', 'Context', 'Logger', 'ActionProps', 'MessageProps'])
+    )
   })
 
   // Shape of the generated channels module: a `Channels` type and one namespace per channel, each with its `Hitl`-style

@@ -37,7 +37,10 @@ export const toCliJsonSchema = (holder: SchemaHolder, advanced: Advanced): Json 
 export const dereferenceLocal = (root: Json): Json => {
   const resolvePointer = (pointer: string): Json => {
     let node: Json = root
-    for (const raw of pointer.slice(2).split('/').filter((p) => p !== '')) {
+    for (const raw of pointer
+      .slice(2)
+      .split('/')
+      .filter((p) => p !== '')) {
       const key = raw.replace(/~1/g, '/').replace(/~0/g, '~')
       if (node === null || typeof node !== 'object') throw new Error(`unresolvable $ref ${pointer}`)
       const next: Json | undefined = Array.isArray(node) ? node[Number(key)] : node[key]

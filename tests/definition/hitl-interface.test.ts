@@ -174,4 +174,3 @@ describe('startHitl accepts the history the HITL plugin sends', () => {
     expect(text).toContain('Anything else?')
   })
 })
-

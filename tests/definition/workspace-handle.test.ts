@@ -56,14 +56,17 @@ describe('BP_WORKSPACE_HANDLE', () => {
     await expect(loadDefinition(handle)).rejects.toThrow(/BP_WORKSPACE_HANDLE .* lowercase letters, digits and dashes/)
   })
 
-  it.each([5, 7] as const)('with the handle, CLI %i.x deploys the hitl implementation: interface hitl<ticket>, its actions, events and channel', async (major) => {
-    const definition = await loadDefinition('acme')
-    const deployed = definitionAsDeployed(definition, { major, workspaceHandle: 'acme' })
-    expect(deployed).toBe(definition) // used as it is, no rebuild
-    const body = integrationDeployBody(deployed)
-    expect(body.name).toBe('acme/hubspot-hitl')
-    expectHitlImplementation(body)
-  })
+  it.each([5, 7] as const)(
+    'with the handle, CLI %i.x deploys the hitl implementation: interface hitl<ticket>, its actions, events and channel',
+    async (major) => {
+      const definition = await loadDefinition('acme')
+      const deployed = definitionAsDeployed(definition, { major, workspaceHandle: 'acme' })
+      expect(deployed).toBe(definition) // used as it is, no rebuild
+      const body = integrationDeployBody(deployed)
+      expect(body.name).toBe('acme/hubspot-hitl')
+      expectHitlImplementation(body)
+    }
+  )
 
   it('without it, CLI 7.x renames by rebuilding from props and loses the implementation (why the variable exists)', async () => {
     const definition = await loadDefinition(undefined)

@@ -83,7 +83,12 @@ describe('escalation end to end', () => {
     await send('audio', { audioUrl: `${mediaUrl}/voice.mp3` })
     await send('video', { videoUrl: `${mediaUrl}/clip.mp4` })
     await send('file', { fileUrl: `${mediaUrl}/invoice.pdf`, title: 'Invoice' })
-    await send('bloc', { items: [{ type: 'text', payload: { text: 'Bloc text' } }, { type: 'location', payload: { latitude: 48.85, longitude: 2.35, title: 'Store' } }] })
+    await send('bloc', {
+      items: [
+        { type: 'text', payload: { text: 'Bloc text' } },
+        { type: 'location', payload: { latitude: 48.85, longitude: 2.35, title: 'Store' } },
+      ],
+    })
 
     const messages = incoming().slice(1)
     expect(messages[0]?.text).toBe('Hello?')
@@ -123,7 +128,10 @@ describe('escalation end to end', () => {
 
   it('a forged webhook is rejected with 401 and changes nothing', async () => {
     const before = stack.standIn.store.messages.size
-    const body = JSON.stringify({ type: 'OUTGOING_CHANNEL_MESSAGE_CREATED', message: { id: 'forged', conversationsThreadId: threadId, text: 'pay here' } })
+    const body = JSON.stringify({
+      type: 'OUTGOING_CHANNEL_MESSAGE_CREATED',
+      message: { id: 'forged', conversationsThreadId: threadId, text: 'pay here' },
+    })
     expect(await stack.emulator.deliverRaw(stack.standIn.webhookUrl, body, { sign: false })).toBe(401)
     expect(stack.standIn.store.messages.size).toBe(before)
   })
@@ -155,6 +163,9 @@ describe('escalation end to end', () => {
 
   it('a contact that is neither an email nor a phone (the plugin passes what was typed) gives an anonymous visitor, not an error', async () => {
     const { userId: anonymous } = await stack.standIn.callAction<{ userId: string }>('createUser', { name: 'X', email: 'not valid' })
-    expect(stack.standIn.store.users.get(anonymous)?.tags).toMatchObject({ deliveryIdentifierType: 'CHANNEL_SPECIFIC_OPAQUE_ID', typedContact: 'not valid' })
+    expect(stack.standIn.store.users.get(anonymous)?.tags).toMatchObject({
+      deliveryIdentifierType: 'CHANNEL_SPECIFIC_OPAQUE_ID',
+      typedContact: 'not valid',
+    })
   })
 })

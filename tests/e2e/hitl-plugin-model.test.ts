@@ -42,7 +42,7 @@ beforeAll(async () => {
   stack = await startStack({ integration })
   // Every action the plugin model calls, with its input, in order.
   const callAction = stack.standIn.callAction
-  stack.standIn.callAction = async <T,>(type: string, input: unknown): Promise<T> => {
+  stack.standIn.callAction = async <T>(type: string, input: unknown): Promise<T> => {
     actions.push({ type, input: input as Record<string, unknown> })
     return callAction<T>(type, input)
   }
@@ -72,7 +72,11 @@ describe('the HITL plugin model against the real integration', () => {
     expect(trace.slice(trace.indexOf('createUser'))).toEqual(['createUser', 'listMessages', 'startHitl', 'getConversation', 'link', 'activate'])
     expect(actions.map((a) => a.type)).toEqual(['createUser', 'startHitl'])
     expect(actions[0]?.input.email).toBe('Ada@Example.com') // verbatim, as typed
-    const history = actions[1]?.input.messageHistory as { source: { type: string; userId?: string }; type: string; payload: Record<string, unknown> }[]
+    const history = actions[1]?.input.messageHistory as {
+      source: { type: string; userId?: string }
+      type: string
+      payload: Record<string, unknown>
+    }[]
     // Oldest first, every type the bot sent (the markdown bloc too), ending with the plugin's own hand-off line.
     expect(history.map((h) => h.type)).toEqual(['text', 'bloc', 'choice', 'text', 'text', 'text'])
     expect(history[1]?.payload).toMatchObject({ items: [{ type: 'markdown' }] })
@@ -103,7 +107,7 @@ describe('the HITL plugin model against the real integration', () => {
     expect(incoming.map((m) => m.text).slice(1, 2)).toEqual(['Hello?'])
   })
 
-  it("an agent who writes before any assignment is assigned by the plugin: the fixed joined text, then the reply", async () => {
+  it('an agent who writes before any assignment is assigned by the plugin: the fixed joined text, then the reply', async () => {
     await stack.emulator.agent.reply(threadOf(bot()), { text: 'Hi, I am on it', agentId: sandboxAgent.id })
     await waitFor('the reply', () => texts(bot()).includes('Hi, I am on it'))
     const joined = texts(bot()).indexOf(PLUGIN_TEXTS.agentAssigned)
@@ -132,7 +136,14 @@ describe('the HITL plugin model against the real integration', () => {
     const agent = inHitl(bot()).find((m) => m.userId !== stack.standIn.botId)?.userId ?? ''
     const event = stack.standIn.store.createEvent({ type: 'hitlAssigned', payload: { conversationId: downstream, userId: stack.standIn.botId } })
     await bot().plugin.beforeIncomingEvent(event)
-    const late = stack.standIn.store.createMessage({ conversationId: downstream, userId: agent || stack.standIn.botId, type: 'text', payload: { text: 'too late' }, tags: {}, direction: 'incoming' })
+    const late = stack.standIn.store.createMessage({
+      conversationId: downstream,
+      userId: agent || stack.standIn.botId,
+      type: 'text',
+      payload: { text: 'too late' },
+      tags: {},
+      direction: 'incoming',
+    })
     expect(await bot().plugin.beforeIncomingMessage(late)).toBe(true)
     expect(bot().lines).toHaveLength(before)
     expect(bot().plugin.trace.filter((t) => t.includes('dropped, session not active'))).toHaveLength(2)
@@ -166,7 +177,10 @@ describe('the HITL plugin model against the real integration', () => {
     expect(other.plugin).toBe(bot().plugin) // one plugin per bot, many conversations
     await other.escalate()
     const botPart = stack.standIn.botId.replaceAll('_', '-')
-    expect(actions[0]).toMatchObject({ type: 'createUser', input: { name: 'Sandbox User', email: `${other.endUserId}@no-reply.${botPart}.botpress.com` } })
+    expect(actions[0]).toMatchObject({
+      type: 'createUser',
+      input: { name: 'Sandbox User', email: `${other.endUserId}@no-reply.${botPart}.botpress.com` },
+    })
     await other.say('/end')
     expect(texts(other)).toContain(PLUGIN_TEXTS.userClosed)
     expect(bot().lines).toHaveLength(linesOfFirst) // the other conversation's session never shows here

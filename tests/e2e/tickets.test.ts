@@ -46,7 +46,9 @@ const say = (conversationId: string, text: string) => stack.standIn.sendMessage(
 const requests = (method: string, path: RegExp) => stack.emulator.requests.filter((r) => r.method === method && path.test(r.path))
 const ticketPatches = () => requests('PATCH', /^\/crm\/v3\/objects\/tickets\//)
 const associationReads = (threadId: string) =>
-  stack.emulator.requests.filter((r) => r.method === 'GET' && r.path === `/conversations/v3/conversations/threads/${threadId}` && r.query.association === 'TICKET')
+  stack.emulator.requests.filter(
+    (r) => r.method === 'GET' && r.path === `/conversations/v3/conversations/threads/${threadId}` && r.query.association === 'TICKET'
+  )
 const assignedEvents = (conversationId: string) =>
   stack.standIn.eventsOf('hitlAssigned').filter((e) => (e.payload as { conversationId: string }).conversationId === conversationId)
 

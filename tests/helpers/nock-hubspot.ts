@@ -11,8 +11,10 @@ export const nockTokenRefresh = (token = ACCESS_TOKEN) =>
     .post('/oauth/v1/token', (body: Record<string, string>) => body.grant_type === 'refresh_token' && body.refresh_token === SECRETS.refreshToken)
     .reply(200, { access_token: token, refresh_token: SECRETS.refreshToken, expires_in: 1800, token_type: 'bearer' })
 
-export const devKeyQuery = (extra: Record<string, string> = {}) => (q: Record<string, string | string[] | undefined>) =>
-  q.hapikey === SECRETS.developerApiKey && q.appId === '424242' && Object.entries(extra).every(([k, v]) => q[k] === v)
+export const devKeyQuery =
+  (extra: Record<string, string> = {}) =>
+  (q: Record<string, string | string[] | undefined>) =>
+    q.hapikey === SECRETS.developerApiKey && q.appId === '424242' && Object.entries(extra).every(([k, v]) => q[k] === v)
 
 export const channelsPath = '/conversations/v3/custom-channels'
 
@@ -30,7 +32,4 @@ export const nockListChannels = (results: object[], times = 1) =>
   hubspot().get(channelsPath).query(devKeyQuery()).times(times).reply(200, { results, total: results.length })
 
 export const nockListAccounts = (channelId: string, results: object[]) =>
-  hubspot()
-    .get(`${channelsPath}/${channelId}/channel-accounts`)
-    .query(true)
-    .reply(200, { results, total: results.length })
+  hubspot().get(`${channelsPath}/${channelId}/channel-accounts`).query(true).reply(200, { results, total: results.length })

@@ -22,9 +22,11 @@ export type LogLine = { level: string; message: string }
 /** A logger that keeps every line, so tests can assert on messages and on secret hygiene. */
 export const captureLogger = (lines: LogLine[] = []): { logger: bp.Logger; lines: LogLine[] } => {
   const make = (): Record<string, unknown> => {
-    const log = (level: string) => (...args: unknown[]) => {
-      lines.push({ level, message: args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : String(a))).join(' ') })
-    }
+    const log =
+      (level: string) =>
+      (...args: unknown[]) => {
+        lines.push({ level, message: args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : String(a))).join(' ') })
+      }
     const self: Record<string, unknown> = { info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug') }
     for (const k of ['forBot', 'forBotOnly', 'withUserId', 'withConversationId', 'withMessageId', 'withVisibleToBotOwners', 'with']) {
       self[k] = () => self

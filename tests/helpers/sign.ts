@@ -6,10 +6,7 @@ import { SECRETS, WEBHOOK_URL } from './props'
  * timestamp; v1: hex SHA-256 of secret + body). Written independently of src/webhook/signature.ts
  * so that the two check each other.
  */
-export const signedRequest = (
-  body: unknown,
-  opts: { secret?: string; url?: string; timestamp?: number; method?: string; v1?: boolean } = {}
-) => {
+export const signedRequest = (body: unknown, opts: { secret?: string; url?: string; timestamp?: number; method?: string; v1?: boolean } = {}) => {
   const raw = typeof body === 'string' ? body : JSON.stringify(body)
   const secret = opts.secret ?? SECRETS.clientSecret
   const url = opts.url ?? WEBHOOK_URL

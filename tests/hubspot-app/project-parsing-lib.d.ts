@@ -5,8 +5,14 @@
  */
 declare module '@hubspot/project-parsing-lib/translate' {
   export type TranslationContext = { projectSourceDir: string; platformVersion: string; accountId?: number }
-  export function translate(ctx: TranslationContext, opts?: { skipValidation?: boolean; profile?: string }): Promise<{ intermediateRepresentation: unknown }>
-  export function translateForLocalDev(ctx: TranslationContext, opts?: { skipValidation?: boolean; profile?: string }): Promise<{ intermediateRepresentation: unknown }>
+  export function translate(
+    ctx: TranslationContext,
+    opts?: { skipValidation?: boolean; profile?: string }
+  ): Promise<{ intermediateRepresentation: unknown }>
+  export function translateForLocalDev(
+    ctx: TranslationContext,
+    opts?: { skipValidation?: boolean; profile?: string }
+  ): Promise<{ intermediateRepresentation: unknown }>
 }
 
 declare module '@hubspot/project-parsing-lib/uid' {

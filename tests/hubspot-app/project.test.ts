@@ -58,7 +58,10 @@ const projectWithProfile = (profile: string, contents: unknown): string => {
 }
 
 const parse = async (srcDir: string, profile: string) => {
-  const { intermediateRepresentation } = await translate({ projectSourceDir: srcDir, platformVersion: project.platformVersion }, { skipValidation: true, profile })
+  const { intermediateRepresentation } = await translate(
+    { projectSourceDir: srcDir, platformVersion: project.platformVersion },
+    { skipValidation: true, profile }
+  )
   const ir = irSchema.parse(intermediateRepresentation)
   const nodes = Object.values(ir.intermediateNodesIndexedByUid)
   const only = (type: string) => {
@@ -81,7 +84,14 @@ describe('hubspot-app (HubSpot project files)', () => {
 
     const local = z
       .object({ intermediateNodesIndexedByUid: z.record(z.object({ localDev: z.object({ parsingErrors: z.array(z.string()) }) })) })
-      .parse((await translateForLocalDev({ projectSourceDir: srcDir, platformVersion: project.platformVersion }, { skipValidation: true, profile: 'test' })).intermediateRepresentation)
+      .parse(
+        (
+          await translateForLocalDev(
+            { projectSourceDir: srcDir, platformVersion: project.platformVersion },
+            { skipValidation: true, profile: 'test' }
+          )
+        ).intermediateRepresentation
+      )
     expect(Object.values(local.intermediateNodesIndexedByUid).flatMap((n) => n.localDev.parsingErrors)).toEqual([])
   })
 

@@ -9,16 +9,7 @@ import { forgetAgents } from '../../src/hitl/agent-users'
 import { forgetThreads } from '../../src/hitl/conversation-tags'
 import { clearTokenMemory } from '../../src/hubspot/token-manager'
 import { forgetWebhookUrls } from '../../src/webhook/public-url'
-import {
-  assertInvariants,
-  assertNoHandlerFailures,
-  escalate,
-  eventsOf,
-  install,
-  route,
-  startWorld,
-  useWorld,
-} from './harness'
+import { assertInvariants, assertNoHandlerFailures, escalate, eventsOf, install, route, startWorld, useWorld } from './harness'
 
 // Each run starts and closes its own world (startWorld), so none is left for the afterEach.
 const env = useWorld()
@@ -94,7 +85,12 @@ it('random fault schedules over a whole escalation keep every invariant', async 
               else if (step.fault === '429') emu.faults.failNext(step.n, { status: 429, match })
               else {
                 const body = { status: 'error', message: 'slow down', errorType: 'RATE_LIMIT', correlationId: 'c' }
-                emu.faults.failNext(step.n, { status: 429, body, match, ...(step.fault === '429-retry-after' ? { headers: { 'Retry-After': '2' } } : {}) })
+                emu.faults.failNext(step.n, {
+                  status: 429,
+                  body,
+                  match,
+                  ...(step.fault === '429-retry-after' ? { headers: { 'Retry-After': '2' } } : {}),
+                })
               }
               break
             }

@@ -48,7 +48,11 @@ describe('429 storms', () => {
     const s = await w.send(conversationId, 'msg_ts', 'Hello?')
     expect(s.ok).toBe(true)
     expect(lastPublishLoop().delays).toEqual([env.inst.policy.tenSecondlyWaitMs, env.inst.policy.tenSecondlyWaitMs])
-    expect(publishRequests(w).slice(before).map((r) => r.status)).toEqual([429, 429, 201])
+    expect(
+      publishRequests(w)
+        .slice(before)
+        .map((r) => r.status)
+    ).toEqual([429, 429, 201])
     assertInvariants(w, env.inst, [conversationId])
   })
 
@@ -163,7 +167,11 @@ describe('5xx bursts', () => {
     const before = publishRequests(w).length
     const s = await w.send(conversationId, 'msg_5xx', 'through the storm')
     expect(s.ok).toBe(true)
-    expect(publishRequests(w).slice(before).map((r) => r.status)).toEqual([502, 502, 500, 503, 201])
+    expect(
+      publishRequests(w)
+        .slice(before)
+        .map((r) => r.status)
+    ).toEqual([502, 502, 500, 503, 201])
     expect(lastPublishLoop().delays).toHaveLength(4)
     assertInvariants(w, env.inst, [conversationId])
   })
@@ -218,7 +226,12 @@ describe('timeouts', () => {
     expect(lastPublishLoop().delays).toHaveLength(1)
     // The abandoned request still lands later (HubSpot processed it): it must find the key and create nothing.
     await waitFor(() => publishRequests(w).length - before === 2, 'the late publish to land')
-    expect(publishRequests(w).slice(before).map((r) => r.status).sort()).toEqual([200, 201])
+    expect(
+      publishRequests(w)
+        .slice(before)
+        .map((r) => r.status)
+        .sort()
+    ).toEqual([200, 201])
     assertInvariants(w, env.inst, [conversationId])
   })
 
@@ -256,7 +269,10 @@ describe('timeouts', () => {
     await install(world)
     assertInstalledOnce(world)
     // The abandoned requests land later (HubSpot answered them to nobody); then the invariants hold.
-    await waitFor(() => requestsTo(world.emu, route.token).length === 2 && requestsTo(world.emu, route.inbox).length === 2, 'the late requests to land')
+    await waitFor(
+      () => requestsTo(world.emu, route.token).length === 2 && requestsTo(world.emu, route.inbox).length === 2,
+      'the late requests to land'
+    )
     assertInvariants(world, env.inst, [])
   })
 })
@@ -268,7 +284,11 @@ describe('connection resets', () => {
     const before = publishRequests(w).length
     const s = await w.send(conversationId, 'msg_reset', 'reset')
     expect(s.ok).toBe(true)
-    expect(publishRequests(w).slice(before).map((r) => r.status)).toEqual([0, 0, 201])
+    expect(
+      publishRequests(w)
+        .slice(before)
+        .map((r) => r.status)
+    ).toEqual([0, 0, 201])
     assertInvariants(w, env.inst, [conversationId])
   })
 
@@ -279,7 +299,11 @@ describe('connection resets', () => {
     const s = await w.send(conversationId, 'msg_lost_answer', 'only once please')
     expect(s.ok).toBe(true)
     // First attempt created it (answer lost), the resend got the original back (200).
-    expect(publishRequests(w).slice(before).map((r) => r.status)).toEqual([0, 200])
+    expect(
+      publishRequests(w)
+        .slice(before)
+        .map((r) => r.status)
+    ).toEqual([0, 200])
     expect(w.emu.threadMessages(threadId).filter((m) => m.text === 'only once please')).toHaveLength(1)
     assertInvariants(w, env.inst, [conversationId])
   })
@@ -348,7 +372,11 @@ describe('access token expiring mid-conversation', () => {
     const s = await w.send(conversationId, 'msg_after', 'after expiry')
     expect(s.ok).toBe(true)
     expect(refreshes(w) - before).toBe(1)
-    expect(publishRequests(w).slice(-2).map((r) => r.status)).toEqual([401, 201])
+    expect(
+      publishRequests(w)
+        .slice(-2)
+        .map((r) => r.status)
+    ).toEqual([401, 201])
     assertInvariants(w, env.inst, [conversationId])
   })
 
@@ -474,7 +502,10 @@ describe('multi-part messages, media and session control under faults', () => {
     const viaLink2 = await w.send(conversationId, 'msg_img_reset', { type: 'image', payload: { imageUrl: `${mediaBase}/b.png` } })
     expect(viaLink2.ok).toBe(true)
     const texts = w.emu.threadMessages(w.threadOf(conversationId)).filter((m) => m.integrationIdempotencyId?.startsWith('msg_img'))
-    expect(texts.map((m) => [m.attachments.length, m.text.includes(mediaBase)])).toEqual([[0, true], [0, true]])
+    expect(texts.map((m) => [m.attachments.length, m.text.includes(mediaBase)])).toEqual([
+      [0, true],
+      [0, true],
+    ])
     expect(uploads(w)).toHaveLength(2) // a non-idempotent upload is never resent
     assertInvariants(w, env.inst, [conversationId])
   })
@@ -517,7 +548,12 @@ describe('multi-part messages, media and session control under faults', () => {
 
   it('two inboxes: a lost answer on the second account creation, then register again: each inbox connected once', async () => {
     const world = await env.start({
-      emulator: { inboxes: [{ id: '1001', name: 'Support', type: 'INBOX' }, { id: '1002', name: 'Sales', type: 'HELP_DESK' }] },
+      emulator: {
+        inboxes: [
+          { id: '1001', name: 'Support', type: 'INBOX' },
+          { id: '1002', name: 'Sales', type: 'HELP_DESK' },
+        ],
+      },
       configuration: { additionalInboxIds: ['1002'] },
     })
     let creations = 0

@@ -97,8 +97,21 @@ const mutate = (root: Json, pick: number, op: Op, junk: Json): Json => {
   const paths = pathsOf(root)
   const target = paths[pick % paths.length]!
   const replacement: Json | undefined =
-    op === 'replace' ? junk : op === 'null' ? null : op === 'number' ? (pick % 7) - 3 + 0.5 : op === 'string' ? 'x'.repeat(pick % 5000)
-      : op === 'array' ? [junk] : op === 'object' ? { junk } : op === 'thread' ? THREADS[pick % THREADS.length]! : undefined
+    op === 'replace'
+      ? junk
+      : op === 'null'
+        ? null
+        : op === 'number'
+          ? (pick % 7) - 3 + 0.5
+          : op === 'string'
+            ? 'x'.repeat(pick % 5000)
+            : op === 'array'
+              ? [junk]
+              : op === 'object'
+                ? { junk }
+                : op === 'thread'
+                  ? THREADS[pick % THREADS.length]!
+                  : undefined
   if (target.length === 0) return replacement === undefined ? null : replacement
   let parent: Json = root
   for (const key of target.slice(0, -1)) parent = (parent as Record<string | number, Json>)[key] as Json
@@ -142,7 +155,10 @@ const bodyArb: fc.Arbitrary<string | undefined> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...BASES.map((b) => JSON.stringify(b))) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')) },
-  { weight: 1, arbitrary: fc.constantFrom('', ' ', '\u0000', 'null', 'true', '0', '[]', '{}', '[{}]', '[[[[', '{"type":null}', '\ufeff{}', undefined) }
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('', ' ', '\u0000', 'null', 'true', '0', '[]', '{}', '[{}]', '[[[[', '{"type":null}', '\ufeff{}', undefined),
+  }
 )
 
 /** Rare, expensive bodies: megabytes, 1000+ event batches, deep nesting. */
@@ -151,7 +167,9 @@ const hugeBodyArb: fc.Arbitrary<string> = fc.oneof(
   fc.integer({ min: 1_001, max: 1_200 }).map((n) => JSON.stringify(Array.from({ length: n }, (_, i) => change(i, 'status', 'CLOSED')))),
   fc.integer({ min: 1_000, max: 100_000 }).map((n) => '['.repeat(n) + ']'.repeat(n)),
   fc.integer({ min: 1_000, max: 20_000 }).map((n) => `{"type":"OUTGOING_CHANNEL_MESSAGE_CREATED","message":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`),
-  fc.integer({ min: 10_000, max: 300_000 }).map((n) => JSON.stringify({ ...(OWN[0] as object), message: { ...(OWN[0] as { message: object }).message, text: '\u{1F600}'.repeat(n) } }))
+  fc
+    .integer({ min: 10_000, max: 300_000 })
+    .map((n) => JSON.stringify({ ...(OWN[0] as object), message: { ...(OWN[0] as { message: object }).message, text: '\u{1F600}'.repeat(n) } }))
 )
 
 // ---------------------------------------------------------------------------------------------
@@ -180,7 +198,21 @@ const garbage = fc.oneof(
 
 const STALE_MS = 5 * 60_000
 const TIMESTAMPS = ['now', 'stale', 'future', 'non-numeric', 'absent', 'empty', 'mismatched'] as const
-const SIGNATURES = ['absent', 'garbage', 'wrong-secret', 'truncated', 'hex', 'base64url', 'upper', 'padded', 'other-body', 'other-url', 'other-method', 'right-for-its-timestamp', 'v1-behind-bad-v3'] as const
+const SIGNATURES = [
+  'absent',
+  'garbage',
+  'wrong-secret',
+  'truncated',
+  'hex',
+  'base64url',
+  'upper',
+  'padded',
+  'other-body',
+  'other-url',
+  'other-method',
+  'right-for-its-timestamp',
+  'v1-behind-bad-v3',
+] as const
 const LEGACY = ['none', 'v1-wrong', 'v2-wrong', 'odd-version', 'garbage'] as const
 
 type InvalidCase = {
@@ -202,8 +234,15 @@ type InvalidCase = {
 const invalidCaseArb = (body: fc.Arbitrary<string | undefined>): fc.Arbitrary<InvalidCase> =>
   fc.record({
     body,
-    method: fc.oneof({ weight: 12, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom('post', 'Post', 'GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', '') }),
-    path: fc.oneof({ weight: 8, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('/', '/x', '/%2F..', '/wh_123') }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }),
+    method: fc.oneof(
+      { weight: 12, arbitrary: fc.constant('POST') },
+      { weight: 1, arbitrary: fc.constantFrom('post', 'Post', 'GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', '') }
+    ),
+    path: fc.oneof(
+      { weight: 8, arbitrary: fc.constant('') },
+      { weight: 1, arbitrary: fc.constantFrom('/', '/x', '/%2F..', '/wh_123') },
+      { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }
+    ),
     query: fc.oneof({ weight: 8, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }),
     timestamp: fc.constantFrom(...TIMESTAMPS),
     signature: fc.constantFrom(...SIGNATURES),
@@ -212,8 +251,15 @@ const invalidCaseArb = (body: fc.Arbitrary<string | undefined>): fc.Arbitrary<In
     junk: garbage,
     twin: garbage,
     offset: fc.integer({ min: 1_000, max: 10 * 365 * 24 * 3600 * 1000 }),
-    nonNumeric: fc.oneof(fc.constantFrom('abc', '1e12', ' 1763719200000', '1763719200000 ', '-5', '12.5', '0x1A', '１２３', '9'.repeat(16), 'NaN', 'Infinity'), fc.string({ maxLength: 20 }).filter((s) => !/^\d{1,15}$/.test(s))),
-    extra: fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !/hubspot/i.test(k)), fc.string({ maxLength: 30 }), { maxKeys: 3 }),
+    nonNumeric: fc.oneof(
+      fc.constantFrom('abc', '1e12', ' 1763719200000', '1763719200000 ', '-5', '12.5', '0x1A', '１２３', '9'.repeat(16), 'NaN', 'Infinity'),
+      fc.string({ maxLength: 20 }).filter((s) => !/^\d{1,15}$/.test(s))
+    ),
+    extra: fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !/hubspot/i.test(k)),
+      fc.string({ maxLength: 30 }),
+      { maxKeys: 3 }
+    ),
   })
 
 /** Builds a request whose signature cannot be valid (by construction), with every kind of damage. */
@@ -221,40 +267,78 @@ const buildInvalid = (c: InvalidCase): Req => {
   const body = c.body ?? ''
   const now = Date.now()
   const ts =
-    c.timestamp === 'now' || c.timestamp === 'mismatched' ? String(now)
-      : c.timestamp === 'stale' ? String(now - STALE_MS - c.offset)
-        : c.timestamp === 'future' ? String(now + STALE_MS + 60_000 + c.offset)
-          : c.timestamp === 'non-numeric' ? c.nonNumeric
-            : c.timestamp === 'empty' ? '' : undefined
-  const signedTs = c.timestamp === 'mismatched' ? String(now - 1_000) : ts ?? ''
+    c.timestamp === 'now' || c.timestamp === 'mismatched'
+      ? String(now)
+      : c.timestamp === 'stale'
+        ? String(now - STALE_MS - c.offset)
+        : c.timestamp === 'future'
+          ? String(now + STALE_MS + 60_000 + c.offset)
+          : c.timestamp === 'non-numeric'
+            ? c.nonNumeric
+            : c.timestamp === 'empty'
+              ? ''
+              : undefined
+  const signedTs = c.timestamp === 'mismatched' ? String(now - 1_000) : (ts ?? '')
   const right = v3(SECRET, 'POST', WEBHOOK_URL, body, signedTs)
   const timestampUsable = c.timestamp === 'now' || c.timestamp === 'mismatched'
   let sig: string | undefined
   switch (c.signature) {
-    case 'absent': sig = undefined; break
-    case 'garbage': sig = c.junk; break
-    case 'wrong-secret': sig = v3(`${SECRET}x`, 'POST', WEBHOOK_URL, body, signedTs).toString('base64'); break
-    case 'truncated': sig = right.toString('base64').slice(0, c.offset % 44); break
-    case 'hex': sig = right.toString('hex'); break
-    case 'base64url': sig = right.toString('base64url'); break
-    case 'upper': sig = right.toString('base64').toUpperCase(); break
-    case 'padded': sig = ` ${right.toString('base64')}`; break
-    case 'other-body': sig = v3(SECRET, 'POST', WEBHOOK_URL, `${body} `, signedTs).toString('base64'); break
-    case 'other-url': sig = v3(SECRET, 'POST', `${WEBHOOK_URL}/`, body, signedTs).toString('base64'); break
-    case 'other-method': sig = v3(SECRET, 'PUT', WEBHOOK_URL, body, signedTs).toString('base64'); break
+    case 'absent':
+      sig = undefined
+      break
+    case 'garbage':
+      sig = c.junk
+      break
+    case 'wrong-secret':
+      sig = v3(`${SECRET}x`, 'POST', WEBHOOK_URL, body, signedTs).toString('base64')
+      break
+    case 'truncated':
+      sig = right.toString('base64').slice(0, c.offset % 44)
+      break
+    case 'hex':
+      sig = right.toString('hex')
+      break
+    case 'base64url':
+      sig = right.toString('base64url')
+      break
+    case 'upper':
+      sig = right.toString('base64').toUpperCase()
+      break
+    case 'padded':
+      sig = ` ${right.toString('base64')}`
+      break
+    case 'other-body':
+      sig = v3(SECRET, 'POST', WEBHOOK_URL, `${body} `, signedTs).toString('base64')
+      break
+    case 'other-url':
+      sig = v3(SECRET, 'POST', `${WEBHOOK_URL}/`, body, signedTs).toString('base64')
+      break
+    case 'other-method':
+      sig = v3(SECRET, 'PUT', WEBHOOK_URL, body, signedTs).toString('base64')
+      break
     // Right for the timestamp it carries, so only a bad timestamp can make it invalid.
-    case 'right-for-its-timestamp': sig = timestampUsable && c.timestamp !== 'mismatched' ? c.junk : right.toString('base64'); break
-    case 'v1-behind-bad-v3': sig = c.junk.trim() ? c.junk : 'not-a-signature'; break
+    case 'right-for-its-timestamp':
+      sig = timestampUsable && c.timestamp !== 'mismatched' ? c.junk : right.toString('base64')
+      break
+    case 'v1-behind-bad-v3':
+      sig = c.junk.trim() ? c.junk : 'not-a-signature'
+      break
   }
   const headers: Record<string, string | undefined> = { ...c.extra, 'content-type': 'application/json' }
   put(headers, 'x-hubspot-signature-v3', sig, c.casing[0], c.twin)
   put(headers, 'x-hubspot-request-timestamp', ts, c.casing[1], c.twin)
   const legacySig =
-    c.signature === 'v1-behind-bad-v3' ? v1(SECRET, body)
-      : c.legacy === 'v1-wrong' ? v1(`${SECRET}x`, body)
-        : c.legacy === 'v2-wrong' ? v2(`${SECRET}x`, 'POST', WEBHOOK_URL, body)
-          : c.legacy === 'odd-version' ? v1(SECRET, body)
-            : c.legacy === 'garbage' ? c.junk : undefined
+    c.signature === 'v1-behind-bad-v3'
+      ? v1(SECRET, body)
+      : c.legacy === 'v1-wrong'
+        ? v1(`${SECRET}x`, body)
+        : c.legacy === 'v2-wrong'
+          ? v2(`${SECRET}x`, 'POST', WEBHOOK_URL, body)
+          : c.legacy === 'odd-version'
+            ? v1(SECRET, body)
+            : c.legacy === 'garbage'
+              ? c.junk
+              : undefined
   if (legacySig !== undefined && (c.legacy !== 'none' || c.signature === 'v1-behind-bad-v3')) {
     put(headers, 'x-hubspot-signature', legacySig, c.casing[2], c.twin)
     const version = c.legacy === 'v2-wrong' ? 'v2' : c.legacy === 'odd-version' ? 'v3' : 'v1'
@@ -268,7 +352,8 @@ const buildInvalid = (c: InvalidCase): Req => {
 // ---------------------------------------------------------------------------------------------
 
 const hubspotAttempts: string[] = []
-const onNoMatch = (req: { method?: string; path?: string; href?: string }) => hubspotAttempts.push(`${req.method ?? ''} ${req.href ?? req.path ?? ''}`)
+const onNoMatch = (req: { method?: string; path?: string; href?: string }) =>
+  hubspotAttempts.push(`${req.method ?? ''} ${req.href ?? req.path ?? ''}`)
 const unhandled: unknown[] = []
 const onUnhandled = (reason: unknown) => unhandled.push(reason)
 
@@ -394,7 +479,10 @@ describe('fuzz: requests without a valid signature', () => {
   it('the side-effect detectors see a HubSpot request and a Botpress write (control)', async () => {
     const props = await seeded()
     const before = snapshot(props)
-    const body = JSON.stringify({ ...(OWN[0] as object), message: { ...(OWN[0] as { message: object }).message, senders: [{ actorId: 'A-9' }], attachments: [] } })
+    const body = JSON.stringify({
+      ...(OWN[0] as object),
+      message: { ...(OWN[0] as { message: object }).message, senders: [{ actorId: 'A-9' }], attachments: [] },
+    })
     const ts = String(Date.now())
     const res = await deliver(props, {
       method: 'POST',
@@ -420,13 +508,28 @@ describe('fuzz: validly signed random bodies', () => {
   const hubspotUp = () => {
     inst.watch.accessTokens.add(FUZZ_TOKEN)
     nock(HUBSPOT).persist().post('/oauth/v1/token').reply(200, { access_token: FUZZ_TOKEN, expires_in: 1800, refresh_token: SECRETS.refreshToken })
-    nock(HUBSPOT).persist().get(/\/conversations\/v3\/conversations\/actors\/.*/).reply(200, { id: 'A-1', type: 'AGENT', name: 'Agent' })
-    nock(HUBSPOT).persist().patch(/\/conversations\/v3\/custom-channels\/.*\/messages\/.*/).reply(200, {})
-    nock(HUBSPOT).persist().get(/\/files\/v3\/files\/.*\/signed-url.*/).reply(200, { url: 'https://files.example/f' })
+    nock(HUBSPOT)
+      .persist()
+      .get(/\/conversations\/v3\/conversations\/actors\/.*/)
+      .reply(200, { id: 'A-1', type: 'AGENT', name: 'Agent' })
+    nock(HUBSPOT)
+      .persist()
+      .patch(/\/conversations\/v3\/custom-channels\/.*\/messages\/.*/)
+      .reply(200, {})
+    nock(HUBSPOT)
+      .persist()
+      .get(/\/files\/v3\/files\/.*\/signed-url.*/)
+      .reply(200, { url: 'https://files.example/f' })
     // A reply to a thread whose session ended closes the thread again.
-    nock(HUBSPOT).persist().patch(/\/conversations\/v3\/conversations\/threads\/.*/).reply(200, { id: '1', status: 'CLOSED' })
+    nock(HUBSPOT)
+      .persist()
+      .patch(/\/conversations\/v3\/conversations\/threads\/.*/)
+      .reply(200, { id: '1', status: 'CLOSED' })
     // CHANNEL_ACCOUNT_CREATED without channel or inbox asks HubSpot which account it is.
-    nock(HUBSPOT).persist().get(/\/conversations\/v3\/custom-channels\/[^/]+\/channel-accounts.*/).reply(200, { results: [] })
+    nock(HUBSPOT)
+      .persist()
+      .get(/\/conversations\/v3\/custom-channels\/[^/]+\/channel-accounts.*/)
+      .reply(200, { results: [] })
   }
 
   const signedArb = fc.record({
@@ -451,7 +554,10 @@ describe('fuzz: validly signed random bodies', () => {
         const decodedUrl = url.replace(/%3A/gi, ':')
         const headers: Record<string, string> =
           scheme === 'v3'
-            ? { [name('x-hubspot-signature-v3')]: v3(SECRET, 'POST', decodedUrl, raw, ts).toString('base64'), [name('x-hubspot-request-timestamp')]: ts }
+            ? {
+                [name('x-hubspot-signature-v3')]: v3(SECRET, 'POST', decodedUrl, raw, ts).toString('base64'),
+                [name('x-hubspot-request-timestamp')]: ts,
+              }
             : scheme === 'v2'
               ? { [name('x-hubspot-signature')]: v2(SECRET, 'POST', url, raw), [name('x-hubspot-signature-version')]: 'v2' }
               : { [name('x-hubspot-signature')]: v1(SECRET, raw), [name('x-hubspot-signature-version')]: 'v1' }

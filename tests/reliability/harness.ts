@@ -247,10 +247,7 @@ export type Bridge = {
   close(): Promise<void>
 }
 
-export const startBridge = async (
-  propsOf: () => { ctx: bp.Context; client: bp.Client; logger: bp.Logger },
-  watch: SecretWatch
-): Promise<Bridge> => {
+export const startBridge = async (propsOf: () => { ctx: bp.Context; client: bp.Client; logger: bp.Logger }, watch: SecretWatch): Promise<Bridge> => {
   const deliveries: BridgeDelivery[] = []
   const holds: Hold[] = []
   const server = http.createServer((req, res) => {
@@ -273,7 +270,13 @@ export const startBridge = async (
         try {
           const answer = await handler({
             ...propsOf(),
-            req: { method: req.method ?? 'POST', path: url.pathname.replace(new RegExp(`^/${WEBHOOK_ID}`), ''), query: url.search.replace(/^\?/, ''), headers, body },
+            req: {
+              method: req.method ?? 'POST',
+              path: url.pathname.replace(new RegExp(`^/${WEBHOOK_ID}`), ''),
+              query: url.search.replace(/^\?/, ''),
+              headers,
+              body,
+            },
           })
           delivery.status = answer?.status ?? 200
           delivery.responseBody = answer?.body
@@ -388,9 +391,7 @@ export const startWorld = async (inst: Instrumentation, opts: WorldOptions = {})
     }
   }
   const action = <K extends keyof typeof actions>(type: K, input: unknown) =>
-    run(type, () =>
-      (actions[type] as (p: unknown) => Promise<unknown>)({ ...base, type, input, metadata: { setCost: () => {} } })
-    )
+    run(type, () => (actions[type] as (p: unknown) => Promise<unknown>)({ ...base, type, input, metadata: { setCost: () => {} } }))
 
   const threadOf = (conversationId: string): string => {
     const threadId = fake.conversations.get(conversationId)?.tags.hubspotThreadId
@@ -479,9 +480,13 @@ export const assertEndUserMessagesDelivered = (world: World): void => {
     expect(new Set(keys).size, `copies of ${s.messageId} in HubSpot: ${keys.join(', ')}`).toBe(keys.length)
     if (s.ok) {
       const parts = [...copies].sort((a, b) => partIndex(a.integrationIdempotencyId) - partIndex(b.integrationIdempotencyId))
-      const expectedKeys = parts.length === 1 && parts[0]?.integrationIdempotencyId === s.messageId ? [s.messageId] : parts.map((_, i) => `${s.messageId}:${i}`)
+      const expectedKeys =
+        parts.length === 1 && parts[0]?.integrationIdempotencyId === s.messageId ? [s.messageId] : parts.map((_, i) => `${s.messageId}:${i}`)
       expect(parts.length, `message ${s.messageId} in HubSpot`).toBeGreaterThan(0)
-      expect(parts.map((m) => m.integrationIdempotencyId), `parts of ${s.messageId}`).toEqual(expectedKeys)
+      expect(
+        parts.map((m) => m.integrationIdempotencyId),
+        `parts of ${s.messageId}`
+      ).toEqual(expectedKeys)
       for (const m of parts) expect(m.threadId, `thread of ${m.integrationIdempotencyId}`).toBe(world.threadOf(s.conversationId))
       expect(s.acks, `acks of ${s.messageId}`).toEqual([{ hubspotMessageId: parts.map((m) => m.id).join(',') }])
     } else {
@@ -585,7 +590,10 @@ export const assertInstalledOnce = (world: World): void => {
   const ours = [...world.emu.state.channels.values()].filter((c) => c.webhookUrl === world.props.webhookUrl)
   expect(ours, 'channels with our webhook URL').toHaveLength(1)
   const accounts = [...world.emu.state.channelAccounts.values()].filter((a) => a.channelId === ours[0]?.id && !a.archived)
-  expect(accounts.map((a) => a.inboxId), 'channel accounts').toEqual([INBOX_ID])
+  expect(
+    accounts.map((a) => a.inboxId),
+    'channel accounts'
+  ).toEqual([INBOX_ID])
   expect(world.fake.setupState('int_1')).toMatchObject({
     webhookUrl: world.props.webhookUrl,
     channelId: ours[0]?.id,

@@ -12,20 +12,13 @@ import { handler } from '../../src/webhook/handler'
 import { forgetWebhookUrls } from '../../src/webhook/public-url'
 import { FakeBotpress } from '../helpers/fake-botpress'
 import { signedRequest } from '../helpers/sign'
-import {
-  assertInvariants,
-  assertNoHandlerFailures,
-  eventsOf,
-  refusedAfterSessionEnded,
-  useWorld,
-  waitFor,
-  type World,
-} from './harness'
+import { assertInvariants, assertNoHandlerFailures, eventsOf, refusedAfterSessionEnded, useWorld, waitFor, type World } from './harness'
 
 const env = useWorld()
 
 const isAssignment = (body: string) => body.includes('"propertyName":"assignedTo"')
-const isReplyWith = (text: string) => (body: string) => body.includes('OUTGOING_CHANNEL_MESSAGE_CREATED') && body.includes(JSON.stringify(text).slice(1, -1))
+const isReplyWith = (text: string) => (body: string) =>
+  body.includes('OUTGOING_CHANNEL_MESSAGE_CREATED') && body.includes(JSON.stringify(text).slice(1, -1))
 
 const agentUsers = (w: World, actorId: string) => [...w.fake.users.values()].filter((u) => u.tags.hubspotActorId === actorId)
 
@@ -33,32 +26,35 @@ describe('agent reply before the assignment', () => {
   it.each([
     ['same runtime instance', false],
     ['another runtime instance (no in-memory agent cache)', true],
-  ])('the reply arrives once; the HITL plugin assigns its author, so the same agent\'s assignment announces nothing more (%s)', async (_, otherInstance) => {
-    const { w, conversationId, threadId } = await env.ready()
-    const held = w.bridge.hold(isAssignment)
-    const assigned = w.emu.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
-    await waitFor(() => held.held() === 1, 'the assignment webhook to be held')
-    const { statuses } = await w.emu.agent.reply(threadId, { text: 'Hi, Sam here', agentId: '555' })
-    expect(statuses).toEqual([200])
-    if (otherInstance) {
-      forgetAgents()
-      forgetThreads()
+  ])(
+    "the reply arrives once; the HITL plugin assigns its author, so the same agent's assignment announces nothing more (%s)",
+    async (_, otherInstance) => {
+      const { w, conversationId, threadId } = await env.ready()
+      const held = w.bridge.hold(isAssignment)
+      const assigned = w.emu.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
+      await waitFor(() => held.held() === 1, 'the assignment webhook to be held')
+      const { statuses } = await w.emu.agent.reply(threadId, { text: 'Hi, Sam here', agentId: '555' })
+      expect(statuses).toEqual([200])
+      if (otherInstance) {
+        forgetAgents()
+        forgetThreads()
+      }
+      held.release()
+      expect(await assigned).toEqual([200])
+
+      expect([...w.fake.messages.values()]).toHaveLength(1)
+      expect(eventsOf(w, conversationId, 'hitlAssigned')).toHaveLength(0)
+      expect(agentUsers(w, 'A-555')).toHaveLength(1)
+
+      // A different agent taking over is still announced.
+      await w.emu.agent.assign(threadId, { id: '556', name: 'Kim Agent' })
+      const assignedEvents = eventsOf(w, conversationId, 'hitlAssigned')
+      expect(assignedEvents).toHaveLength(1)
+      expect(assignedEvents[0]?.payload).toEqual({ conversationId, userId: agentUsers(w, 'A-556')[0]?.id })
+      assertNoHandlerFailures(w)
+      assertInvariants(w, env.inst, [conversationId])
     }
-    held.release()
-    expect(await assigned).toEqual([200])
-
-    expect([...w.fake.messages.values()]).toHaveLength(1)
-    expect(eventsOf(w, conversationId, 'hitlAssigned')).toHaveLength(0)
-    expect(agentUsers(w, 'A-555')).toHaveLength(1)
-
-    // A different agent taking over is still announced.
-    await w.emu.agent.assign(threadId, { id: '556', name: 'Kim Agent' })
-    const assignedEvents = eventsOf(w, conversationId, 'hitlAssigned')
-    expect(assignedEvents).toHaveLength(1)
-    expect(assignedEvents[0]?.payload).toEqual({ conversationId, userId: agentUsers(w, 'A-556')[0]?.id })
-    assertNoHandlerFailures(w)
-    assertInvariants(w, env.inst, [conversationId])
-  })
+  )
 
   it('replies from an agent who is never assigned still arrive, once each', async () => {
     const { w, conversationId, threadId } = await env.ready()

@@ -3,15 +3,7 @@
  * here is delivered three times, in a row or at once, with and without a failure in between.
  */
 import { describe, expect, it } from 'vitest'
-import {
-  assertInvariants,
-  assertNoHandlerFailures,
-  escalate,
-  eventsOf,
-  requestsTo,
-  route,
-  useWorld,
-} from './harness'
+import { assertInvariants, assertNoHandlerFailures, escalate, eventsOf, requestsTo, route, useWorld } from './harness'
 
 const env = useWorld()
 
@@ -71,7 +63,13 @@ describe('a webhook delivered 3 times', () => {
     const setStates = () => w.fake.calls.filter((c) => c === 'setState').length
     const before = setStates()
     // A de-authorization delivered 3 times is recorded once; startHitl then refuses the inbox.
-    const body = JSON.stringify({ type: 'CHANNEL_ACCOUNT_UPDATED', portalId: '1', channelId: [...w.emu.state.channels.keys()][0], channelAccountId: accountId, authorized: false })
+    const body = JSON.stringify({
+      type: 'CHANNEL_ACCOUNT_UPDATED',
+      portalId: '1',
+      channelId: [...w.emu.state.channels.keys()][0],
+      channelAccountId: accountId,
+      authorized: false,
+    })
     for (let i = 0; i < 3; i++) expect(await w.emu.deliverRaw(w.props.webhookUrl, body)).toBe(200)
     expect(setStates() - before).toBe(1)
     expect(w.fake.setupState('int_1')).toMatchObject({ channelAccounts: { '1001': { id: accountId, authorized: false } } })

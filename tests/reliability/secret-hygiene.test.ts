@@ -8,14 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import { clearTokenMemory } from '../../src/hubspot/token-manager'
 import { SECRETS } from '../helpers/props'
-import {
-  assertInvariants,
-  install,
-  requestsTo,
-  route,
-  useWorld,
-  type World,
-} from './harness'
+import { assertInvariants, install, requestsTo, route, useWorld, type World } from './harness'
 
 const env = useWorld()
 
@@ -118,7 +111,11 @@ describe('HubSpot echoing credentials', () => {
 
   it('on unregister: the logged error carries no developer key', async () => {
     const { w, conversationId } = await env.ready()
-    w.emu.faults.failNext(1, { status: 403, body: echoBody(currentToken(w)), match: (m, p) => m === 'DELETE' && p.startsWith('/conversations/v3/custom-channels/') })
+    w.emu.faults.failNext(1, {
+      status: 403,
+      body: echoBody(currentToken(w)),
+      match: (m, p) => m === 'DELETE' && p.startsWith('/conversations/v3/custom-channels/'),
+    })
     await w.unregister()
     expect(w.lines.some((l) => l.level === 'error' && /Could not remove the HubSpot custom channel.*403/.test(l.message))).toBe(true)
     await w.unregister()
@@ -149,7 +146,9 @@ describe('Botpress errors and bad configuration', () => {
   })
 
   it('a secret pasted into the wrong field is never quoted back by the configuration error', async () => {
-    const world = await env.start({ configuration: { inboxId: SECRETS.clientSecret, appId: SECRETS.developerApiKey, apiBaseUrl: SECRETS.refreshToken } })
+    const world = await env.start({
+      configuration: { inboxId: SECRETS.clientSecret, appId: SECRETS.developerApiKey, apiBaseUrl: SECRETS.refreshToken },
+    })
     const err = (await world.register().catch((e: unknown) => e)) as Error
     for (const field of [/"Inbox ID" \(inboxId\)/, /"App ID" \(appId\)/, /\(apiBaseUrl\) Invalid url/]) expect(err.message).toMatch(field)
     expect(requestsTo(world.emu, () => true)).toEqual([])

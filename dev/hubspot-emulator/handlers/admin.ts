@@ -82,7 +82,10 @@ const settingsPage = (ctx: RequestContext): Reply => {
     const accounts = [...state.channelAccounts.values()].filter((a) => a.inboxId === inbox.id && !a.archived)
     const list = accounts.length
       ? `<ul>${accounts
-          .map((a) => `<li>${esc(state.channels.get(a.channelId)?.name ?? a.channelId)}: ${esc(a.name)} (${a.authorized ? 'connected' : 'disabled'})</li>`)
+          .map(
+            (a) =>
+              `<li>${esc(state.channels.get(a.channelId)?.name ?? a.channelId)}: ${esc(a.name)} (${a.authorized ? 'connected' : 'disabled'})</li>`
+          )
           .join('')}</ul>`
       : 'No channels connected.'
     const form = connectable.length

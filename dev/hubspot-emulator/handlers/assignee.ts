@@ -22,7 +22,12 @@ const assign = (ctx: RequestContext): Reply => {
   const agentId = m[1]
   const changed = thread.assignedTo !== agentId
   thread.assignedTo = agentId
-  if (changed) ctx.afterResponse(() => notifyApp(ctx.core, [conversationEvent(ctx.core, 'conversation.propertyChange', thread, { propertyName: 'assignedTo', propertyValue: agentId })]))
+  if (changed)
+    ctx.afterResponse(() =>
+      notifyApp(ctx.core, [
+        conversationEvent(ctx.core, 'conversation.propertyChange', thread, { propertyName: 'assignedTo', propertyValue: agentId }),
+      ])
+    )
   return { status: 200, json: publicThread(thread) }
 }
 
@@ -30,7 +35,9 @@ const unassign = (ctx: RequestContext): Reply => {
   const thread = threadOr404(ctx, param(ctx, 'threadId'))
   if (thread.assignedTo !== undefined) {
     delete thread.assignedTo
-    ctx.afterResponse(() => notifyApp(ctx.core, [conversationEvent(ctx.core, 'conversation.propertyChange', thread, { propertyName: 'assignedTo', propertyValue: '' })]))
+    ctx.afterResponse(() =>
+      notifyApp(ctx.core, [conversationEvent(ctx.core, 'conversation.propertyChange', thread, { propertyName: 'assignedTo', propertyValue: '' })])
+    )
   }
   return { status: 204 }
 }

@@ -74,7 +74,8 @@ const consentPage = (ctx: RequestContext): Reply => {
 const decide = (ctx: RequestContext): Reply => {
   const form = formFields(ctx)
   const consent = ctx.core.grants.takeConsent(form.get('consent') ?? '')
-  if (!consent) return errorPage(400, 'Authorization failed', 'This authorization request is unknown or was already answered. Start the install again.')
+  if (!consent)
+    return errorPage(400, 'Authorization failed', 'This authorization request is unknown or was already answered. Start the install again.')
   const target = new URL(consent.redirectUri)
   const decision = form.get('decision')
   if (decision === 'grant') {

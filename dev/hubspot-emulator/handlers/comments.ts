@@ -49,4 +49,6 @@ const create = (ctx: RequestContext): Reply => {
   }
 }
 
-export const commentRoutes: Route[] = [{ method: 'POST', pattern: '/conversations/v3/conversations/threads/:threadId/messages', auth: 'bearer', handle: create }]
+export const commentRoutes: Route[] = [
+  { method: 'POST', pattern: '/conversations/v3/conversations/threads/:threadId/messages', auth: 'bearer', handle: create },
+]

@@ -108,10 +108,12 @@ const create = (ctx: RequestContext): Reply => {
 const getOne = (ctx: RequestContext): Reply => {
   const id = param(ctx, 'contactId')
   const idProperty = ctx.query.get('idProperty')
-  const contact =
-    idProperty === 'email' ? ctx.core.store.findContactByEmail(id) : idProperty ? undefined : ctx.core.store.state.contacts.get(id)
+  const contact = idProperty === 'email' ? ctx.core.store.findContactByEmail(id) : idProperty ? undefined : ctx.core.store.state.contacts.get(id)
   if (!contact || contact.archived) throw notFound(`Contact ${id} was not found.`)
-  const wanted = ctx.query.getAll('properties').flatMap((p) => p.split(',')).filter(Boolean)
+  const wanted = ctx.query
+    .getAll('properties')
+    .flatMap((p) => p.split(','))
+    .filter(Boolean)
   return { status: 200, json: publicContact(contact, wanted) }
 }
 

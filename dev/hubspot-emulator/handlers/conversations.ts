@@ -109,7 +109,14 @@ const batchActors = (ctx: RequestContext): Reply => {
   }
   const body = { status: 'COMPLETE', results, startedAt, completedAt: new Date(ctx.core.now()).toISOString() }
   if (!missing.length) return { status: 200, json: body }
-  const error = { status: 'error', category: 'OBJECT_NOT_FOUND', message: `Actors not found: ${missing.join(', ')}`, context: { ids: missing }, errors: [], links: {} }
+  const error = {
+    status: 'error',
+    category: 'OBJECT_NOT_FOUND',
+    message: `Actors not found: ${missing.join(', ')}`,
+    context: { ids: missing },
+    errors: [],
+    links: {},
+  }
   return { status: 207, json: { ...body, numErrors: missing.length, errors: [error] } }
 }
 

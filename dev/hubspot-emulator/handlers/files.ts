@@ -7,7 +7,16 @@ import { fileUrl, fullName, publicFile } from '../serialize'
 import type { FileRecord } from '../types'
 
 const BASE = '/files/v3/files'
-const ACCESS_VALUES = ['PUBLIC_INDEXABLE', 'PUBLIC_NOT_INDEXABLE', 'PRIVATE', 'HIDDEN_INDEXABLE', 'HIDDEN_NOT_INDEXABLE', 'HIDDEN_PRIVATE', 'HIDDEN_SENSITIVE', 'SENSITIVE']
+const ACCESS_VALUES = [
+  'PUBLIC_INDEXABLE',
+  'PUBLIC_NOT_INDEXABLE',
+  'PRIVATE',
+  'HIDDEN_INDEXABLE',
+  'HIDDEN_NOT_INDEXABLE',
+  'HIDDEN_PRIVATE',
+  'HIDDEN_SENSITIVE',
+  'SENSITIVE',
+]
 
 type UploadOptions = { access: string; overwrite: boolean }
 

@@ -9,8 +9,7 @@ import { CHANNELS_BASE, channelOr404 } from './lookups'
 
 const BASE = `${CHANNELS_BASE}/:channelId/messages`
 
-const usageOf = (mimeType: string): FileUsageType =>
-  mimeType.startsWith('image/') ? 'IMAGE' : mimeType.startsWith('audio/') ? 'AUDIO' : 'OTHER'
+const usageOf = (mimeType: string): FileUsageType => (mimeType.startsWith('image/') ? 'IMAGE' : mimeType.startsWith('audio/') ? 'AUDIO' : 'OTHER')
 
 const toAttachment = (core: Core, a: AttachmentEgg): MessageAttachment => {
   if (a.type !== 'FILE') {
@@ -88,7 +87,7 @@ const create = (ctx: RequestContext): Reply => {
     direction: egg.messageDirection,
     text: egg.text,
     senders: egg.senders.map((s) => ({
-      actorId: incoming ? thread.visitorActorId : s.senderActorId ?? integratorActor,
+      actorId: incoming ? thread.visitorActorId : (s.senderActorId ?? integratorActor),
       deliveryIdentifier: s.deliveryIdentifier,
       ...(s.name ? { name: s.name } : {}),
     })),

@@ -55,7 +55,8 @@ const exchangeCode = (ctx: RequestContext, form: URLSearchParams): Reply => {
   const { grants, now } = ctx.core
   const code = grants.codes.get(form.get('code') ?? '')
   if (!code || code.used || code.expiresAt <= now()) return oauthError('BAD_AUTH_CODE', 'missing or unknown auth code')
-  if (form.get('redirect_uri') !== code.redirectUri) return oauthError('BAD_REDIRECT_URI', 'redirect_uri does not match the one of the authorization request')
+  if (form.get('redirect_uri') !== code.redirectUri)
+    return oauthError('BAD_REDIRECT_URI', 'redirect_uri does not match the one of the authorization request')
   code.used = true
   const refreshToken = grants.issueRefreshToken(code.scopes)
   return tokenResponse(ctx, refreshToken, code.scopes, INSTALLER.userId)

@@ -22,7 +22,16 @@ export const DEFAULT_TICKET_CATEGORIES = ['PRODUCT_ISSUE', 'BILLING_ISSUE', 'FEA
 export const TICKET_PRIORITIES = ['LOW', 'MEDIUM', 'HIGH', 'URGENT']
 const DEFAULT_TICKET_DELAY_MS = 300
 /** Ticket properties every account has (the ones this emulator models). */
-const STANDARD_PROPERTIES = ['subject', 'content', 'hs_ticket_priority', 'hs_ticket_category', 'hs_pipeline', 'hs_pipeline_stage', 'hubspot_owner_id', 'source_type']
+const STANDARD_PROPERTIES = [
+  'subject',
+  'content',
+  'hs_ticket_priority',
+  'hs_ticket_category',
+  'hs_pipeline',
+  'hs_pipeline_stage',
+  'hubspot_owner_id',
+  'source_type',
+]
 
 export const pipelinesOf = (core: Core): TicketPipeline[] => core.opts.ticketPipelines ?? DEFAULT_TICKET_PIPELINES
 
@@ -88,14 +97,24 @@ const checkProperties = (core: Core, ticket: Ticket, props: Record<string, strin
     if (!known.has(name)) invalid.push({ name, error: 'PROPERTY_DOESNT_EXIST', message: `Property "${name}" does not exist` })
   }
   if (props.hs_ticket_priority !== undefined) option('hs_ticket_priority', props.hs_ticket_priority, TICKET_PRIORITIES)
-  if (props.hs_ticket_category !== undefined) option('hs_ticket_category', props.hs_ticket_category, core.opts.ticketCategories ?? DEFAULT_TICKET_CATEGORIES)
+  if (props.hs_ticket_category !== undefined)
+    option('hs_ticket_category', props.hs_ticket_category, core.opts.ticketCategories ?? DEFAULT_TICKET_CATEGORIES)
   const pipelines = pipelinesOf(core)
-  if (props.hs_pipeline !== undefined) option('hs_pipeline', props.hs_pipeline, pipelines.map((p) => p.id))
+  if (props.hs_pipeline !== undefined)
+    option(
+      'hs_pipeline',
+      props.hs_pipeline,
+      pipelines.map((p) => p.id)
+    )
   const pipelineId = props.hs_pipeline ?? ticket.properties.hs_pipeline
   const pipeline = pipelines.find((p) => p.id === pipelineId)
   if (pipeline && (props.hs_pipeline_stage !== undefined || props.hs_pipeline !== undefined)) {
     const stage = props.hs_pipeline_stage ?? ticket.properties.hs_pipeline_stage ?? ''
-    option('hs_pipeline_stage', stage, pipeline.stages.map((s) => s.id))
+    option(
+      'hs_pipeline_stage',
+      stage,
+      pipeline.stages.map((s) => s.id)
+    )
   }
   return invalid
 }
@@ -138,7 +157,15 @@ const listPipelines = (ctx: RequestContext): Reply => {
     createdAt: at,
     updatedAt: at,
     archived: false,
-    stages: p.stages.map((s) => ({ id: s.id, label: s.label, displayOrder: s.displayOrder, metadata: { ticketState: s.ticketState }, createdAt: at, updatedAt: at, archived: false })),
+    stages: p.stages.map((s) => ({
+      id: s.id,
+      label: s.label,
+      displayOrder: s.displayOrder,
+      metadata: { ticketState: s.ticketState },
+      createdAt: at,
+      updatedAt: at,
+      archived: false,
+    })),
   }))
   return { status: 200, json: { results } }
 }

@@ -57,7 +57,9 @@ export const jsonBody = <S extends z.ZodTypeAny>(ctx: RequestContext, schema: S)
   try {
     data = JSON.parse(ctx.body.toString('utf8'))
   } catch {
-    throw validationError('Invalid input JSON: the request body is not valid JSON.', { errors: [{ message: 'Invalid JSON', in: 'body', code: 'INVALID_JSON' }] })
+    throw validationError('Invalid input JSON: the request body is not valid JSON.', {
+      errors: [{ message: 'Invalid JSON', in: 'body', code: 'INVALID_JSON' }],
+    })
   }
   const parsed = schema.safeParse(data)
   if (!parsed.success) {
@@ -82,9 +84,7 @@ export const page = <T>(ctx: RequestContext, items: T[], defaultLimit = 100, max
   next.set('after', String(nextOffset))
   next.delete('hapikey')
   const paging =
-    nextOffset < items.length
-      ? { next: { after: String(nextOffset), link: `${ctx.core.baseUrl()}${ctx.path}?${next.toString()}` } }
-      : undefined
+    nextOffset < items.length ? { next: { after: String(nextOffset), link: `${ctx.core.baseUrl()}${ctx.path}?${next.toString()}` } } : undefined
   return { results, ...(paging ? { paging } : {}) }
 }
 

@@ -43,7 +43,9 @@ export const createPipeline = (deps: PipelineDeps) => {
   const checkDeveloper = (url: URL): void => {
     const key = url.searchParams.get('hapikey')
     if (!key || key !== core.opts.developerApiKey) {
-      throw unauthenticated('The developer API key (hapikey) is missing or invalid. Custom channel endpoints need ?hapikey=<developer API key>&appId=<app id>.')
+      throw unauthenticated(
+        'The developer API key (hapikey) is missing or invalid. Custom channel endpoints need ?hapikey=<developer API key>&appId=<app id>.'
+      )
     }
     const appId = url.searchParams.get('appId')
     if (!appId) throw validationError('The appId query parameter is required with a developer API key.')
@@ -123,7 +125,16 @@ export const createPipeline = (deps: PipelineDeps) => {
     } else if (isApi && core.opts.rateLimitPerTenSeconds !== undefined && count > core.opts.rateLimitPerTenSeconds) {
       reply = { status: 429, json: rateLimitBody() }
     } else {
-      const ctx: RequestContext = { core, method, path, params: {}, query: url.searchParams, headers: req.headers, body, afterResponse: (t) => tasks.push(t) }
+      const ctx: RequestContext = {
+        core,
+        method,
+        path,
+        params: {},
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        afterResponse: (t) => tasks.push(t),
+      }
       reply = await dispatch(ctx, url)
     }
 
@@ -133,7 +144,11 @@ export const createPipeline = (deps: PipelineDeps) => {
       return startBackground()
     }
     if (isApi) {
-      reply.headers = { ...rateLimitHeaders(core.opts.rateLimitPerTenSeconds ?? DEFAULT_RATE_MAX, count, auth), 'X-HubSpot-Correlation-Id': correlationOf(reply), ...reply.headers }
+      reply.headers = {
+        ...rateLimitHeaders(core.opts.rateLimitPerTenSeconds ?? DEFAULT_RATE_MAX, count, auth),
+        'X-HubSpot-Correlation-Id': correlationOf(reply),
+        ...reply.headers,
+      }
       if (core.opts.latencyMs) await sleep(core.opts.latencyMs)
     }
     write(res, reply)

@@ -76,7 +76,9 @@ const fill = (list, messages) => {
   const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 10
   list.replaceChildren(...messages.map(renderMessage))
   if (!atBottom) return
-  const toBottom = () => { list.scrollTop = list.scrollHeight }
+  const toBottom = () => {
+    list.scrollTop = list.scrollHeight
+  }
   toBottom()
   // Images take their height when they load: stay pinned to the newest message.
   for (const img of list.querySelectorAll('img')) if (!img.complete) img.addEventListener('load', toBottom, { once: true })
@@ -98,16 +100,20 @@ const render = (state) => {
   for (const x of fresh) knownThreads.add(x.id)
   if (fresh.length || !selectedThread) selectedThread = threads.length ? threads[threads.length - 1].id : null
   const list = $('thread-list')
-  if (changed(list, { selectedThread, threads: threads.map((t) => [t.id, t.title, t.status]) })) list.replaceChildren(
-    ...threads.map((t) => {
-      const li = document.createElement('li')
-      li.textContent = `${t.title} (${t.status.toLowerCase()})`
-      li.dataset.threadId = t.id
-      if (t.id === selectedThread) li.className = 'active'
-      li.onclick = () => { selectedThread = t.id; render(lastState) }
-      return li
-    })
-  )
+  if (changed(list, { selectedThread, threads: threads.map((t) => [t.id, t.title, t.status]) }))
+    list.replaceChildren(
+      ...threads.map((t) => {
+        const li = document.createElement('li')
+        li.textContent = `${t.title} (${t.status.toLowerCase()})`
+        li.dataset.threadId = t.id
+        if (t.id === selectedThread) li.className = 'active'
+        li.onclick = () => {
+          selectedThread = t.id
+          render(lastState)
+        }
+        return li
+      })
+    )
   const t = threads.find((x) => x.id === selectedThread)
   $('no-thread').hidden = Boolean(t)
   $('thread-detail').hidden = !t

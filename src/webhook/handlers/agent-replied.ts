@@ -119,7 +119,9 @@ const refuseAfterEnd = async (ec: EventContext, channelId: string | undefined, m
   } catch (err) {
     ec.logger
       .forBot()
-      .warn(`Could not close HubSpot thread ${threadId} again after a reply to an ended session: ${err instanceof Error ? err.message : 'unknown error'}`)
+      .warn(
+        `Could not close HubSpot thread ${threadId} again after a reply to an ended session: ${err instanceof Error ? err.message : 'unknown error'}`
+      )
   }
 }
 
@@ -157,6 +159,8 @@ const reportStatus = async (
     await ec.hs.messages.updateStatus(channelId, messageId, { statusType, ...(errorMessage ? { errorMessage } : {}) })
   } catch (err) {
     // The receipt is informative; the message itself is already delivered (or will be retried).
-    ec.logger.forBot().warn(`Could not report delivery status of message ${messageId} to HubSpot: ${err instanceof Error ? err.message : 'unknown error'}`)
+    ec.logger
+      .forBot()
+      .warn(`Could not report delivery status of message ${messageId} to HubSpot: ${err instanceof Error ? err.message : 'unknown error'}`)
   }
 }

@@ -24,7 +24,7 @@ export const handleChannelAccountChanged = async (ec: EventContext, raw: Channel
   // Known accounts: events only update what they know, so an echo of register's own work can never
   // overwrite its final state with a partial one.
   const [inboxId, current] = entry
-  const authorized = event.type === 'CHANNEL_ACCOUNT_PURGED' ? false : event.authorized ?? current.authorized
+  const authorized = event.type === 'CHANNEL_ACCOUNT_PURGED' ? false : (event.authorized ?? current.authorized)
   const name = event.type === 'CHANNEL_ACCOUNT_UPDATED' && event.name ? event.name : current.name
   if (current.authorized === authorized && current.name === name) return
 

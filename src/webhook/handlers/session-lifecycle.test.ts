@@ -91,8 +91,7 @@ const reply = (id: string, actor = 'A-77') => ({
   },
 })
 
-const nockActor = (id: string, name: string) =>
-  hubspot().get(`/conversations/v3/conversations/actors/${id}`).reply(200, { id, type: 'AGENT', name })
+const nockActor = (id: string, name: string) => hubspot().get(`/conversations/v3/conversations/actors/${id}`).reply(200, { id, type: 'AGENT', name })
 const statusPatch = (messageId: string, check: (b: { statusType: string; errorMessage?: string }) => boolean) =>
   hubspot().patch(`/conversations/v3/custom-channels/ch1/messages/${messageId}`, check).reply(200, {})
 
@@ -138,7 +137,16 @@ describe('an assignment HubSpot reports while the HITL plugin activates the sess
     expect(assigned()).toHaveLength(1)
     // setup state (signature), thread lookup, hitl state, token read + save (cold), agent user, event, hitl state:
     // exactly the calls made before early assignments were handled; the tags came with the lookup.
-    expect(props.fake.calls).toEqual(['getState', 'listConversations', 'getState', 'getState', 'setState', 'getOrCreateUser', 'createEvent', 'setState'])
+    expect(props.fake.calls).toEqual([
+      'getState',
+      'listConversations',
+      'getState',
+      'getState',
+      'setState',
+      'getOrCreateUser',
+      'createEvent',
+      'setState',
+    ])
   })
 
   it('an assignment within the activation grace waits until the grace has passed, then is announced once', async () => {
@@ -234,7 +242,7 @@ describe('an assignment HubSpot reports while the HITL plugin activates the sess
 })
 
 describe('an agent who replies before being assigned', () => {
-  it('is recorded as the assignee (the plugin assigns the author itself): the same agent\'s assignment is not announced again, another agent\'s is', async () => {
+  it("is recorded as the assignee (the plugin assigns the author itself): the same agent's assignment is not announced again, another agent's is", async () => {
     const { deliver, assigned, hitlState, props } = await setup(10 * 60_000)
     nockTokenRefresh()
     nockActor('A-77', 'Maya')
