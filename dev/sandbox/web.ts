@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net'
 import * as path from 'node:path'
 import { agentView, sandboxAgent } from './agent-view'
 import { SandboxBot, type SandboxBotOptions } from './bot'
+import { connectView, startChannelConnection } from './connect-view'
 import type { Stack } from './stack'
 
 const PUBLIC_DIR = path.join(__dirname, 'public')
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png' }
 const SAMPLE_ATTACHMENT = Buffer.from('Order #42 — return label\n', 'utf8')
 
-type Body = { text?: string; email?: string; threadId?: string; attach?: boolean }
+type Body = { text?: string; email?: string; threadId?: string; attach?: boolean; inboxId?: string }
 
 const readJson = async (req: http.IncomingMessage): Promise<Body> => {
   const chunks: Buffer[] = []
@@ -54,6 +55,15 @@ export const startWebServer = async (stack: Stack, port = 0, botOptions: Sandbox
         user: { messages: bot.lines, status: bot.status, escalated: bot.escalated },
         agent: { threads: agentView(stack.emulator) },
       })
+    }
+    // Connect (issue 10): the banner's state, and the admin's "Connect channel" (answers where to send the browser).
+    if (req.method === 'GET' && url.pathname === '/api/connect') return send(res, 200, connectView(stack))
+    if (req.method === 'POST' && url.pathname === '/api/agent/connect-channel') {
+      readJson(req)
+        .then((b) => startChannelConnection(stack, b.inboxId))
+        .then((answer) => send(res, 200, answer))
+        .catch((err: unknown) => send(res, 400, { error: err instanceof Error ? err.message : String(err) }))
+      return
     }
     const route = routes[`${req.method} ${url.pathname}`]
     if (route) {
