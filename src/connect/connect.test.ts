@@ -95,7 +95,8 @@ const expectPageHeaders = (res: Res) => {
   expect(res.headers?.['content-security-policy']).toContain("frame-ancestors 'none'")
   expect(res.headers?.['x-frame-options']).toBe('DENY')
   expect(res.headers?.['cache-control']).toBe('no-store')
-  expect(res.headers?.['referrer-policy']).toBe('no-referrer')
+  // same-origin, not no-referrer: with no-referrer a browser posts the setup form with `Origin: null` (refused below).
+  expect(res.headers?.['referrer-policy']).toBe('same-origin')
 }
 
 const SECRET_VALUES = [SECRETS.clientSecret, SECRETS.developerApiKey, NEW_REFRESH, NEW_ACCESS]
@@ -443,6 +444,8 @@ describe('/setup', () => {
     ).toBe(403)
     expect((await post(props, cookie, good, { origin: 'https://evil.example' })).status).toBe(403)
     expect((await post(props, cookie, good, { 'sec-fetch-site': 'cross-site' })).status).toBe(403)
+    // What a browser sends when the page's referrer policy hides its origin (a sandboxed frame, no-referrer): refused.
+    expect((await post(props, cookie, good, { origin: 'null', 'sec-fetch-site': 'same-origin' })).status).toBe(403)
     expect((await post(props, cookie, good, { origin: undefined as never, referer: 'https://evil.example/x' })).status).toBe(403)
     expect((await post(props, cookie, good, { 'content-type': 'text/plain' })).status).toBe(403)
     // Another browser's session cannot use this CSRF token.

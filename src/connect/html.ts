@@ -7,7 +7,7 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 export const escapeHtml = (value: unknown): string => String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c)
 
 /**
- * Headers on every page: nothing may frame it, load scripts or leak its URL; nothing is cached
+ * Headers on every page: nothing may frame it, load scripts or leak its URL to another site; nothing is cached
  * (the setup page shows account details to one browser).
  */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
@@ -16,7 +16,9 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: under it browsers send `Origin: null` with the setup form's POST, which the
+  // cross-site check must refuse. same-origin still sends nothing (URL, code, state) to other sites.
+  'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
 }
 
