@@ -1,0 +1,152 @@
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startStack, type Stack } from '../../dev/sandbox/stack'
+import { startWebServer } from '../../dev/sandbox/web'
+import integration from '../../src/index'
+import { httpTuning } from '../../src/hubspot'
+import { setupTuning } from '../../src/setup/register'
+import { browserVersion, findBrowser } from '../helpers/browser'
+
+/**
+ * `npm start` as a newcomer sees it, in headless Chromium: the sandbox starts with HubSpot not
+ * connected; they click "Connect HubSpot", grant access on the (emulated) HubSpot consent page,
+ * pick inboxes on the integration's /setup page, then chat and escalate. Then an admin connects
+ * the channel to one more inbox from HubSpot's side ("Connect channel" in the agent view), which
+ * goes through the integration's /connect and back to HubSpot's settings page.
+ */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync']
+const SCREENSHOT = path.join(__dirname, '..', '..', 'test-results', 'sandbox-connect.png')
+const WAIT_MS = 10_000
+
+let stack: Stack | undefined
+let web: Awaited<ReturnType<typeof startWebServer>> | undefined
+let context: BrowserContext | undefined
+let profileDir: string | undefined
+let page: Page
+const pageErrors: string[] = []
+/** Every page the browser showed (sandbox, consent, setup, settings), to check none carries a secret. */
+const seen: string[] = []
+
+const newTabFrom = async (click: () => Promise<void>): Promise<Page> => {
+  const [tab] = await Promise.all([context!.waitForEvent('page'), click()])
+  tab.on('pageerror', (err) => pageErrors.push(`tab error: ${err.message}`))
+  return tab
+}
+const keep = async (p: Page) => seen.push(await p.content())
+
+beforeAll(async () => {
+  const browser = await findBrowser()
+  console.info(`browser test: ${browserVersion(browser.executablePath)} (${browser.source}: ${browser.executablePath})`)
+  httpTuning.sleep = async () => {}
+  setupTuning.visibilityDelaysMs = [10, 10, 10]
+  stack = await startStack({ integration, connected: false })
+  web = await startWebServer(stack, 0)
+  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-connect-chromium-'))
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: browser.executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+  })
+  context.setDefaultTimeout(WAIT_MS)
+  // Only the sandbox and its siblings on the loopback (the emulator's consent page included).
+  await context.route(/^(?!https?:\/\/127\.0\.0\.1[:/]|data:|about:)/, (route) => route.abort())
+  page = context.pages()[0] ?? (await context.newPage())
+  page.on('pageerror', (err) => pageErrors.push(`page error: ${err.message}`))
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') pageErrors.push(`console error: ${msg.text()}`)
+  })
+}, 60_000)
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined)
+  await web?.close()
+  await stack?.close()
+  if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true })
+})
+
+describe('Connect in the sandbox, in Chromium', () => {
+  it('the page opens unconnected and says to click Connect HubSpot', async () => {
+    await page.goto(web!.url)
+    await page.locator('#connect-banner', { hasText: 'HubSpot is not connected yet' }).waitFor()
+    const href = await page.locator('#connect-hubspot').getAttribute('href')
+    expect(href).toBe(stack!.connectUrls.start)
+    // The channel exists (register made it) but no inbox is connected: the admin can connect any of the three.
+    expect(await page.locator('#connect-inbox option').count()).toBe(3)
+  })
+
+  it('Connect HubSpot → consent → pick inboxes on the setup page', async () => {
+    const tab = await newTabFrom(() => page.locator('#connect-hubspot').click())
+    await tab.locator('button', { hasText: 'Grant access' }).waitFor()
+    expect(new URL(tab.url()).origin).toBe(stack!.emulator.url)
+    await keep(tab)
+    await tab.locator('button', { hasText: 'Grant access' }).click()
+
+    await tab.waitForURL(stack!.connectUrls.setup)
+    await tab.locator('text=Choose the inboxes').waitFor()
+    await keep(tab)
+    await tab.locator('#inbox-1001').check()
+    await tab.locator('#inbox-1002').check()
+    await tab.locator('input[name="default"][value="1001"]').check()
+    await tab.locator('button', { hasText: 'Save and connect' }).click()
+    await tab.locator('text=Every chosen inbox is connected.').waitFor()
+    await keep(tab)
+    await tab.close()
+
+    await page.locator('#connect-banner.ok', { hasText: 'Escalations go to Support (default), Help Desk.' }).waitFor()
+    expect(await page.locator('#connect-banner').textContent()).toContain('12345678')
+  })
+
+  it('then the newcomer chats and escalates into the default inbox', async () => {
+    await page.locator('#user-input').fill('My order 42 is late')
+    await page.locator('#user-send').click()
+    await page.locator('#escalate').click()
+    await page.locator('#user-messages li.system', { hasText: 'You are in the queue' }).waitFor()
+    await page.locator('#agent-messages li.bot', { hasText: 'My order 42 is late' }).waitFor()
+    const [thread] = [...stack!.emulator.state.threads.values()]
+    expect(thread?.inboxId).toBe('1001')
+    await page.locator('#assign').click()
+    await page.locator('#user-messages li.bot', { hasText: 'A human agent has joined the conversation.' }).waitFor()
+  })
+
+  it('Connect channel (admin, from HubSpot): goes through /connect and back to HubSpot, and the inbox becomes routable', async () => {
+    await page.locator('#connect-channel').waitFor()
+    expect(await page.locator('#connect-inbox option').allTextContents()).toEqual(['Sales (inbox 1003)'])
+    const tab = await newTabFrom(() => page.locator('#connect-channel-button').click())
+    await tab.waitForURL((u) => u.toString().startsWith(stack!.emulator.settingsUrl))
+    await tab.locator('#connection-result', { hasText: 'Connected: Botpress sandbox → Sales' }).waitFor()
+    await keep(tab)
+    await tab.close()
+
+    await page.locator('#connect-banner', { hasText: 'Support (default), Help Desk, Sales' }).waitFor()
+    await page.locator('#connect-channel').waitFor({ state: 'hidden' })
+    // Routable: an escalation naming that inbox lands there.
+    const { userId } = await stack!.standIn.callAction<{ userId: string }>('createUser', { name: 'Sales lead' })
+    const { conversationId } = await stack!.standIn.callAction<{ conversationId: string }>('startHitl', {
+      userId,
+      title: 'Pricing',
+      hitlSession: { inboxId: '1003' },
+      messageHistory: [],
+    })
+    const threadId = stack!.standIn.store.conversations.get(conversationId)?.tags.hubspotThreadId ?? ''
+    expect(stack!.emulator.state.threads.get(threadId)?.inboxId).toBe('1003')
+  })
+
+  it('no page showed a token or secret, and the page raised no errors', async () => {
+    await keep(page)
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true })
+    await page.screenshot({ path: SCREENSHOT, fullPage: true })
+    const connection = stack!.standIn.store.findState({ type: 'integration', id: stack!.standIn.integrationId, name: 'connection' })
+    const refreshToken = (connection?.payload as { refreshToken?: string } | undefined)?.refreshToken ?? ''
+    expect(refreshToken).not.toBe('')
+    const everything = seen.join('\n')
+    for (const secret of [refreshToken, String(stack!.configuration.clientSecret), String(stack!.configuration.developerApiKey)]) {
+      expect(everything.includes(secret)).toBe(false)
+    }
+    expect(pageErrors).toEqual([])
+    expect(await page.locator('#log').textContent()).toBe('')
+  })
+})
