@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startStack, type Stack } from '../../dev/sandbox/stack'
+import { startStack, wantsConnectedSandbox, type Stack } from '../../dev/sandbox/stack'
 import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
@@ -139,6 +139,14 @@ afterAll(async () => {
 })
 
 describe('the sandbox starts unconnected', () => {
+  it('unless SANDBOX_CONNECTED=1 or --connected asks for the hand-installed app', () => {
+    expect(wantsConnectedSandbox({}, ['node', 'main.ts'])).toBe(false)
+    expect(wantsConnectedSandbox({ SANDBOX_CONNECTED: '0' }, [])).toBe(false)
+    expect(wantsConnectedSandbox({ SANDBOX_CONNECTED: '1' }, [])).toBe(true)
+    expect(wantsConnectedSandbox({ SANDBOX_CONNECTED: 'true' }, [])).toBe(true)
+    expect(wantsConnectedSandbox({}, ['node', 'main.ts', '--connected'])).toBe(true)
+  })
+
   it('register created the channel pointing HubSpot at /connect, with no refresh token anywhere', () => {
     expect(stack.connected).toBe(false)
     expect(stack.configuration.refreshToken).toBeUndefined()
