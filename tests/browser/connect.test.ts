@@ -74,8 +74,22 @@ describe('Connect in the sandbox, in Chromium', () => {
     await page.locator('#connect-banner', { hasText: 'HubSpot is not connected yet' }).waitFor()
     const href = await page.locator('#connect-hubspot').getAttribute('href')
     expect(href).toBe(stack!.connectUrls.start)
-    // The channel exists (register made it) but no inbox is connected: the admin can connect any of the three.
-    expect(await page.locator('#connect-inbox option').count()).toBe(3)
+    // The channel exists (register made it), but HubSpot offers it to admins only once the app is installed.
+    expect(await page.locator('#connect-channel').isHidden()).toBe(true)
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true })
+    await page.screenshot({ path: SCREENSHOT.replace('.png', '-start.png') })
+  })
+
+  it('escalating before Connect says why it cannot, and the user stays with the bot', async () => {
+    await page.locator('#escalate').click()
+    // The integration's own answer (startHitl refused), shown as the page shows any failed action.
+    await page.locator('#log', { hasText: 'no HubSpot inbox is connected yet' }).waitFor()
+    await page.locator('#user-status', { hasText: 'Talking to the bot' }).waitFor()
+    expect(stack!.emulator.state.threads.size).toBe(0)
+    // Chromium logs the refused request itself (400) as a console error: expected here, and only that.
+    const expected = pageErrors.filter((e) => /status of 400/.test(e))
+    expect(expected).toHaveLength(pageErrors.length)
+    pageErrors.length = 0
   })
 
   it('Connect HubSpot → consent → pick inboxes on the setup page', async () => {
@@ -137,7 +151,6 @@ describe('Connect in the sandbox, in Chromium', () => {
 
   it('no page showed a token or secret, and the page raised no errors', async () => {
     await keep(page)
-    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true })
     await page.screenshot({ path: SCREENSHOT, fullPage: true })
     const connection = stack!.standIn.store.findState({ type: 'integration', id: stack!.standIn.integrationId, name: 'connection' })
     const refreshToken = (connection?.payload as { refreshToken?: string } | undefined)?.refreshToken ?? ''

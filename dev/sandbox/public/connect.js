@@ -51,7 +51,8 @@
 
   const renderChannelAction = (v) => {
     const box = $('connect-channel')
-    const candidates = v.channelId ? v.inboxes.filter((i) => !i.connected) : []
+    // HubSpot offers an app's channel in "Connect a channel" only once the app is installed in the account.
+    const candidates = v.channelId && v.hubspotConnected ? v.inboxes.filter((i) => !i.connected) : []
     box.hidden = candidates.length === 0
     const select = $('connect-inbox')
     const key = JSON.stringify(candidates.map((i) => [i.id, i.name]))
