@@ -75,6 +75,11 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
   if (until === undefined || until <= c.now) {
     return messagePage(400, 'Link expired', 'This sign-in link expired or was already used. Start again. Nothing was changed.', restart(c.webhookUrl))
   }
+  // HubSpot (or a proxy) may quote the code or the state in an error, which is logged: scrubbed like
+  // any secret. Only once the state proved ours, and only a token-like code (no spaces), so a stranger
+  // can neither fill the list of known secrets nor make ordinary words disappear from the logs.
+  if (/^\S+$/.test(code)) registerSecret(code)
+  registerSecret(state)
   // Spent before anything else: a replay of this callback finds nothing.
   const flows = pruneExpiring(conn.flows, c.now, MAX_PENDING_FLOWS)
   delete flows[key]

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ConnectionState, SetupState } from '../../definitions/states'
 import { SECRETS } from '../helpers/props'
-import { install, useWorld, type World } from './harness'
+import { install, route, useWorld, type World } from './harness'
 
 const env = useWorld()
 
@@ -185,5 +185,36 @@ describe('the Connect flow over HTTP: no secret in any page, redirect or log; fo
     }
     // The logs said what happened (the afterEach checks them, and console and errors, for every secret above).
     expect(w.lines.some((l) => /Connected HubSpot account 12345678/.test(l.message))).toBe(true)
+  })
+
+  it('a refused code exchange where HubSpot quotes the code and the client secret: neither reaches the page or the logs', async () => {
+    const w = await env.start({ emulator: { refreshToken: undefined }, configuration: { refreshToken: '', inboxId: '' } })
+    const watch = env.inst.watch
+    await install(w)
+    const b = browserFor(w)
+    const start = await b.go('start', `${w.bridge.url}/oauth/start`)
+    const state = new URL(start.location).searchParams.get('state') ?? ''
+    watch.extra.push({ name: 'OAuth state', value: state })
+    const consentPage = await b.go('consent page', start.location)
+    const consent = /name="consent" value="([^"]+)"/.exec(consentPage.body)?.[1] ?? ''
+    const granted = await b.go('grant', w.emu.authorizeUrl, { form: { consent, decision: 'grant' } })
+    const code = new URL(granted.location).searchParams.get('code') ?? ''
+    watch.extra.push({ name: 'OAuth code', value: code })
+    // The way a verbose API (or a proxy) might answer: the code as a bare word, the secret as a field.
+    w.emu.faults.failNext(1, {
+      status: 400,
+      body: { status: 'BAD_AUTH_CODE', message: `auth code ${code} expired (state ${state}); client_secret=${SECRETS.clientSecret}` },
+      match: route.token,
+    })
+    const callback = await b.go('callback', granted.location)
+    expect(callback.status).toBe(400)
+    expect(callback.body).toContain('HubSpot refused the connection')
+    expect(connectionOf(w).refreshToken).toBeUndefined()
+    expect(w.lines.some((l) => l.level === 'warn' && /failed at the code exchange/.test(l.message))).toBe(true)
+    for (const s of b.seen.filter((x) => x.what !== 'start')) {
+      for (const { name, value } of watch.secrets())
+        expect(`${JSON.stringify(s.headers)}\n${s.body}`.includes(value), `${name} in ${s.what}`).toBe(false)
+    }
+    // The afterEach's watch checks the logs for the code, the state and the client secret.
   })
 })
