@@ -166,7 +166,7 @@ describe('GET /oauth/callback', () => {
     const { start, callback, cookie } = await connect(props)
     // Cost: start = connection read + write (+ the setup read for the webhook URL, once per instance);
     // callback = connection read, write (state spent), setup read, connection write; HubSpot: exchange + token info.
-    expect(props.fake.calls).toEqual(['getState', 'getState', 'setState', 'getState', 'setState', 'getState', 'setState'])
+    expect(props.fake.calls).toEqual(['getState', 'getState', 'setState', 'getState', 'patchState', 'getState', 'setState'])
     expect(callback.status).toBe(303)
     expect(callback.headers?.location).toBe(`${WEBHOOK_URL}/setup`)
     expect(cookie).toMatch(new RegExp(`^${COOKIE_NAME}=session\\.`))

@@ -16,7 +16,7 @@ import {
   sameSecret,
   SESSION_TTL_MS,
 } from './access'
-import { connectionScope, loadConnection, pruneExpiring, saveConnection } from './connection-state'
+import { connectionScope, loadConnection, patchConnection, pruneExpiring, saveConnection } from './connection-state'
 import type { ConnectContext } from './context'
 import { connectCookie, readConnectCookie } from './cookies'
 import { html, messagePage, redirect, type Reply } from './html'
@@ -32,7 +32,7 @@ export const handleOAuthStart = async (c: ConnectContext): Promise<Reply> => {
   const conn = await loadConnection(c.props)
   const flows = pruneExpiring(conn.flows, c.now, MAX_PENDING_FLOWS - 1)
   flows[hashToken(state)] = c.now + FLOW_TTL_MS
-  await saveConnection(c.props, { ...conn, flows })
+  await patchConnection(c.props, conn, { flows })
   const location = authorizeUrlOf({ apiBaseUrl: c.config.apiBaseUrl, clientId: c.config.clientId, webhookUrl: c.webhookUrl, state })
   return redirect(302, location, connectCookie(c.webhookUrl, { kind: 'flow', value: state }, FLOW_TTL_MS / 1000))
 }
@@ -83,7 +83,7 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
   // Spent before anything else: a replay of this callback finds nothing.
   const flows = pruneExpiring(conn.flows, c.now, MAX_PENDING_FLOWS)
   delete flows[key]
-  await saveConnection(c.props, { ...conn, flows })
+  await patchConnection(c.props, conn, { flows })
 
   const http = new HubspotHttp({ baseUrl: c.config.apiBaseUrl, ...httpTuning })
   let exchanged: ExchangedCode
