@@ -48,7 +48,10 @@ const restart = (webhookUrl: string) => html`<p><a class="button" href="${oauthS
 export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => {
   const denied = c.query.get('error')
   if (denied) {
-    return messagePage(400, 'HubSpot did not connect', `HubSpot answered: ${denied}. Nothing was changed.`, restart(c.webhookUrl))
+    // Anyone can link here with any text: only an OAuth error code (access_denied…) is shown, never
+    // prose someone else wrote on a page of the bot's webhook host.
+    const shown = /^[a-z_]{1,40}$/.test(denied) ? denied : 'an error'
+    return messagePage(400, 'HubSpot did not connect', `HubSpot answered: ${shown}. Nothing was changed.`, restart(c.webhookUrl))
   }
   const code = c.query.get('code')
   const state = c.query.get('state')
