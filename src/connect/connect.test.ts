@@ -167,7 +167,7 @@ describe('GET /oauth/callback', () => {
     const { start, callback, cookie } = await connect(props)
     // Cost: start = connection read + write (+ the setup read for the webhook URL, once per instance);
     // callback = connection read, write (state spent), setup read, connection write; HubSpot: exchange + token info.
-    expect(props.fake.calls).toEqual(['getState', 'getState', 'setState', 'getState', 'setState', 'getState', 'setState'])
+    expect(props.fake.calls).toEqual(['getState', 'getState', 'setState', 'getState', 'patchState', 'getState', 'setState'])
     expect(callback.status).toBe(303)
     expect(callback.headers?.location).toBe(`${WEBHOOK_URL}/setup`)
     expect(cookie).toMatch(new RegExp(`^${COOKIE_NAME}=session\\.`))
@@ -218,12 +218,15 @@ describe('GET /oauth/callback', () => {
       [{ code: 'c', state: 'y'.repeat(43) }, `${COOKIE_NAME}=flow.${'y'.repeat(43)}`, 'expired or was already used'],
       [{ state }, cookieOf(start), 'Missing parameters'],
       [{ code: 'c' }, cookieOf(start), 'Missing parameters'],
-      [{ error: 'access_denied<b>', state }, cookieOf(start), 'access_denied&lt;b&gt;'],
+      [{ error: 'access_denied', state }, cookieOf(start), 'HubSpot answered: access_denied.'],
+      // Anyone can send a browser here with any text: prose is never shown as if HubSpot said it.
+      [{ error: 'Your account is suspended. Call +1 555 0100 <b>now</b>', state }, undefined, 'HubSpot answered: an error.'],
     ]
     for (const [query, cookie, text] of cases) {
       const res = await send(props, 'GET', '/oauth/callback', { query, cookie })
       expect(res.status).toBe(400)
       expect(res.body).toContain(text)
+      expect(res.body).not.toMatch(/suspended|555 0100|&lt;b&gt;/)
       expectPageHeaders(res)
     }
     expect(snapshot()).toBe(before)

@@ -22,6 +22,26 @@ export const saveConnection = async ({ ctx, client }: Props, payload: Connection
   await client.setState({ type: 'integration', name: 'connection', id: ctx.integrationId, payload })
 }
 
+/**
+ * Writes only the given top-level fields over `current` (Botpress merges them into the stored
+ * payload). For writes anyone can trigger (/oauth/start): a whole-payload write from a stale read
+ * would erase a refresh token or session that a callback stored in between. Nothing stored yet
+ * (no flow, so no callback in flight): a plain write, the same single call.
+ */
+export const patchConnection = async ({ ctx, client }: Props, current: ConnectionState, fields: Partial<ConnectionState>): Promise<void> => {
+  const key = { type: 'integration', name: 'connection', id: ctx.integrationId } as const
+  if (Object.keys(current).length === 0) {
+    await client.setState({ ...key, payload: fields })
+    return
+  }
+  try {
+    await client.patchState({ ...key, payload: fields })
+  } catch (err) {
+    if (!isNotFound(err)) throw err
+    await client.setState({ ...key, payload: fields })
+  }
+}
+
 /** Drops expired entries (and keeps at most `max`, newest expiry first) so the state stays small. */
 export const pruneExpiring = (entries: Record<string, number> | undefined, now: number, max: number): Record<string, number> =>
   Object.fromEntries(

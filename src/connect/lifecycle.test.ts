@@ -219,6 +219,33 @@ describe('CHANNEL_ACCOUNT_CREATED: an inbox connected from HubSpot becomes routa
     ).rejects.toThrow(/no longer authorized/)
   })
 
+  it('ignores an account created in another HubSpot account than the connected one (an app installed in several accounts)', async () => {
+    const props = withoutConfiguredToken()
+    seed(props)
+    storeConnection(props) // connected to account 555
+    await deliver(props, {
+      type: 'CHANNEL_ACCOUNT_CREATED',
+      portalId: 999,
+      channelId: 'ch1',
+      channelAccountId: 'acc-foreign',
+      inboxId: '9009',
+      name: 'Someone else’s inbox',
+      authorized: true,
+    })
+    expect(Object.keys(setupOf(props).channelAccounts)).toEqual(['1001'])
+    expect(props.lines.some((l) => l.level === 'warn' && /account 999.*connected to 555/.test(l.message))).toBe(true)
+    // The connected account's own inboxes still become routable.
+    await deliver(props, {
+      type: 'CHANNEL_ACCOUNT_CREATED',
+      portalId: 555,
+      channelId: 'ch1',
+      channelAccountId: 'acc-2',
+      inboxId: '2002',
+      authorized: true,
+    })
+    expect(Object.keys(setupOf(props).channelAccounts).sort()).toEqual(['1001', '2002'])
+  })
+
   it('ignores another channel’s account; without channel or inbox in the event, asks HubSpot which account it is', async () => {
     const props = makeProps()
     seed(props)

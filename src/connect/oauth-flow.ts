@@ -16,7 +16,7 @@ import {
   sameSecret,
   SESSION_TTL_MS,
 } from './access'
-import { connectionScope, loadConnection, pruneExpiring, saveConnection } from './connection-state'
+import { connectionScope, loadConnection, patchConnection, pruneExpiring, saveConnection } from './connection-state'
 import type { ConnectContext } from './context'
 import { connectCookie, readConnectCookie } from './cookies'
 import { html, messagePage, redirect, type Reply } from './html'
@@ -32,7 +32,7 @@ export const handleOAuthStart = async (c: ConnectContext): Promise<Reply> => {
   const conn = await loadConnection(c.props)
   const flows = pruneExpiring(conn.flows, c.now, MAX_PENDING_FLOWS - 1)
   flows[hashToken(state)] = c.now + FLOW_TTL_MS
-  await saveConnection(c.props, { ...conn, flows })
+  await patchConnection(c.props, conn, { flows })
   const location = authorizeUrlOf({ apiBaseUrl: c.config.apiBaseUrl, clientId: c.config.clientId, webhookUrl: c.webhookUrl, state })
   return redirect(302, location, connectCookie(c.webhookUrl, { kind: 'flow', value: state }, FLOW_TTL_MS / 1000))
 }
@@ -48,7 +48,10 @@ const restart = (webhookUrl: string) => html`<p><a class="button" href="${oauthS
 export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => {
   const denied = c.query.get('error')
   if (denied) {
-    return messagePage(400, 'HubSpot did not connect', `HubSpot answered: ${denied}. Nothing was changed.`, restart(c.webhookUrl))
+    // Anyone can link here with any text: only an OAuth error code (access_denied…) is shown, never
+    // prose someone else wrote on a page of the bot's webhook host.
+    const shown = /^[a-z_]{1,40}$/.test(denied) ? denied : 'an error'
+    return messagePage(400, 'HubSpot did not connect', `HubSpot answered: ${shown}. Nothing was changed.`, restart(c.webhookUrl))
   }
   const code = c.query.get('code')
   const state = c.query.get('state')
@@ -75,10 +78,15 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
   if (until === undefined || until <= c.now) {
     return messagePage(400, 'Link expired', 'This sign-in link expired or was already used. Start again. Nothing was changed.', restart(c.webhookUrl))
   }
+  // HubSpot (or a proxy) may quote the code or the state in an error, which is logged: scrubbed like
+  // any secret. Only once the state proved ours, and only a token-like code (no spaces), so a stranger
+  // can neither fill the list of known secrets nor make ordinary words disappear from the logs.
+  if (/^\S+$/.test(code)) registerSecret(code)
+  registerSecret(state)
   // Spent before anything else: a replay of this callback finds nothing.
   const flows = pruneExpiring(conn.flows, c.now, MAX_PENDING_FLOWS)
   delete flows[key]
-  await saveConnection(c.props, { ...conn, flows })
+  await patchConnection(c.props, conn, { flows })
 
   const http = new HubspotHttp({ baseUrl: c.config.apiBaseUrl, ...httpTuning })
   let exchanged: ExchangedCode

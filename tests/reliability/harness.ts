@@ -64,6 +64,8 @@ export class SecretWatch {
   public readonly accessTokens = new Set<string>()
   /** The subset of `accessTokens` seen in Authorization headers of outgoing requests. */
   public readonly wireTokens = new Set<string>()
+  /** More values a scenario learns along the way (a refresh token HubSpot issued, an OAuth code or state). */
+  public readonly extra: { name: string; value: string }[] = []
   private readonly _logSources: LogLine[][] = []
 
   public add(where: string, text: string): void {
@@ -86,6 +88,7 @@ export class SecretWatch {
       { name: 'refresh token', value: SECRETS.refreshToken },
       { name: 'developer API key', value: SECRETS.developerApiKey },
       ...[...this.accessTokens].map((value) => ({ name: 'access token', value })),
+      ...this.extra,
     ]
   }
 

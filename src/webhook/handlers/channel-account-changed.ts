@@ -2,6 +2,7 @@ import type { SetupState, StoredChannelAccount } from '../../../definitions/stat
 import type { ChannelAccountEvent, NormalisedChannelAccountEvent } from '../event-schemas'
 import { normaliseChannelAccountEvent } from '../event-schemas'
 import { loadSetupState, saveSetupState } from '../../setup/setup-state'
+import { loadConnection } from '../../connect/connection-state'
 import type { EventContext } from './context'
 
 /**
@@ -17,7 +18,7 @@ export const handleChannelAccountChanged = async (ec: EventContext, raw: Channel
 
   const entry = Object.entries(setup.channelAccounts).find(([, a]) => a.id === event.channelAccountId)
   if (!entry) {
-    if (event.type === 'CHANNEL_ACCOUNT_CREATED') await addAccount(ec, setup, event)
+    if (event.type === 'CHANNEL_ACCOUNT_CREATED' && (await fromConnectedAccount(ec, raw.portalId))) await addAccount(ec, setup, event)
     else ec.logger.debug(`Ignoring ${event.type} for channel account ${event.channelAccountId}: not one of ours.`)
     return
   }
@@ -32,6 +33,24 @@ export const handleChannelAccountChanged = async (ec: EventContext, raw: Channel
   await saveSetupState(props, setup)
   const verb = authorized ? 'is connected' : 'was disconnected'
   ec.logger.forBot().info(`HubSpot channel account ${event.channelAccountId} (inbox ${inboxId}) ${verb}.`)
+}
+
+/**
+ * A custom channel belongs to the app, so every HubSpot account that installed the app can connect
+ * it to its own inboxes. Only the account the Connect flow bound is ours: another account's inbox
+ * must never receive this bot's escalations. Read only for a new account (rare). With a configured
+ * refresh token the account is not recorded, so nothing can be compared (as before).
+ */
+const fromConnectedAccount = async (ec: EventContext, portalId: string | undefined): Promise<boolean> => {
+  if (!portalId) return true
+  const { hubId } = await loadConnection({ ctx: ec.ctx, client: ec.client })
+  if (!hubId || hubId === portalId) return true
+  ec.logger
+    .forBot()
+    .warn(
+      `Ignored a channel account created in HubSpot account ${portalId}: this bot is connected to ${hubId}; escalations never go to another account.`
+    )
+  return false
 }
 
 /**
