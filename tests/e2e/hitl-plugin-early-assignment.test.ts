@@ -70,7 +70,7 @@ afterAll(async () => {
 describe('an assignment HubSpot reports the instant the thread opens, under the HITL plugin model', () => {
   it('is announced exactly once, after the plugin activated; with agentAssignedTimeoutSeconds the plugin does not close the thread', async () => {
     activationTiming.maxWaitMs = 2_000
-    const bot = newBot({ agentAssignedTimeoutSeconds: 0.8 })
+    const bot = newBot({ agentAssignedTimeoutSeconds: 1.2 })
     await bot.say('My order #42 arrived broken')
     stack.emulator.faults.delayNext(1, 300, summaryNote)
     await bot.escalate('ada@example.com')
@@ -106,7 +106,7 @@ describe('an assignment HubSpot reports the instant the thread opens, under the 
     activationTiming.maxWaitMs = 100
     const bot = newBot()
     await bot.say('Still broken')
-    stack.emulator.faults.delayNext(1, 600, summaryNote)
+    stack.emulator.faults.delayNext(1, 1_000, summaryNote)
     await bot.escalate('grace@example.com')
     const threadId = threadOf(bot)
     await waitFor('the webhook answered', () => routedWebhooks(threadId).some((d) => d.status === 200))
