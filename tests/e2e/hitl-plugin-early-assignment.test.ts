@@ -7,6 +7,7 @@ import integration from '../../src/index'
 import { activationTiming } from '../../src/hitl/activation'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
+import { SESSION_STARTING_REASON } from '../../src/webhook/handlers/agent-replied'
 
 /**
  * HubSpot routing that assigns a thread the instant it opens (the emulator's `assignNewThreadsTo`:
@@ -127,5 +128,31 @@ describe('an assignment HubSpot reports the instant the thread opens, under the 
     await bot.plugin.settled()
     expect(joined(bot)).toBe(1)
     expect(assignedEvents(bot)).toHaveLength(1)
+  })
+})
+
+describe('an agent reply while startHitl is still running', () => {
+  it('past the bounded wait, is reported FAILED with "send it again" instead of SENT, since the plugin would drop it; the next one arrives', async () => {
+    activationTiming.maxWaitMs = 100
+    const bot = newBot()
+    await bot.say('Broken again')
+    const threadsBefore = new Set(stack.emulator.state.threads.keys())
+    stack.emulator.faults.delayNext(1, 1_000, summaryNote)
+    const escalating = bot.escalate('linus@example.com')
+    // The thread exists, startHitl is still waiting on its summary note.
+    await waitFor('the thread', () => [...stack.emulator.state.threads.keys()].some((id) => !threadsBefore.has(id)))
+    const threadId = [...stack.emulator.state.threads.keys()].find((id) => !threadsBefore.has(id))!
+    const early = await stack.emulator.agent.reply(threadId, { text: 'Too early?', agentId: ROUTED.id })
+    expect(early.statuses).toEqual([200])
+    expect(stack.emulator.state.messages.get(early.messageId)?.status).toMatchObject({ statusType: 'FAILED', errorMessage: SESSION_STARTING_REASON })
+    await escalating
+    await bot.plugin.settled()
+    expect(bot.escalated).toBe(true)
+    expect(texts(bot)).not.toContain('Too early?')
+    expect(bot.plugin.trace.some((t) => t.includes('dropped, session not active'))).toBe(false)
+
+    const again = await stack.emulator.agent.reply(threadId, { text: 'Hello again', agentId: ROUTED.id })
+    await waitFor('the reply', () => texts(bot).includes('Hello again'))
+    expect(stack.emulator.state.messages.get(again.messageId)?.status.statusType).toBe('SENT')
   })
 })
