@@ -63,6 +63,12 @@ export type EmulatorOptions = {
   customTicketProperties?: string[]
   /** HubSpot users (owners) that exist from the start, findable with GET /crm/v3/owners?email=. */
   agents?: { id: string; name: string; email: string; avatar?: string }[]
+  /**
+   * HubSpot routing that assigns the instant a thread opens: every NEW thread is assigned to this
+   * agent as it is created, and its `assignedTo` webhook is sent right after the publish is
+   * answered, with no delay (the agent is created if missing). Off by default.
+   */
+  assignNewThreadsTo?: { id: string; name: string; email?: string; avatar?: string }
 }
 
 export type Matcher = (method: string, path: string) => boolean

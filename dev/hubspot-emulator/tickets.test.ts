@@ -28,7 +28,13 @@ const call = async (emu: HubspotEmulator, token: string, method: string, path: s
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
 }
 
-type World = { emu: HubspotEmulator; token: string; hook: WebhookReceiver; clock: { now: number }; threadOf: (inboxId: string) => Promise<string> }
+type World = {
+  emu: HubspotEmulator
+  token: string
+  hook: WebhookReceiver
+  clock: { now: number }
+  threadOf: (inboxId: string, integrationThreadId?: string) => Promise<string>
+}
 
 /** An emulator with a plain inbox (1001) and a help desk (1002), a channel with an account on each, and a hand-moved clock. */
 const world = async (extra: Partial<EmulatorOptions> = {}): Promise<World> => {
@@ -83,12 +89,12 @@ const world = async (extra: Partial<EmulatorOptions> = {}): Promise<World> => {
     accounts[inboxId] = String(acc.body.id)
   }
   await emu.settle()
-  const threadOf = async (inboxId: string) => {
+  const threadOf = async (inboxId: string, integrationThreadId = `it-${inboxId}-${Math.random()}`) => {
     const msg = await call(emu, token, 'POST', `/conversations/v3/custom-channels/${channelId}/messages`, {
       channelAccountId: accounts[inboxId],
       messageDirection: 'INCOMING',
       text: 'Hello, I need a human',
-      integrationThreadId: `it-${inboxId}-${Math.random()}`,
+      integrationThreadId,
       senders: [{ deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'jane@example.com' }, name: 'Jane' }],
       recipients: [{ deliveryIdentifier: { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: `botpress-${inboxId}` } }],
       attachments: [],
@@ -206,6 +212,26 @@ describe('owners and assignment', () => {
     expect((await call(w.emu, w.token, 'DELETE', `/conversations/conversations/v3/threads/${threadId}/assignee`)).status).toBe(204)
     await expect.poll(() => events().length).toBe(2)
     expect(w.emu.state.threads.get(threadId)?.assignedTo).toBeUndefined()
+  })
+
+  it('assignNewThreadsTo: routing assigns each new thread as it opens and reports it at once; a later message in it assigns nothing', async () => {
+    const w = await world({ assignNewThreadsTo: { id: '777', name: 'Rita Router' } })
+    const events = () =>
+      w.hook.received
+        .filter((r) => r.body.startsWith('['))
+        .flatMap((r) => JSON.parse(r.body) as { propertyName?: string; propertyValue?: string; objectId: number }[])
+    const threadId = await w.threadOf('1001', 'it-routed')
+    // Assigned before the publish was even answered; the webhook follows the answer.
+    expect(w.emu.state.threads.get(threadId)?.assignedTo).toBe('777')
+    expect(w.emu.state.agents.get('777')?.name).toBe('Rita Router')
+    await expect.poll(() => events().length).toBe(1)
+    expect(events()[0]).toMatchObject({ propertyName: 'assignedTo', propertyValue: '777', objectId: Number(threadId) })
+    expect(await w.threadOf('1001', 'it-routed')).toBe(threadId)
+    const other = await w.threadOf('1002')
+    await expect.poll(() => events().length).toBe(2)
+    expect(events()[1]).toMatchObject({ propertyValue: '777', objectId: Number(other) })
+    await w.emu.settle()
+    expect(events()).toHaveLength(2)
   })
 })
 

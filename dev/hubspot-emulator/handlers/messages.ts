@@ -1,10 +1,12 @@
 import type { Core } from '../core'
 import { notFound, validationError } from '../errors'
+import { conversationEvent } from '../events'
 import { jsonBody, param, type Reply, type RequestContext, type Route } from '../http/context'
 import { messageEggSchema, messageStatusPatchSchema, type AttachmentEgg, type MessageEgg } from '../schemas'
+import { notifyApp } from '../notify'
 import { fileUrl, fullName, publicMessage } from '../serialize'
 import { resolveThread, threadKeyOf } from '../threading'
-import type { Channel, ChannelAccount, Contact, FileUsageType, Message, MessageAttachment, MessageStatus } from '../types'
+import type { Channel, ChannelAccount, Contact, FileUsageType, Message, MessageAttachment, MessageStatus, Thread } from '../types'
 import { CHANNELS_BASE, channelOr404 } from './lookups'
 
 const BASE = `${CHANNELS_BASE}/:channelId/messages`
@@ -49,6 +51,20 @@ const contactOf = (core: Core, egg: MessageEgg): Contact | undefined => {
   return contact
 }
 
+/** `assignNewThreadsTo`: routing assigns a new thread as it is created, and HubSpot reports it at once. */
+const routeNewThread = (ctx: RequestContext, thread: Thread): void => {
+  const routed = ctx.core.opts.assignNewThreadsTo
+  if (!routed) return
+  const { agents } = ctx.core.store.state
+  if (!agents.has(routed.id)) agents.set(routed.id, { email: `agent.${routed.id}@example.com`, ...routed })
+  thread.assignedTo = routed.id
+  ctx.afterResponse(() =>
+    notifyApp(ctx.core, [
+      conversationEvent(ctx.core, 'conversation.propertyChange', thread, { propertyName: 'assignedTo', propertyValue: routed.id }),
+    ])
+  )
+}
+
 const create = (ctx: RequestContext): Reply => {
   const { core } = ctx
   const { store } = core
@@ -74,7 +90,9 @@ const create = (ctx: RequestContext): Reply => {
   }
   const key = threadKeyOf(input)
   if ('error' in key) throw validationError(key.error)
+  const previousThreadId = store.threadsByKey.get(key.key)
   const thread = resolveThread(core, input, key.key)
+  if (thread.id !== previousThreadId) routeNewThread(ctx, thread)
 
   const now = core.now()
   const status: MessageStatus = { statusType: incoming ? 'RECEIVED' : 'SENT', at: now }

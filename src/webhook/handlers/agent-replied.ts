@@ -1,7 +1,7 @@
 import { isSessionActive, waitForActivation } from '../../hitl/activation'
 import { getAgentUserId, normaliseActorId } from '../../hitl/agent-users'
 import { releaseHeldAssignment } from '../../hitl/assignment'
-import { findThreadForMessage, type ThreadEntry } from '../../hitl/conversation-tags'
+import { cachedThread, findThreadForMessage, type ThreadEntry } from '../../hitl/conversation-tags'
 import { loadHitlState, saveHitlState } from '../../hitl/hitl-state'
 import { withKeyLock } from '../concurrency'
 import { agentMessageText } from '../../render/agent-html'
@@ -52,6 +52,10 @@ export const handleAgentReplied = async (ec: EventContext, event: OutgoingMessag
 export const SESSION_ENDED_REASON =
   "Not delivered: the customer's chat session with the bot has ended, so they will not see this reply. Reach them another way (for example by email), or wait for them to write again."
 
+/** Shown to the agent on a reply that came while the escalation was still being opened. */
+export const SESSION_STARTING_REASON =
+  "Not delivered: the customer's chat session with the bot was still starting, so they would not see this reply. Send it again in a moment."
+
 const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: ThreadEntry): Promise<void> => {
   const { client, hs, ctx, logger } = ec
   const { message } = event
@@ -74,6 +78,13 @@ const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: Thr
   const warn = (m: string) => logger.forBot().warn(m)
   // A reply in the instants after startHitl returned would be dropped by the plugin: let it activate.
   const active = isSessionActive(entry) || (await waitForActivation(ctx.botId, message.conversationsThreadId, entry))
+  // startHitl has still not returned on this instance after the bounded wait: the plugin has surely
+  // not activated the session and would drop the reply, so SENT would be a lie. (Another instance
+  // only has the openedAt tag, cannot be sure, and posts.)
+  if (!active && cachedThread(ctx.botId, message.conversationsThreadId)?.opening) {
+    if (channelId) await reportStatus(ec, channelId, message.id, 'FAILED', SESSION_STARTING_REASON)
+    return
+  }
   try {
     const userId = await getAgentUserId({ client, hs, botId: ctx.botId, warn }, actorId, { name: sender?.name })
     // An assignment held during activation goes first, so the plugin announces it before the reply.

@@ -18,7 +18,7 @@ import { makeProps } from '../../../tests/helpers/props'
 import { signedRequest } from '../../../tests/helpers/sign'
 import { handler } from '../handler'
 import { forgetWebhookUrls } from '../public-url'
-import { SESSION_ENDED_REASON } from './agent-replied'
+import { SESSION_ENDED_REASON, SESSION_STARTING_REASON } from './agent-replied'
 
 const GRACE = 2_000
 const MAX_WAIT = 3_000
@@ -255,6 +255,18 @@ describe('an agent who replies before being assigned', () => {
     expect(assigned()).toHaveLength(0)
     expect((await deliver([change(2, 'assignedTo', '78')]))?.status).toBe(200)
     expect(assigned()).toHaveLength(1)
+  })
+
+  it('a reply while startHitl has still not returned after the bound is not posted (the plugin would drop it): FAILED, send again', async () => {
+    const { deliver, props, hitlState } = await setup('opening')
+    nockTokenRefresh()
+    const failed = statusPatch('m1', (b) => b.statusType === 'FAILED' && b.errorMessage === SESSION_STARTING_REASON)
+    expect((await deliver(reply('m1')))?.status).toBe(200)
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(MAX_WAIT)
+    expect(failed.isDone()).toBe(true)
+    expect(props.fake.messages.size).toBe(0)
+    expect(hitlState()).toBeUndefined()
+    expect(nock.pendingMocks()).toEqual([])
   })
 
   it('a reply within the activation grace waits for the plugin, like an assignment', async () => {
