@@ -292,8 +292,9 @@ describe('Connect from HubSpot (admin-initiated)', () => {
     expect(res.status).toBe(302)
     expect(res.location?.startsWith(stack.emulator.settingsUrl)).toBe(true)
     // HubSpot: the staging-token PATCH (token warm). Botpress: the setup read (is the channel ours?), then
-    // CHANNEL_ACCOUNT_CREATED, which follows the PATCH (settled by measure): setup read + write.
-    record('GET /connect (+ CHANNEL_ACCOUNT_CREATED webhook)', cost, { hubspot: 1, botpress: 3 })
+    // CHANNEL_ACCOUNT_CREATED, which follows the PATCH (settled by measure): setup read, the connection read (a new
+    // account must come from the connected HubSpot account, not another one that installed the app) and the write.
+    record('GET /connect (+ CHANNEL_ACCOUNT_CREATED webhook)', cost, { hubspot: 1, botpress: 4 })
     expect(cost.hubspot).toEqual([expect.stringMatching(/^PATCH .*\/channel-account-staging-tokens\//)])
     const settings = await browse(res.location!)
     expect(settings.text).toMatch(/Connected: Botpress sandbox → Sales/)
