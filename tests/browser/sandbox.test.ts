@@ -300,10 +300,8 @@ describe('sandbox page in Chromium', () => {
     expect(web!.bot.userName).toBe('Sandbox User 2')
 
     // The new end user escalates (by phone this time): a second thread, told apart in the list.
-    await page.locator('#user-input').fill('I need a human')
     await page.locator('#user-email').fill('+14155550123')
     await page.locator('#escalate').click()
-    await page.locator('#user-input').fill('')
     await bubble('#user-messages', 'system', 'You are in the queue').waitFor()
     await page.waitForFunction(() => document.querySelectorAll('#thread-list li').length === 2)
     const items = page.locator('#thread-list li')
