@@ -285,6 +285,8 @@ describe('sandbox page in Chromium', () => {
     await page.locator('#thread-state.closed').waitFor()
     await page.locator('#thread-list li.active .badge.closed').waitFor()
     expect(await bubble('#user-messages', 'agent', 'Anything else I can do?').count()).toBe(0)
+    // The list follows its newest line (although the ticket panel above it shrank it meanwhile).
+    await expect.poll(() => withinList('#agent-messages', reply)).toBe(true)
   })
 
   it('reset starts a new end user in a new bot conversation; the old thread stays, closed', async () => {
@@ -379,6 +381,12 @@ describe('sandbox page in Chromium', () => {
     }
   })
 })
+
+/** The element is scrolled into its message list's visible area (not hidden above or below). */
+const withinList = async (list: string, item: ReturnType<typeof bubble>) => {
+  const [outer, inner] = await Promise.all([page.locator(list).boundingBox(), item.boundingBox()])
+  return Boolean(outer && inner && inner.y >= outer.y - 0.5 && inner.y + inner.height <= outer.y + outer.height + 0.5)
+}
 
 /** Elements that stick out of their pane (headings, status lines, controls, thread list, ticket, messages). */
 const outsideTheirPane = () =>

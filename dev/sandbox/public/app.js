@@ -84,17 +84,26 @@ const renderMessage = (m) => {
   return li
 }
 
+// A list follows its newest message unless the reader scrolled up. Tracked on scroll rather than
+// measured at render time: a panel appearing above a list (the ticket) shrinks it without a scroll.
+const unpinned = new WeakSet()
+const toBottom = (list) => {
+  if (!unpinned.has(list)) list.scrollTop = list.scrollHeight
+}
+for (const list of document.querySelectorAll('.messages')) {
+  list.addEventListener('scroll', () => {
+    if (list.scrollTop + list.clientHeight >= list.scrollHeight - 10) unpinned.delete(list)
+    else unpinned.add(list)
+  })
+  new ResizeObserver(() => toBottom(list)).observe(list)
+}
+
 const fill = (list, messages) => {
   if (!changed(list, messages)) return
-  const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 10
   list.replaceChildren(...messages.map(renderMessage))
-  if (!atBottom) return
-  const toBottom = () => {
-    list.scrollTop = list.scrollHeight
-  }
-  toBottom()
+  toBottom(list)
   // Images take their height when they load: stay pinned to the newest message.
-  for (const img of list.querySelectorAll('img')) if (!img.complete) img.addEventListener('load', toBottom, { once: true })
+  for (const img of list.querySelectorAll('img')) if (!img.complete) img.addEventListener('load', () => toBottom(list), { once: true })
 }
 
 const renderUser = (u) => {
@@ -125,6 +134,7 @@ const renderThreadList = (threads) => {
     )
     li.dataset.threadId = t.id
     li.onclick = () => {
+      if (selectedThread !== t.id) unpinned.delete($('agent-messages')) // another thread opens at its newest message
       selectedThread = t.id
       render(lastState)
     }
