@@ -13,8 +13,21 @@ export type RunningIntegration = { url: string; server: http.Server; close(): Pr
  * loopback before any request reaches it. The request handling stays the SDK's own.
  */
 export const startIntegrationOnLoopback = async (integration: StartableIntegration): Promise<RunningIntegration> => {
-  const server = await integration.start(0)
-  if (!server.listening) await once(server, 'listening')
+  // The SDK announces "Listening on port 0" with console.info for this first, throw-away listen: drop exactly that line.
+  const info = console.info
+  console.info = (...args: unknown[]) => {
+    if (args.length === 1 && typeof args[0] === 'string' && /^Listening on port \d+$/.test(args[0])) return
+    info(...args)
+  }
+  let server: http.Server
+  try {
+    server = await integration.start(0)
+    if (!server.listening) await once(server, 'listening')
+    // `listening` turns true before the event (and the SDK's log) fires on the next tick: let it pass.
+    await new Promise((resolve) => setImmediate(resolve))
+  } finally {
+    console.info = info
+  }
   await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -23,8 +23,12 @@ const BOT_CHOICE = {
 const BOT_BACK = 'I am back. Anything else?'
 const P = 'hitl#'
 
-/** `plugin`: this conversation's session configuration (the plugin's configurationOverrides). */
-export type SandboxBotOptions = { plugin?: HitlPluginConfig }
+/**
+ * `plugin`: this conversation's session configuration (the plugin's configurationOverrides).
+ * `hitlSession`: what the bot passes to startHitl on every escalation (inbox, ticket fields…), under what the page adds (priority).
+ * `userName`: the end user's name in Botpress (the reset button numbers them, so threads tell apart).
+ */
+export type SandboxBotOptions = { plugin?: HitlPluginConfig; hitlSession?: Record<string, unknown>; userName?: string }
 
 /**
  * The sandbox's bot: a tiny flow (echo, escalate on "human") in its own conversation in the
@@ -42,6 +46,7 @@ export class SandboxBot {
   /** The escalation under way: a second click (or "human") while it runs must not open a second thread. */
   private _escalating: Promise<void> | undefined
   private readonly _sessionConfig: HitlPluginConfig
+  private readonly _hitlSession: Record<string, unknown>
 
   public constructor(
     private readonly _stack: Stack,
@@ -50,17 +55,23 @@ export class SandboxBot {
   ) {
     const store = _stack.standIn.store
     this._sessionConfig = options.plugin ?? {}
+    this._hitlSession = options.hitlSession ?? {}
     this.plugin = HitlPluginModel.of(_stack.standIn)
     this.botConversationId = store.createConversation({ channel: 'channel', integration: 'webchat', tags: {} }).id
     this.plugin.watch(this.botConversationId, {
       onUpstreamMessage: (m) => this._show(m),
       onContinueWorkflow: () => this._botSays('text', { text: BOT_BACK }),
     })
-    this.endUserId = store.createUser({ name: 'Sandbox User', tags: {} }).id
+    this.endUserId = store.createUser({ name: options.userName ?? 'Sandbox User', tags: {} }).id
     store.addParticipant(this.botConversationId, this.endUserId)
     this._botSays('text', { text: BOT_HELLO })
     this._botSays('bloc', BOT_MENU)
     this._botSays('choice', BOT_CHOICE)
+  }
+
+  /** The end user's name in Botpress. */
+  public get userName(): string {
+    return this._stack.standIn.store.users.get(this.endUserId)?.name ?? 'Sandbox User'
   }
 
   /** The session is active (the plugin's own state). */
@@ -91,21 +102,39 @@ export class SandboxBot {
     this._botSays('text', { text: `You said "${text}". I am only a demo bot: type "human" to reach an agent.` })
   }
 
-  public async escalate(email?: string): Promise<void> {
+  /** `session`: more hitlSession fields for this escalation (the page's priority), over the bot's own. */
+  public async escalate(email?: string, session: Record<string, unknown> = {}): Promise<void> {
     if (this.escalated) return
-    if (!this._escalating) this._escalating = this._escalate(email).finally(() => (this._escalating = undefined))
+    if (!this._escalating) this._escalating = this._escalate(email, session).finally(() => (this._escalating = undefined))
     return this._escalating
   }
 
-  private async _escalate(email?: string): Promise<void> {
-    const { downstreamConversationId } = await this.plugin.startHitl({
-      conversationId: this.botConversationId,
-      userId: this.endUserId,
-      userEmail: email,
-      title: 'Sandbox escalation',
-      description: 'The user asked to talk to a human.',
-      configurationOverrides: this._sessionConfig,
-    })
+  /** Resolves once an escalation under way (if any) has ended, however it ended. */
+  public async settled(): Promise<void> {
+    await this._escalating?.catch(() => undefined)
+  }
+
+  private async _escalate(email: string | undefined, session: Record<string, unknown>): Promise<void> {
+    let downstreamConversationId: string | undefined
+    try {
+      ;({ downstreamConversationId } = await this.plugin.startHitl({
+        conversationId: this.botConversationId,
+        userId: this.endUserId,
+        userEmail: email,
+        title: 'Sandbox escalation',
+        description: 'The user asked to talk to a human.',
+        hitlSession: { ...this._hitlSession, ...session },
+        configurationOverrides: this._sessionConfig,
+      }))
+    } catch (err) {
+      // The plugin already said "escalated": the chat must not leave the user waiting for nobody.
+      this.lines.push({
+        cls: 'system',
+        who: '',
+        text: `The escalation failed, no agent will answer: ${err instanceof Error ? err.message : String(err)}`,
+      })
+      throw err
+    }
     if (!downstreamConversationId) {
       this.lines.push({
         cls: 'system',

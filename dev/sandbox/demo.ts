@@ -12,7 +12,7 @@ const waitFor = async (what: string, check: () => boolean, timeoutMs = 10_000) =
   }
 }
 
-const print = (title: string, lines: ChatLine[]) => {
+const print = (title: string, lines: (Omit<ChatLine, 'cls'> & { cls: string })[]) => {
   console.log(`\n── ${title} ${'─'.repeat(Math.max(0, 60 - title.length))}`)
   for (const l of lines) {
     const media = (l.attachments ?? []).map((a) => ` [${a.kind}: ${a.name ?? a.url}]`).join('')

@@ -82,8 +82,8 @@ describe('Connect in the sandbox, in Chromium', () => {
 
   it('escalating before Connect says why it cannot, and the user stays with the bot', async () => {
     await page.locator('#escalate').click()
-    // The integration's own answer (startHitl refused), shown as the page shows any failed action.
-    await page.locator('#log', { hasText: 'no HubSpot inbox is connected yet' }).waitFor()
+    // The integration's own answer (startHitl refused), shown next to the action that failed.
+    await page.locator('#user-action-status[data-kind=error]', { hasText: 'no HubSpot inbox is connected yet' }).waitFor()
     await page.locator('#user-status', { hasText: 'Talking to the bot' }).waitFor()
     expect(stack!.emulator.state.threads.size).toBe(0)
     // Chromium logs the refused request itself (400) as a console error: expected here, and only that.
