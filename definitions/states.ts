@@ -50,11 +50,14 @@ export const connectionStateSchema = z.object({
   hubId: z.string().optional().title('HubSpot account id').describe('Account (portal) the refresh token belongs to'),
   hubDomain: z.string().optional().title('HubSpot account domain').describe('Shown on the setup page'),
   connectedAt: z.number().optional().title('Connected at').describe('ms since epoch'),
-  flows: z
+  // Kept only so payloads stored before states became self-verifying still validate; no longer read
+  // or written (the next full save of the connection drops it).
+  flows: z.record(z.number()).optional().title('Pending OAuth flows (legacy)').describe('No longer used: OAuth states are now self-verifying'),
+  spentStates: z
     .record(z.number())
     .optional()
-    .title('Pending OAuth flows')
-    .describe('SHA-256 of each unused OAuth state value, with its expiry (ms since epoch)'),
+    .title('Spent OAuth states')
+    .describe('SHA-256 of the nonce of each OAuth state already used at the callback, with its expiry (ms since epoch): single use'),
   sessions: z
     .record(z.number())
     .optional()

@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ConnectionState, SetupState } from '../../definitions/states'
 import { httpTuning } from '../hubspot'
 import { requiredScopes } from '../hubspot/scopes'
@@ -8,7 +8,7 @@ import { forgetWebhookUrls } from '../webhook/public-url'
 import { handler } from '../webhook/handler'
 import { channelsPath, devKeyQuery, hubspot } from '../../tests/helpers/nock-hubspot'
 import { makeProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
-import { hashToken } from './access'
+import { hashToken, MAX_SPENT_STATES } from './access'
 import { COOKIE_NAME } from './cookies'
 
 const NEW_REFRESH = 'refresh-from-connect-77aa88bb99cc'
@@ -42,6 +42,8 @@ const send = async (
   const req = { method, path, query: new URLSearchParams(opts.query ?? {}).toString(), headers, body: opts.body ?? '' }
   return (await handler({ ...props, req } as never)) as Res
 }
+
+const stateOf = (res: Res): string => new URL(res.headers?.location ?? '').searchParams.get('state') ?? ''
 
 const cookieOf = (res: Res): string => {
   const raw = res.headers?.['set-cookie'] ?? ''
@@ -129,12 +131,11 @@ describe('GET /oauth/start', () => {
     const cookie = res.headers?.['set-cookie'] ?? ''
     expect(cookie).toContain(`${COOKIE_NAME}=flow.${state}`)
     for (const attr of ['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/wh_123', 'Max-Age=600']) expect(cookie).toContain(attr)
-    // Only a hash of the state is stored, with an expiry about 10 minutes ahead.
-    const flows = connection(props).flows ?? {}
-    expect(Object.keys(flows)).toEqual([hashToken(state)])
-    expect(JSON.stringify(props.fake.states.get('integration:int_1:connection'))).not.toContain(state)
-    // Cost: Botpress = setup read (webhook URL) + connection read + write; HubSpot none (nock would throw).
-    expect(props.fake.calls).toEqual(['getState', 'getState', 'setState'])
+    // The state verifies itself: nothing is stored.
+    expect(props.fake.states.has('integration:int_1:connection')).toBe(false)
+    // Cost: Botpress = the setup read for the webhook URL (once per instance), no write (was + connection read + write);
+    // HubSpot none (nock would throw).
+    expect(props.fake.calls).toEqual(['getState'])
     // Each start issues a different state.
     const again = await send(props, 'GET', '/oauth/start')
     expect(new URL(again.headers?.location ?? '').searchParams.get('state')).not.toBe(state)
@@ -165,16 +166,18 @@ describe('GET /oauth/callback', () => {
   it('exchanges the code, stores the refresh token and account, and opens the setup page with a session (2 HubSpot requests)', async () => {
     const props = unconnected()
     const { start, callback, cookie } = await connect(props)
-    // Cost: start = connection read + write (+ the setup read for the webhook URL, once per instance);
+    // Cost: start = nothing but the setup read for the webhook URL, once per instance (was + connection read + write);
     // callback = connection read, write (state spent), setup read, connection write; HubSpot: exchange + token info.
-    expect(props.fake.calls).toEqual(['getState', 'getState', 'setState', 'getState', 'patchState', 'getState', 'setState'])
+    // Nothing was stored before the callback, so its spending write creates the state (get-or-set: never over another's write).
+    expect(props.fake.calls).toEqual(['getState', 'getState', 'getOrSetState', 'getState', 'setState'])
     expect(callback.status).toBe(303)
     expect(callback.headers?.location).toBe(`${WEBHOOK_URL}/setup`)
     expect(cookie).toMatch(new RegExp(`^${COOKIE_NAME}=session\\.`))
     expect(callback.headers?.['set-cookie']).toContain('HttpOnly')
     const conn = connection(props)
     expect(conn).toMatchObject({ refreshToken: NEW_REFRESH, hubId: '555', hubDomain: 'acme.hubspot.com' })
-    expect(Object.keys(conn.flows ?? {})).toEqual([]) // spent
+    expect(Object.keys(conn.spentStates ?? {})).toHaveLength(1) // spent
+    expect(JSON.stringify(conn)).not.toContain(new URL(start.headers?.location ?? '').searchParams.get('state') ?? '-')
     expect(Object.keys(conn.sessions ?? {})).toEqual([hashToken(cookie.split('session.')[1] ?? '')])
     expect(nock.isDone()).toBe(true)
     expectNoSecrets(JSON.stringify([start, callback]))
@@ -230,12 +233,110 @@ describe('GET /oauth/callback', () => {
       expectPageHeaders(res)
     }
     expect(snapshot()).toBe(before)
-    // Expired: the stored expiry has passed.
-    const conn = connection(props)
-    props.fake.states.set('integration:int_1:connection', { ...conn, flows: { [hashToken(state)]: Date.now() - 1 } })
-    const expired = await send(props, 'GET', '/oauth/callback', { query: { code: 'c', state }, cookie: cookieOf(start) })
-    expect(expired.status).toBe(400)
-    expect(connection(props).refreshToken).toBeUndefined()
+  })
+
+  it('/oauth/start writes nothing: 1000 calls make no Botpress write and leave an admin’s flow started before them working', async () => {
+    const props = unconnected()
+    const admin = await send(props, 'GET', '/oauth/start')
+    const state = stateOf(admin)
+    for (let i = 0; i < 1000; i++) expect((await send(props, 'GET', '/oauth/start')).status).toBe(302)
+    // Not one write (nor any read after the webhook URL was cached): a stranger's calls cost the bot nothing.
+    expect(props.fake.calls).toEqual(['getState'])
+    expect(props.fake.states.has('integration:int_1:connection')).toBe(false)
+    nockExchange()
+    nockTokenInfo()
+    const callback = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state }, cookie: cookieOf(admin) })
+    expect(callback.status).toBe(303)
+    expect(connection(props).refreshToken).toBe(NEW_REFRESH)
+  })
+
+  it('refuses forged states (bad MAC, altered expiry, another installation’s) and an expired one, with the matching cookie: 400, no call, nothing changed', async () => {
+    // Another installation of the same HubSpot app (same client secret), at another webhook URL.
+    const other = unconnected()
+    other.fake.states.set('integration:int_1:setup', { ...setupOf(other), webhookUrl: 'https://webhook.botpress.test/wh_999' })
+    const otherState = stateOf(await send(other, 'GET', '/oauth/start'))
+    forgetWebhookUrls()
+    const props = unconnected()
+    const state = stateOf(await send(props, 'GET', '/oauth/start'))
+    const raw = Buffer.from(state, 'base64url')
+    expect(raw.length).toBe(16 + 8 + 32) // nonce, expiry, MAC
+    const altered = (at: number, change: (byte: number) => number) => {
+      const copy = Buffer.from(raw)
+      copy[at] = change(copy[at] ?? 0)
+      return copy.toString('base64url')
+    }
+    const expiryEnd = 16 + 7
+    const forged = [
+      altered(raw.length - 1, (b) => b ^ 1), // MAC flipped
+      altered(3, (b) => b ^ 1), // nonce changed, MAC kept
+      altered(expiryEnd, (b) => (b + 1) % 256), // expiry moved by a millisecond, MAC kept
+      altered(16 + 4, (b) => (b + 1) % 256), // expiry pushed far out
+      otherState,
+    ]
+    const snapshot = () => JSON.stringify([...props.fake.states.entries()])
+    const before = snapshot()
+    const calls = props.fake.calls.length
+    for (const f of forged) {
+      expect(f).not.toBe(state)
+      const res = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state: f }, cookie: `${COOKIE_NAME}=flow.${f}` })
+      expect(res.status).toBe(400)
+      expect(res.body).toContain('expired or was already used')
+    }
+    // Refused on the MAC alone: not even a Botpress read (after the cached webhook URL), and no HubSpot call (nock would throw).
+    expect(props.fake.calls.length).toBe(calls)
+    expect(snapshot()).toBe(before)
+    // Expired: the state's own (MAC'd) expiry has passed.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 10 * 60_000 + 1 })
+    try {
+      const expired = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state }, cookie: `${COOKIE_NAME}=flow.${state}` })
+      expect(expired.status).toBe(400)
+      expect(expired.body).toContain('expired or was already used')
+    } finally {
+      vi.useRealTimers()
+    }
+    expect(props.fake.calls.length).toBe(calls)
+    expect(snapshot()).toBe(before)
+    expect(nock.pendingMocks()).toEqual([])
+  })
+
+  it('a state whose first callback failed at the code exchange is spent too: the replay is refused without calling HubSpot', async () => {
+    const props = unconnected()
+    const start = await send(props, 'GET', '/oauth/start')
+    const state = stateOf(start)
+    hubspot().post('/oauth/v1/token').reply(400, { status: 'BAD_AUTH_CODE', message: 'bad code' })
+    const first = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state }, cookie: cookieOf(start) })
+    expect(first.body).toContain('HubSpot did not accept the authorization')
+    const before = JSON.stringify([...props.fake.states.entries()])
+    const calls = props.fake.calls.length
+    const replay = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-2', state }, cookie: cookieOf(start) })
+    expect(replay.status).toBe(400)
+    expect(replay.body).toContain('expired or was already used')
+    // One read to find it spent, no write, no HubSpot call (nock would throw).
+    expect(props.fake.calls.slice(calls)).toEqual(['getState'])
+    expect(JSON.stringify([...props.fake.states.entries()])).toBe(before)
+  })
+
+  it('remembers only unexpired spent states, and at most a bounded number', async () => {
+    const props = unconnected()
+    const old = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`h${i}`, Date.now() + 60_000 + i]))
+    props.fake.states.set('integration:int_1:connection', { spentStates: { ...old, gone: Date.now() - 1 } })
+    hubspot().post('/oauth/v1/token').reply(400, { status: 'BAD_AUTH_CODE', message: 'bad code' })
+    const start = await send(props, 'GET', '/oauth/start')
+    await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state: stateOf(start) }, cookie: cookieOf(start) })
+    const spent = connection(props).spentStates ?? {}
+    expect(Object.keys(spent)).toHaveLength(MAX_SPENT_STATES)
+    expect(spent.gone).toBeUndefined()
+    // The one just spent is kept (it expires last); the soonest-expiring others made room.
+    expect(Math.max(...Object.values(spent))).toBeGreaterThan(Date.now() + 9 * 60_000)
+    expect(spent.h0).toBeUndefined()
+  })
+
+  it('reads a connection stored before states were self-verifying (old pending flows) and drops them on the next connection', async () => {
+    const props = unconnected()
+    props.fake.states.set('integration:int_1:connection', { flows: { [hashToken('old-state')]: Date.now() + 60_000 } })
+    const { callback } = await connect(props)
+    expect(callback.status).toBe(303)
+    expect(connection(props).flows).toBeUndefined()
   })
 
   it('a failed code exchange shows a clear page without secrets and stores nothing', async () => {

@@ -7,7 +7,7 @@ type Props = { ctx: bp.Context; client: bp.Client }
 /** Keys the in-process copy of the stored refresh token: one per installation. */
 export const connectionScope = (ctx: bp.Context): string => `${ctx.botId}:${ctx.integrationId}`
 
-/** The OAuth connection made by the Connect flow (refresh token, account, pending flows, sessions). */
+/** The OAuth connection made by the Connect flow (refresh token, account, spent OAuth states, sessions). */
 export const loadConnection = async ({ ctx, client }: Props): Promise<ConnectionState> => {
   try {
     const { state } = await client.getState({ type: 'integration', name: 'connection', id: ctx.integrationId })
@@ -24,15 +24,16 @@ export const saveConnection = async ({ ctx, client }: Props, payload: Connection
 
 /**
  * Writes only the given top-level fields over `current` (Botpress merges them into the stored
- * payload). For writes anyone can trigger (/oauth/start): a whole-payload write from a stale read
- * would erase a refresh token or session that a callback stored in between. Nothing stored yet
- * (no flow, so no callback in flight): a plain write, the same single call.
+ * payload). For writes anyone can trigger (a callback spending a state of its own): a whole-payload
+ * write from a stale read would erase a refresh token or session that another callback stored in
+ * between. Nothing stored when read: created with these fields in one call, unless another callback
+ * stored something since (then merged into it, one call more).
  */
 export const patchConnection = async ({ ctx, client }: Props, current: ConnectionState, fields: Partial<ConnectionState>): Promise<void> => {
   const key = { type: 'integration', name: 'connection', id: ctx.integrationId } as const
   if (Object.keys(current).length === 0) {
-    await client.setState({ ...key, payload: fields })
-    return
+    const { meta } = await client.getOrSetState({ ...key, payload: fields })
+    if (!meta.cached) return
   }
   try {
     await client.patchState({ ...key, payload: fields })

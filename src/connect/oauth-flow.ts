@@ -9,12 +9,14 @@ import {
   FORBIDDEN_HELP,
   hashToken,
   isConnected,
-  MAX_PENDING_FLOWS,
+  issueOAuthState,
   MAX_SESSIONS,
+  MAX_SPENT_STATES,
   mayBind,
   randomToken,
   sameSecret,
   SESSION_TTL_MS,
+  verifyOAuthState,
 } from './access'
 import { connectionScope, loadConnection, patchConnection, pruneExpiring, saveConnection } from './connection-state'
 import type { ConnectContext } from './context'
@@ -23,16 +25,20 @@ import { html, messagePage, redirect, type Reply } from './html'
 import { authorizeUrlOf, oauthCallbackUrlOf, oauthStartUrlOf, setupUrlOf } from './urls'
 
 /**
- * GET /oauth/start: a fresh `state`, remembered (hashed, with its expiry) in the integration state
- * and in this browser's cookie, then off to HubSpot's consent page.
- * Cost: 1 Botpress read + 1 write, no HubSpot call.
+ * What a state is bound to: this installation (one HubSpot app, so one client secret, serves many
+ * bots; the webhook URL names the installation, the ids make it explicit).
+ */
+const installationOf = (c: ConnectContext): string => `${c.props.ctx.botId}\u0000${c.props.ctx.integrationId}\u0000${c.webhookUrl}`
+
+/**
+ * GET /oauth/start: a fresh self-verifying `state` (src/connect/access.ts: nonce, expiry, MAC), also
+ * set in this browser's cookie, then off to HubSpot's consent page. Anyone who knows the webhook URL
+ * may call this as often as they like, so it stores nothing: no cost to the bot, and no admin's flow
+ * in progress can be pushed out.
+ * Cost: no Botpress write, no HubSpot call; Botpress reads only the webhook URL (router, once per instance).
  */
 export const handleOAuthStart = async (c: ConnectContext): Promise<Reply> => {
-  const state = randomToken()
-  const conn = await loadConnection(c.props)
-  const flows = pruneExpiring(conn.flows, c.now, MAX_PENDING_FLOWS - 1)
-  flows[hashToken(state)] = c.now + FLOW_TTL_MS
-  await patchConnection(c.props, conn, { flows })
+  const { state } = issueOAuthState({ clientSecret: c.config.clientSecret, installation: installationOf(c), now: c.now })
   const location = authorizeUrlOf({ apiBaseUrl: c.config.apiBaseUrl, clientId: c.config.clientId, webhookUrl: c.webhookUrl, state })
   return redirect(302, location, connectCookie(c.webhookUrl, { kind: 'flow', value: state }, FLOW_TTL_MS / 1000))
 }
@@ -40,10 +46,12 @@ export const handleOAuthStart = async (c: ConnectContext): Promise<Reply> => {
 const restart = (webhookUrl: string) => html`<p><a class="button" href="${oauthStartUrlOf(webhookUrl)}">Start again</a></p>`
 
 /**
- * GET /oauth/callback?code&state. The state must be one we issued, unexpired, unused, and the one
- * this browser's cookie holds; it is spent before the code is exchanged, so it works once at most.
- * Then the account the code belongs to must be one this installation may bind (src/connect/access.ts).
+ * GET /oauth/callback?code&state. The state must be the one this browser's cookie holds, carry a
+ * valid MAC for this installation, be unexpired and not spent yet; it is recorded as spent before
+ * the code is exchanged, so it works once at most. Then the account the code belongs to must be one
+ * this installation may bind (src/connect/access.ts).
  * Cost: Botpress 2 reads + 2 writes (+1 write when the account changed); HubSpot 2 (exchange, token info).
+ * A refused state costs nothing but the connection read when only its single use is in question.
  */
 export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => {
   const denied = c.query.get('error')
@@ -72,21 +80,29 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
       restart(c.webhookUrl)
     )
   }
+  const expired = () =>
+    messagePage(400, 'Link expired', 'This sign-in link expired or was already used. Start again. Nothing was changed.', restart(c.webhookUrl))
+  // Checked before any read: a forged, altered, expired or other installation's state costs nothing.
+  const verified = verifyOAuthState(state, { clientSecret: c.config.clientSecret, installation: installationOf(c), now: c.now })
+  if (!verified) return expired()
   const conn = await loadConnection(c.props)
-  const key = hashToken(state)
-  const until = conn.flows?.[key]
-  if (until === undefined || until <= c.now) {
-    return messagePage(400, 'Link expired', 'This sign-in link expired or was already used. Start again. Nothing was changed.', restart(c.webhookUrl))
-  }
+  const key = hashToken(verified.nonce)
+  const spentUntil = conn.spentStates?.[key]
+  if (spentUntil !== undefined && spentUntil > c.now) return expired()
   // HubSpot (or a proxy) may quote the code or the state in an error, which is logged: scrubbed like
   // any secret. Only once the state proved ours, and only a token-like code (no spaces), so a stranger
   // can neither fill the list of known secrets nor make ordinary words disappear from the logs.
   if (/^\S+$/.test(code)) registerSecret(code)
   registerSecret(state)
-  // Spent before anything else: a replay of this callback finds nothing.
-  const flows = pruneExpiring(conn.flows, c.now, MAX_PENDING_FLOWS)
-  delete flows[key]
-  await patchConnection(c.props, conn, { flows })
+  // Spent before anything else: a replay of this callback finds it. Only unexpired entries are kept
+  // (an expired state is refused by its MAC'd expiry already), soonest-expiring dropped first past the bound.
+  const spentStates = pruneExpiring(conn.spentStates, c.now, MAX_SPENT_STATES - 1)
+  spentStates[key] = verified.expiresAt
+  // A patch, not a whole write: strangers can reach this point with states of their own, and a write
+  // from this (possibly stale) read must not erase a refresh token or session stored in between.
+  // The patch replaces the list whole, so two callbacks at the same instant may drop each other's
+  // entry; replaying that state still needs its browser's cookie, and HubSpot's code is single use.
+  await patchConnection(c.props, conn, { spentStates })
 
   const http = new HubspotHttp({ baseUrl: c.config.apiBaseUrl, ...httpTuning })
   let exchanged: ExchangedCode
@@ -132,7 +148,7 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
     hubId,
     hubDomain: info?.hubDomain ?? (accountChanged ? undefined : conn.hubDomain),
     connectedAt: c.now,
-    flows,
+    spentStates,
     sessions,
   })
   if (accountChanged && setup) {

@@ -176,8 +176,13 @@ describe('Connect from Botpress: consent, then the inbox picker', () => {
     expect(to.searchParams.get('redirect_uri')).toBe(`${stack.standIn.webhookUrl}/oauth/callback`)
     expect(to.searchParams.get('state')).toMatch(/^[\w-]{40,}$/)
     expect(jar.size).toBe(1)
-    // Botpress: the webhook URL (setup state, read once per process), the pending flows, their write.
-    record('GET /oauth/start', cost, { hubspot: 0, botpress: 3 })
+    // Botpress: only the webhook URL (setup state, read once per process); the state verifies itself,
+    // so nothing is written (was 3: + the pending flows' read and write).
+    record('GET /oauth/start', cost, { hubspot: 0, botpress: 1 })
+    expect(
+      cost.botpress.every((call) => call.startsWith('GET ')),
+      cost.botpress.join(', ')
+    ).toBe(true)
 
     const consent = await browse(res.location!)
     expect(consent.status).toBe(200)

@@ -1,7 +1,8 @@
 /**
- * The Connect pages under concurrency, over 127.0.0.1. /oauth/start is open to anyone who knows
- * the webhook URL, so whatever it writes must never undo what a callback running at the same time
- * stored (the refresh token just obtained, the setup session).
+ * The Connect pages under concurrency, over 127.0.0.1. /oauth/start and /oauth/callback are open to
+ * anyone who knows the webhook URL: /oauth/start writes nothing, and what a stranger's callback writes
+ * (its own state, spent) must never undo what the admin's callback running at the same time stored
+ * (the refresh token just obtained, the setup session).
  */
 import { describe, expect, it } from 'vitest'
 import type { ConnectionState } from '../../definitions/states'
@@ -18,13 +19,13 @@ const get = async (url: string, cookie?: string): Promise<Answer> => {
   return { status: res.status, location: res.headers.get('location') ?? '', cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '' }
 }
 
-/** Holds the next write of the connection state (set or patch) until released. */
+/** Holds the next write of the connection state (set, get-or-set or patch) until released. */
 const holdNextConnectionWrite = (w: World) => {
   let held = false
   let release = () => {}
   const gate = new Promise<void>((resolve) => (release = resolve))
   let armed = true
-  for (const method of ['setState', 'patchState'] as const) {
+  for (const method of ['setState', 'getOrSetState', 'patchState'] as const) {
     const original = w.fake.api[method] as (x: { name: string }) => Promise<unknown>
     ;(w.fake.api as unknown as Record<string, unknown>)[method] = async (x: { name: string }) => {
       if (armed && x.name === 'connection') {
@@ -39,7 +40,7 @@ const holdNextConnectionWrite = (w: World) => {
 }
 
 describe('Connect under concurrency', () => {
-  it('a /oauth/start racing the callback never erases the refresh token or the session the callback stored', async () => {
+  it('a stranger’s start and callback racing the admin’s callback never erase the refresh token or the session it stored', async () => {
     const w = await env.start({ emulator: { refreshToken: undefined }, configuration: { refreshToken: '', inboxId: '' } })
     await install(w)
     const base = w.bridge.url
@@ -54,9 +55,15 @@ describe('Connect under concurrency', () => {
     })
     const callbackUrl = granted.headers.get('location') ?? ''
 
-    // Someone else opens /oauth/start: it has read the connection state and is about to write it…
     const gate = holdNextConnectionWrite(w)
-    const other = get(`${base}/oauth/start`)
+    // Someone else opens /oauth/start: it writes nothing (its state verifies itself)…
+    const strangerStart = await get(`${base}/oauth/start`)
+    expect(strangerStart.status).toBe(302)
+    expect(gate.held()).toBe(false)
+    // …then brings its own state back with a made-up code: it has read the connection state and is
+    // about to record that state as spent…
+    const strangerState = new URL(strangerStart.location).searchParams.get('state') ?? ''
+    const other = get(`${base}/oauth/callback?${new URLSearchParams({ code: 'made-up-code', state: strangerState })}`, strangerStart.cookie)
     while (!gate.held()) await new Promise((resolve) => setTimeout(resolve, 5))
     // …while the admin's callback stores the refresh token and opens a setup session.
     const callback = await get(callbackUrl, start.cookie)
@@ -64,7 +71,8 @@ describe('Connect under concurrency', () => {
     const stored = connectionOf(w)
     expect(stored.refreshToken).toBeDefined()
     gate.release()
-    expect((await other).status).toBe(302)
+    // The made-up code is refused by HubSpot (the emulator): a clear page, nothing connected by it.
+    expect((await other).status).toBe(400)
 
     const after = connectionOf(w)
     // Compared as a boolean: a failure message must not print the token.
