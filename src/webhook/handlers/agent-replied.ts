@@ -6,7 +6,7 @@ import { loadHitlState, saveHitlState } from '../../hitl/hitl-state'
 import { withKeyLock } from '../concurrency'
 import { agentMessageText } from '../../render/agent-html'
 import { occasionContext, onTicketOccasion } from '../../tickets/pending'
-import { integrationThreadIdsOf, type OutgoingMessageEvent } from '../event-schemas'
+import { integrationThreadIdsOf, type AgentAttachment, type OutgoingMessageEvent } from '../event-schemas'
 import type { EventContext } from './context'
 
 type MediaType = 'image' | 'audio' | 'video' | 'file'
@@ -15,8 +15,6 @@ type Media =
   | { type: 'audio'; payload: { audioUrl: string; title: string } }
   | { type: 'video'; payload: { videoUrl: string; title: string } }
   | { type: 'file'; payload: { fileUrl: string; title: string } }
-/** The attachment fields read here; the schema keeps unknown attachment kinds as they came. */
-type AttachmentLike = { type?: unknown; fileId?: unknown; name?: unknown; url?: unknown; fileUsageType?: unknown }
 
 const VIDEO_EXT = /\.(mp4|mov|webm|mkv|avi|m4v)$/i
 const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp|svg)$/i
@@ -89,8 +87,7 @@ const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: Thr
 
     const text = agentMessageText(message)
     if (text) await create(message.id, { type: 'text', payload: { text } })
-    const attachments: AttachmentLike[] = message.attachments ?? []
-    for (const [index, attachment] of attachments.entries()) {
+    for (const [index, attachment] of message.attachments.entries()) {
       const media = await toMedia(ec, attachment)
       if (media) await create(`${message.id}:${index}`, media)
     }
@@ -125,18 +122,16 @@ const refuseAfterEnd = async (ec: EventContext, channelId: string | undefined, m
   }
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined)
-
-const toMedia = async (ec: EventContext, attachment: AttachmentLike): Promise<Media | undefined> => {
-  const fileId = str(attachment.fileId)
-  if (attachment.type !== 'FILE' || !fileId) {
+const toMedia = async (ec: EventContext, attachment: AgentAttachment): Promise<Media | undefined> => {
+  if (attachment.kind === 'unsupported') {
     ec.logger.debug(`Skipping a HubSpot attachment of type ${String(attachment.type)}: no Botpress equivalent.`)
     return undefined
   }
-  const title = str(attachment.name) ?? 'attachment'
+  // Empty strings count as absent, like missing fields.
+  const title = attachment.name || 'attachment'
   // Whether `url` is fetchable without auth is UNCONFIRMED; without one, ask for a signed link.
-  const url = str(attachment.url) ?? (await ec.hs.files.signedUrl(fileId))
-  switch (mediaTypeOf(str(attachment.fileUsageType), title)) {
+  const url = attachment.url || (await ec.hs.files.signedUrl(attachment.fileId))
+  switch (mediaTypeOf(attachment.fileUsageType || undefined, title)) {
     case 'image':
       return { type: 'image', payload: { imageUrl: url, title } }
     case 'audio':
