@@ -4,10 +4,13 @@ import type { DeliveryIdentifierType } from './channels'
 
 export type Participant = { deliveryIdentifier: { type: DeliveryIdentifierType; value: string }; name?: string }
 
+/** How HubSpot shows an attachment: IMAGE and AUDIO inline, the rest as a file. */
+export type FileUsageType = 'AUDIO' | 'IMAGE' | 'OTHER' | 'STICKER' | 'VOICE_RECORDING'
+
 export type FileAttachment = {
   type: 'FILE'
   fileId: string
-  fileUsageType: 'AUDIO' | 'IMAGE' | 'OTHER' | 'STICKER' | 'VOICE_RECORDING'
+  fileUsageType: FileUsageType
 }
 
 /** ChannelIntegrationMessageEgg, INCOMING direction (end user → HubSpot). */
