@@ -3,11 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ConnectionState, SetupState } from '../../definitions/states'
 import { httpTuning } from '../hubspot'
 import { requiredScopes } from '../hubspot/scopes'
-import { clearTokenMemory } from '../hubspot/token-manager'
-import { forgetWebhookUrls } from '../webhook/public-url'
 import { handler } from '../webhook/handler'
 import { channelsPath, devKeyQuery, hubspot } from '../../tests/helpers/nock-hubspot'
 import { makeProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
+import { resetCaches } from '../cache'
 import { hashToken } from './access'
 import { COOKIE_NAME } from './cookies'
 
@@ -105,8 +104,7 @@ const expectNoSecrets = (text: string) => {
 
 beforeEach(() => {
   nock.disableNetConnect()
-  clearTokenMemory()
-  forgetWebhookUrls()
+  resetCaches()
   httpTuning.sleep = async () => {}
   delete process.env.HUBSPOT_APP_BASE_URL
 })

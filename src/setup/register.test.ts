@@ -1,7 +1,6 @@
 import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { httpTuning } from '../hubspot'
-import { clearTokenMemory } from '../hubspot/token-manager'
 import {
   ACCESS_TOKEN,
   channelsPath,
@@ -13,6 +12,7 @@ import {
   nockTokenRefresh,
 } from '../../tests/helpers/nock-hubspot'
 import { makeProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
+import { resetCaches } from '../cache'
 import { CHANNEL_CAPABILITIES } from './capabilities'
 import { register, setupTuning } from './register'
 import { unregister } from './unregister'
@@ -31,7 +31,7 @@ const account = (id: string, inboxId: string, extra: object = {}) => ({
 
 beforeEach(() => {
   nock.disableNetConnect()
-  clearTokenMemory()
+  resetCaches()
   httpTuning.sleep = async () => {}
   setupTuning.visibilityDelaysMs = [1, 1, 1]
 })
