@@ -1,5 +1,5 @@
 import type { HubspotHttp } from './http'
-import { messageSchema, type HubspotMessage } from './schemas'
+import { hubspotMessageSchema, type HubspotMessage } from './schemas'
 import type { DeliveryIdentifierType } from './channels'
 
 export type Participant = { deliveryIdentifier: { type: DeliveryIdentifierType; value: string }; name?: string }
@@ -41,7 +41,7 @@ export class MessagesApi {
       path: base(channelId),
       body: { ...egg, messageDirection: 'INCOMING' },
       auth: 'oauth',
-      schema: messageSchema,
+      schema: hubspotMessageSchema,
       operation: 'publish the message to the HubSpot inbox',
       idempotent: true,
     })

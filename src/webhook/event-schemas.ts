@@ -46,7 +46,8 @@ const unsupportedAttachmentSchema = z
 export const agentAttachmentSchema = z.union([fileAttachmentSchema, unsupportedAttachmentSchema])
 export type AgentAttachment = z.output<typeof agentAttachmentSchema>
 
-const messageSchema = z
+/** The agent's message inside OUTGOING_CHANNEL_MESSAGE_CREATED (not HubSpot's API answer: that is hubspot/schemas.ts). */
+const agentMessageSchema = z
   .object({
     id,
     conversationsThreadId: id,
@@ -78,7 +79,7 @@ export const outgoingMessageEventSchema = z
     eventTimestamp: optId,
     // Observed at the top level in one real event and under `message` by another integration.
     channelIntegrationThreadIds: idList,
-    message: messageSchema,
+    message: agentMessageSchema,
   })
   .passthrough()
 export type OutgoingMessageEvent = z.infer<typeof outgoingMessageEventSchema>
