@@ -2,9 +2,6 @@ import * as sdk from '@botpress/sdk'
 
 const { z } = sdk
 
-/** The ticket properties HubSpot's Help Desk ships with; each has its own field below, so a custom entry may not set it. */
-export const STANDARD_TICKET_PROPERTIES = ['subject', 'hs_ticket_priority', 'hs_ticket_category', 'hs_pipeline', 'hs_pipeline_stage'] as const
-
 /**
  * HubSpot internal property names: lowercase letters, digits and underscores, starting with a
  * letter (the label shown in HubSpot is not the internal name). Checked here because it is known

@@ -2,22 +2,28 @@ import * as sdk from '@botpress/sdk'
 
 const { z } = sdk
 
-export const channelAccountSchema = z.object({
+export const storedChannelAccountSchema = z.object({
   id: z.string().title('Channel account ID').describe('HubSpot channel account id'),
   inboxId: z.string().title('Inbox ID').describe('HubSpot inbox the account is connected to'),
   name: z.string().title('Name').describe('Channel account name'),
   authorized: z.boolean().title('Authorized').describe('False once HubSpot de-authorised or removed the account'),
 })
-export type StoredChannelAccount = sdk.z.infer<typeof channelAccountSchema>
+export type StoredChannelAccount = sdk.z.infer<typeof storedChannelAccountSchema>
 
 export const setupStateSchema = z.object({
   webhookUrl: z.string().title('Webhook URL').describe('Public URL HubSpot calls; part of every v3 signature'),
   channelId: z.string().title('Channel ID').describe('HubSpot custom channel id'),
+  // No longer written: a channel pointing at this installation's webhook URL is this installation's,
+  // and uninstalling deletes it. Kept readable for states saved by earlier versions.
   channelCreatedByUs: z
     .boolean()
-    .title('Created by us')
-    .describe('Whether the channel is ours (it points at our webhook URL), so unregister deletes it; false only for a channel kept from elsewhere'),
-  channelAccounts: z.record(channelAccountSchema).title('Channel accounts').describe('One channel account per configured inbox, keyed by inbox id'),
+    .optional()
+    .title('Created by us (legacy)')
+    .describe('Written by earlier versions only: false for a channel they reused, which uninstalling keeps (its accounts are de-authorized)'),
+  channelAccounts: z
+    .record(storedChannelAccountSchema)
+    .title('Channel accounts')
+    .describe('One channel account per configured inbox, keyed by inbox id'),
   // --- Connect flow (issue 10) ---
   inboxChoice: z
     .object({
@@ -42,7 +48,6 @@ export const oauthStateSchema = z.object({
     .title('Credentials fingerprint')
     .describe('Hash of the client id and refresh token the token was issued for; a config change invalidates it'),
 })
-export type OAuthState = sdk.z.infer<typeof oauthStateSchema>
 
 // --- Connect flow (issue 10): the OAuth connection made at {webhookUrl}/oauth/start ---
 export const connectionStateSchema = z.object({

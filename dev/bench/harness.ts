@@ -1,8 +1,5 @@
+import { resetCaches } from '../../src/cache'
 import integration from '../../src/index'
-import { forgetAgents } from '../../src/hitl/agent-users'
-import { forgetThreads } from '../../src/hitl/conversation-tags'
-import { clearTokenMemory } from '../../src/hubspot/token-manager'
-import { forgetWebhookUrls } from '../../src/webhook/public-url'
 import { baseConfig, makeProps, type LogLine } from '../../tests/helpers/props'
 import { startHubspotEmulator, type HubspotEmulator } from '../hubspot-emulator'
 import { BotpressMeter } from './meter'
@@ -13,10 +10,7 @@ export { integration }
 
 /** What a new runtime instance starts without: tokens, thread → conversation, agent users, webhook URL. */
 export const forgetProcessCaches = (): void => {
-  clearTokenMemory()
-  forgetThreads()
-  forgetAgents()
-  forgetWebhookUrls()
+  resetCaches()
 }
 
 export type Harness = {

@@ -1,9 +1,9 @@
 import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { httpTuning } from '../hubspot'
-import { clearTokenMemory } from '../hubspot/token-manager'
 import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
 import { makeProps } from '../../tests/helpers/props'
+import { resetCaches } from '../cache'
 import { TYPED_CONTACT_MAX_CHARS } from '../identity/identity'
 import { createUser } from './create-user'
 
@@ -18,7 +18,7 @@ const searchBody =
 
 beforeEach(() => {
   nock.disableNetConnect()
-  clearTokenMemory()
+  resetCaches()
   httpTuning.sleep = async () => {}
 })
 afterEach(() => nock.cleanAll())

@@ -1,11 +1,10 @@
 import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { forgetThreads } from '../hitl/conversation-tags'
 import { httpTuning } from '../hubspot'
-import { clearTokenMemory } from '../hubspot/token-manager'
 import { publishedMessage, seedEndUser, seedSetup, SETUP } from '../../tests/helpers/hitl-fixtures'
 import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
 import { makeProps } from '../../tests/helpers/props'
+import { resetCaches } from '../cache'
 import { startHitl } from './start-hitl'
 
 type Egg = Record<string, unknown> & { senders: { deliveryIdentifier: { type: string; value: string } }[] }
@@ -45,8 +44,7 @@ const assertValidEgg = (egg: Egg) => {
 
 beforeEach(() => {
   nock.disableNetConnect()
-  clearTokenMemory()
-  forgetThreads()
+  resetCaches()
   httpTuning.sleep = async () => {}
 })
 afterEach(() => nock.cleanAll())

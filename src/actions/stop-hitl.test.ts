@@ -1,9 +1,9 @@
 import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { httpTuning } from '../hubspot'
-import { clearTokenMemory } from '../hubspot/token-manager'
 import { ACCESS_TOKEN, hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
 import { makeProps } from '../../tests/helpers/props'
+import { resetCaches } from '../cache'
 import { stopHitl } from './stop-hitl'
 
 const run = (props: ReturnType<typeof makeProps>, input: unknown) =>
@@ -21,7 +21,7 @@ const thread = (status: string) => ({ id: '9001', status, inboxId: '1001', creat
 
 beforeEach(() => {
   nock.disableNetConnect()
-  clearTokenMemory()
+  resetCaches()
   httpTuning.sleep = async () => {}
 })
 afterEach(() => nock.cleanAll())

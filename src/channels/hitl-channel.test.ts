@@ -1,12 +1,11 @@
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { forgetThreads } from '../hitl/conversation-tags'
 import { httpTuning } from '../hubspot'
-import { clearTokenMemory } from '../hubspot/token-manager'
 import { publishedMessage, seedEndUser, seedHitlConversation } from '../../tests/helpers/hitl-fixtures'
 import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
 import { startMediaServer, type MediaServer } from '../../tests/helpers/media-server'
 import { makeProps } from '../../tests/helpers/props'
+import { resetCaches } from '../cache'
 import { channels } from './hitl-channel'
 
 type Egg = Record<string, unknown> & { attachments: { type: string; fileId: string; fileUsageType: string }[] }
@@ -23,8 +22,7 @@ afterAll(() => media.close())
 beforeEach(() => {
   nock.disableNetConnect()
   nock.enableNetConnect('127.0.0.1')
-  clearTokenMemory()
-  forgetThreads()
+  resetCaches()
   httpTuning.sleep = async () => {}
 })
 afterEach(() => nock.cleanAll())

@@ -3,11 +3,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ConnectionState, SetupState } from '../../definitions/states'
 import { httpTuning } from '../hubspot'
 import { requiredScopes } from '../hubspot/scopes'
-import { clearTokenMemory } from '../hubspot/token-manager'
-import { forgetWebhookUrls } from '../webhook/public-url'
 import { handler } from '../webhook/handler'
 import { channelsPath, devKeyQuery, hubspot } from '../../tests/helpers/nock-hubspot'
 import { makeProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
+import { resetCaches } from '../cache'
 import { hashToken, MAX_SPENT_STATES } from './access'
 import { COOKIE_NAME } from './cookies'
 
@@ -108,8 +107,7 @@ const expectNoSecrets = (text: string) => {
 
 beforeEach(() => {
   nock.disableNetConnect()
-  clearTokenMemory()
-  forgetWebhookUrls()
+  resetCaches()
   httpTuning.sleep = async () => {}
   delete process.env.HUBSPOT_APP_BASE_URL
 })
@@ -255,7 +253,7 @@ describe('GET /oauth/callback', () => {
     const other = unconnected()
     other.fake.states.set('integration:int_1:setup', { ...setupOf(other), webhookUrl: 'https://webhook.botpress.test/wh_999' })
     const otherState = stateOf(await send(other, 'GET', '/oauth/start'))
-    forgetWebhookUrls()
+    resetCaches('webhookUrls')
     const props = unconnected()
     const state = stateOf(await send(props, 'GET', '/oauth/start'))
     const raw = Buffer.from(state, 'base64url')

@@ -2,16 +2,15 @@ import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SetupState } from '../../definitions/states'
 import { startHitl } from '../actions/start-hitl'
-import { forgetThreads } from '../hitl/conversation-tags'
 import { createHubspotClient, httpTuning } from '../hubspot'
-import { clearTokenMemory, rememberStoredRefreshToken, STORED_REFRESH_TOKEN_TTL_MS } from '../hubspot/token-manager'
+import { rememberStoredRefreshToken, STORED_REFRESH_TOKEN_TTL_MS } from '../hubspot/token-manager'
 import { register, setupTuning } from '../setup/register'
 import { handler } from '../webhook/handler'
-import { forgetWebhookUrls } from '../webhook/public-url'
 import { publishedMessage, seedEndUser } from '../../tests/helpers/hitl-fixtures'
 import { channelsPath, devKeyQuery, hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
 import { makeProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
 import { signedRequest } from '../../tests/helpers/sign'
+import { resetCaches } from '../cache'
 
 const STORED_REFRESH = 'refresh-stored-by-connect-4455'
 const STORED_ACCESS = 'access-for-stored-refresh-6677'
@@ -29,9 +28,7 @@ const nockStoredRefresh = () =>
 
 beforeEach(() => {
   nock.disableNetConnect()
-  clearTokenMemory()
-  forgetWebhookUrls()
-  forgetThreads()
+  resetCaches()
   httpTuning.sleep = async () => {}
   setupTuning.visibilityDelaysMs = [1, 1, 1]
 })

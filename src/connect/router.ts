@@ -25,8 +25,6 @@ const ROUTES = new Map<string, Route>([
  */
 const routeOf = (path: string): Route | undefined => ROUTES.get((path || '/').replace(/\/+$/, '') || '/')
 
-export const isConnectPath = (path: string): boolean => routeOf(path) !== undefined
-
 /** Answers a Connect page request, or undefined when the request is not for one (a HubSpot webhook). */
 export const routeConnectRequest = async (props: bp.HandlerProps): Promise<Reply | undefined> => {
   const { req } = props

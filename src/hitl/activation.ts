@@ -36,8 +36,13 @@ export const waitForActivation = async (botId: string, threadId: string, entry: 
     await t.sleep(Math.min(t.pollMs, Math.max(0, deadline - t.now())))
     current = cachedThread(botId, threadId) ?? current
   }
-  if (current.openedAt === undefined) return true
-  const remaining = Math.min(current.openedAt + t.graceMs, deadline) - t.now()
-  if (remaining > 0) await t.sleep(remaining)
+  const { openedAt } = current
+  if (openedAt === undefined) return true
+  // A timer may wake a millisecond before Date.now() reaches its end: sleep again for what is left,
+  // or an assignment in the grace would be held instead of announced.
+  for (let remaining = Math.min(openedAt + t.graceMs, deadline) - t.now(); remaining > 0;) {
+    await t.sleep(remaining)
+    remaining = Math.min(openedAt + t.graceMs, deadline) - t.now()
+  }
   return isSessionActive(current)
 }

@@ -1,3 +1,4 @@
+import { cacheOf } from '../cache'
 import type { HubspotClient } from '../hubspot'
 import type * as bp from '.botpress'
 
@@ -6,10 +7,7 @@ export type AgentHint = { name?: string | null; avatar?: string | null }
 /** HubSpot actor ids may arrive bare ("123") or prefixed ("A-123"); users are keyed on the prefixed form. */
 export const normaliseActorId = (actorId: string): string => (/^\d+$/.test(actorId) ? `A-${actorId}` : actorId)
 
-const agentUsers = new Map<string, string>()
-const MAX_CACHED_AGENTS = 5_000
-
-export const forgetAgents = (): void => agentUsers.clear()
+const agentUsers = cacheOf<string>('agentUsers')
 
 /**
  * The Botpress user standing for a HubSpot agent. Looked up once per process: the HubSpot actor
@@ -44,7 +42,6 @@ export const getAgentUserId = async (
     name: name ?? 'HubSpot agent',
     ...(avatar ? { pictureUrl: avatar } : {}),
   })
-  if (agentUsers.size >= MAX_CACHED_AGENTS) agentUsers.clear()
   agentUsers.set(key, user.id)
   return user.id
 }

@@ -1,4 +1,5 @@
 import * as sdk from '@botpress/sdk'
+import { cacheOf } from '../cache'
 import type * as bp from '.botpress'
 
 export type HitlTags = {
@@ -43,18 +44,14 @@ export type ThreadEntry = {
   /** startHitl published the thread on this instance but has not returned yet. */
   opening?: boolean
 }
-const conversationByThread = new Map<string, ThreadEntry>()
-const MAX_CACHED_THREADS = 10_000
+const conversationByThread = cacheOf<ThreadEntry>('threads')
 
 export const rememberThread = (botId: string, threadId: string, entry: ThreadEntry): void => {
-  if (conversationByThread.size >= MAX_CACHED_THREADS) conversationByThread.clear()
   conversationByThread.set(`${botId}:${threadId}`, entry)
 }
 
 /** The entry as it is now (startHitl may complete it while an early assignment waits). */
 export const cachedThread = (botId: string, threadId: string): ThreadEntry | undefined => conversationByThread.get(`${botId}:${threadId}`)
-
-export const forgetThreads = (): void => conversationByThread.clear()
 
 /** What a conversation's tags say about the thread entry (no call: callers already hold the tags). */
 export const threadEntryOf = (conversation: { id: string; tags: Partial<Record<string, string>> }): ThreadEntry => {

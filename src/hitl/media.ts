@@ -1,5 +1,6 @@
 import * as path from 'node:path'
 import axios from 'axios'
+import { MEDIA_KINDS, type MediaKind } from '../media-kinds'
 import { MAX_ATTACHMENT_BYTES } from '../setup/capabilities'
 import { checkFetchableUrl, pinnedLookup } from './url-guard'
 
@@ -7,10 +8,8 @@ export type DownloadedMedia = { name: string; mimeType: string; content: Buffer 
 
 const DOWNLOAD_TIMEOUT_MS = 15_000
 
-const DEFAULT_MIME: Record<string, string> = { image: 'image/png', audio: 'audio/mpeg', video: 'video/mp4', file: 'application/octet-stream' }
-
 /** A readable file name from the URL, or from the title when the URL has none. */
-export const fileNameFor = (url: string, kind: string, title?: string): string => {
+export const fileNameFor = (url: string, kind: MediaKind, title?: string): string => {
   let base = ''
   try {
     base = decodeURIComponent(path.posix.basename(new URL(url).pathname))
@@ -29,7 +28,7 @@ export const MAX_MEDIA_REDIRECTS = 3
  * or points at a private or local address (on any redirect hop), when the file is over the
  * channel's size limit, or when it is unreachable; callers then send the link as text instead.
  */
-export const downloadMedia = async (url: string, kind: string, title?: string): Promise<DownloadedMedia> => {
+export const downloadMedia = async (url: string, kind: MediaKind, title?: string): Promise<DownloadedMedia> => {
   const deadline = Date.now() + DOWNLOAD_TIMEOUT_MS // one budget for the whole redirect chain
   let current = url
   for (let redirects = 0; ; redirects++) {
@@ -50,7 +49,7 @@ export const downloadMedia = async (url: string, kind: string, title?: string): 
       continue
     }
     const header: unknown = res.headers['content-type']
-    const mimeType = typeof header === 'string' && header ? header.split(';')[0]!.trim() : (DEFAULT_MIME[kind] ?? 'application/octet-stream')
+    const mimeType = typeof header === 'string' && header ? header.split(';')[0]!.trim() : MEDIA_KINDS[kind].defaultMime
     return { name: fileNameFor(url, kind, title), mimeType, content: Buffer.from(res.data) }
   }
 }

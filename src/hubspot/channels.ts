@@ -1,6 +1,6 @@
 import { isHubspotStatus } from './errors'
 import type { HubspotHttp } from './http'
-import { channelAccountSchema, channelSchema, pageOf, stagingTokenSchema, type HubspotChannel, type HubspotChannelAccount } from './schemas'
+import { hubspotChannelAccountSchema, channelSchema, pageOf, stagingTokenSchema, type HubspotChannel, type HubspotChannelAccount } from './schemas'
 
 const BASE = '/conversations/v3/custom-channels'
 const MAX_PAGES = 50
@@ -140,7 +140,7 @@ export class ChannelsApi {
         path: `${BASE}/${encodeURIComponent(channelId)}/channel-accounts`,
         query: { after, limit: 100, archived: false },
         auth: 'oauth',
-        schema: pageOf(channelAccountSchema),
+        schema: pageOf(hubspotChannelAccountSchema),
         operation: `list the channel accounts of channel ${channelId}`,
       })
       all.push(...res.results)
@@ -159,7 +159,7 @@ export class ChannelsApi {
       path: `${BASE}/${encodeURIComponent(channelId)}/channel-accounts`,
       body: egg,
       auth: 'oauth',
-      schema: channelAccountSchema,
+      schema: hubspotChannelAccountSchema,
       operation: `connect the channel to inbox ${egg.inboxId}`,
     })
   }
@@ -170,7 +170,7 @@ export class ChannelsApi {
       path: `${BASE}/${encodeURIComponent(channelId)}/channel-accounts/${encodeURIComponent(accountId)}`,
       body: patch,
       auth: 'oauth',
-      schema: channelAccountSchema,
+      schema: hubspotChannelAccountSchema,
       operation: `update channel account ${accountId}`,
     })
   }

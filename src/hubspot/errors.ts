@@ -15,7 +15,6 @@ export const hubspotErrorBodySchema = z
     errorType: z.string().optional(),
   })
   .passthrough()
-export type HubspotErrorBody = sdk.z.infer<typeof hubspotErrorBodySchema>
 
 export type HubspotErrorDetails = {
   operation: string

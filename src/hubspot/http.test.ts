@@ -7,8 +7,9 @@ import { refreshAccessToken } from './oauth'
 import { redact, registerSecret } from './redact'
 import { DEFAULT_RETRY_POLICY } from './retry'
 import { channelSchema } from './schemas'
-import { clearTokenMemory, TokenManager, type CachedToken } from './token-manager'
+import { TokenManager, type CachedToken } from './token-manager'
 import { expectAllInterceptorsUsed, renderings } from '../../tests/helpers/nock-guard'
+import { resetCaches } from '../cache'
 
 const BASE = 'https://api.hubapi.com'
 const DEV_KEY = 'devkey-7e1f0c2b-9a4d-4c0e-8f1a-5b6c7d8e9f00'
@@ -87,7 +88,7 @@ const caught = async (p: Promise<unknown>): Promise<Error> => {
 
 beforeAll(() => nock.disableNetConnect())
 afterAll(() => nock.enableNetConnect())
-beforeEach(() => clearTokenMemory())
+beforeEach(() => resetCaches())
 afterEach(() => {
   vi.restoreAllMocks()
   expectAllInterceptorsUsed()

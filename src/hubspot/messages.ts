@@ -1,13 +1,16 @@
 import type { HubspotHttp } from './http'
-import { messageSchema, type HubspotMessage } from './schemas'
+import { hubspotMessageSchema, type HubspotMessage } from './schemas'
 import type { DeliveryIdentifierType } from './channels'
 
 export type Participant = { deliveryIdentifier: { type: DeliveryIdentifierType; value: string }; name?: string }
 
+/** How HubSpot shows an attachment: IMAGE and AUDIO inline, the rest as a file. */
+export type FileUsageType = 'AUDIO' | 'IMAGE' | 'OTHER' | 'STICKER' | 'VOICE_RECORDING'
+
 export type FileAttachment = {
   type: 'FILE'
   fileId: string
-  fileUsageType: 'AUDIO' | 'IMAGE' | 'OTHER' | 'STICKER' | 'VOICE_RECORDING'
+  fileUsageType: FileUsageType
 }
 
 /** ChannelIntegrationMessageEgg, INCOMING direction (end user → HubSpot). */
@@ -38,7 +41,7 @@ export class MessagesApi {
       path: base(channelId),
       body: { ...egg, messageDirection: 'INCOMING' },
       auth: 'oauth',
-      schema: messageSchema,
+      schema: hubspotMessageSchema,
       operation: 'publish the message to the HubSpot inbox',
       idempotent: true,
     })

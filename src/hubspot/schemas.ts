@@ -46,7 +46,7 @@ export const pageOf = <T extends sdk.z.ZodTypeAny>(item: T) =>
 
 export const deliveryIdentifierSchema = z.object({ type: z.string(), value: z.string() }).passthrough()
 
-export const channelAccountSchema = z
+export const hubspotChannelAccountSchema = z
   .object({
     id,
     channelId: id.optional(),
@@ -58,9 +58,9 @@ export const channelAccountSchema = z
     deliveryIdentifier: deliveryIdentifierSchema.nullish(),
   })
   .passthrough()
-export type HubspotChannelAccount = sdk.z.infer<typeof channelAccountSchema>
+export type HubspotChannelAccount = sdk.z.infer<typeof hubspotChannelAccountSchema>
 
-export const messageSchema = z
+export const hubspotMessageSchema = z
   .object({
     id,
     conversationsThreadId: id,
@@ -72,7 +72,7 @@ export const messageSchema = z
     createdAt: z.string().optional(),
   })
   .passthrough()
-export type HubspotMessage = sdk.z.infer<typeof messageSchema>
+export type HubspotMessage = sdk.z.infer<typeof hubspotMessageSchema>
 
 export const threadSchema = z
   .object({

@@ -8,8 +8,8 @@ import { ATTACHMENT_FOLDER, FilesApi } from './files'
 import { HubspotHttp } from './http'
 import { MessagesApi, type IncomingMessageEgg } from './messages'
 import { DEFAULT_RETRY_POLICY } from './retry'
-import { clearTokenMemory } from './token-manager'
 import { expectAllInterceptorsUsed } from '../../tests/helpers/nock-guard'
+import { resetCaches } from '../cache'
 
 const BASE = 'https://api.hubapi.com'
 const DEV_KEY = 'dev-key-0f9e8d7c6b5a4321'
@@ -38,7 +38,7 @@ const devKey = (extra: Record<string, string> = {}) => ({ hapikey: DEV_KEY, appI
 beforeAll(() => nock.disableNetConnect())
 afterAll(() => nock.enableNetConnect())
 beforeEach(() => {
-  clearTokenMemory()
+  resetCaches()
   delays.length = 0
 })
 afterEach(() => {

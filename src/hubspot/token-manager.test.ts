@@ -6,10 +6,11 @@ import { HubspotHttp } from './http'
 import { createHubspotClient, httpTuning } from './index'
 import { refreshAccessToken } from './oauth'
 import { DEFAULT_RETRY_POLICY } from './retry'
-import { clearTokenMemory, credentialsFingerprint, TokenManager, type CachedToken, type TokenStore } from './token-manager'
+import { credentialsFingerprint, TokenManager, type CachedToken, type TokenStore } from './token-manager'
 import { FakeBotpress } from '../../tests/helpers/fake-botpress'
 import { expectAllInterceptorsUsed, renderings } from '../../tests/helpers/nock-guard'
 import { isNotFound } from '../botpress-errors'
+import { resetCaches } from '../cache'
 
 const BASE = 'https://api.hubapi.com'
 const CREDS = { clientId: 'client-id-1234', clientSecret: 'client-secret-aa11bb22cc33dd44', refreshToken: 'refresh-token-9a8b7c6d5e4f3a2b' }
@@ -73,7 +74,7 @@ const makeManager = (opts: { store?: TokenStore; now?: () => number; creds?: typ
 
 beforeAll(() => nock.disableNetConnect())
 afterAll(() => nock.enableNetConnect())
-beforeEach(() => clearTokenMemory())
+beforeEach(() => resetCaches())
 afterEach(() => {
   expectAllInterceptorsUsed()
 })
@@ -298,7 +299,7 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
     expect(fake.states.get('integration:int_1:oauth')).toMatchObject({ accessToken: 'access-A-0001', fingerprint: FINGERPRINT })
 
     // Another runtime instance: empty memory, same state. No refresh (nock would refuse one).
-    clearTokenMemory()
+    resetCaches()
     const second = createHubspotClient({ ctx: ctxWith(CONFIG), client: fake.client })
     await second.conversations.getInbox('1001')
     expect(fake.calls.slice(2)).toEqual(['getState'])

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import * as sdk from '@botpress/sdk'
+import { cacheOf } from '../cache'
 import { redact, registerSecret } from './redact'
 
 export type CachedToken = { accessToken: string; expiresAt: number; fingerprint: string }
@@ -31,15 +32,15 @@ export type TokenManagerOptions = {
 /** Tokens are refreshed this long before HubSpot says they expire. */
 export const EARLY_REFRESH_MS = 5 * 60 * 1000
 
-const memory = new Map<string, CachedToken>()
-const inflight = new Map<string, Promise<CachedToken>>()
+const memory = cacheOf<CachedToken>('accessTokens')
+const inflight = cacheOf<Promise<CachedToken>>('tokenRefreshes')
 
 /**
  * Refresh tokens the Connect flow stored, kept in process so the warm path costs no Botpress call.
  * Re-read after this long, so that an instance notices a reconnection made on another instance.
  */
 export const STORED_REFRESH_TOKEN_TTL_MS = 5 * 60 * 1000
-const storedRefreshTokens = new Map<string, { refreshToken: string; loadedAt: number }>()
+const storedRefreshTokens = cacheOf<{ refreshToken: string; loadedAt: number }>('storedRefreshTokens')
 
 /** Told by the Connect flow (same instance) that the stored refresh token changed or was removed. */
 export const rememberStoredRefreshToken = (scope: string, refreshToken: string | undefined, now = Date.now()): void => {
@@ -54,13 +55,6 @@ export const rememberAccessToken = (clientId: string, refreshToken: string, fres
   registerSecret(fresh.accessToken)
   const fingerprint = credentialsFingerprint(clientId, refreshToken)
   memory.set(fingerprint, { accessToken: fresh.accessToken, expiresAt: now + fresh.expiresInSeconds * 1000, fingerprint })
-}
-
-/** Test hook: forget every in-memory token. */
-export const clearTokenMemory = (): void => {
-  memory.clear()
-  inflight.clear()
-  storedRefreshTokens.clear()
 }
 
 /** HubSpot is not connected yet: no refresh token configured nor stored by the Connect flow. */

@@ -1,17 +1,18 @@
 import type { z } from '@botpress/sdk'
-import type { hitlMessageSchemas } from '../../definitions/hitl-interface'
+import type { hitlMessageSchemas, messageHistoryElementSchema } from '../../definitions/hitl-interface'
+import { MEDIA_KINDS, mediaUrlOf, type MediaItem } from '../media-kinds'
+import { unreachable } from '../unreachable'
 import { locationInline, type Block, type Inline } from './common'
-import type { HistoryElement } from './transcript'
 
+/** One element of startHitl's message history (what the end user and the bot said before). */
+export type HistoryElement = z.infer<typeof messageHistoryElementSchema>
 type Card = Extract<HistoryElement, { type: 'card' }>['payload']
 type Choice = Extract<HistoryElement, { type: 'choice' | 'dropdown' }>['payload']
 /** The widest bloc item set (the hitl channel's, which adds markdown); history blocs are a subset. */
 export type BlocItem = z.infer<typeof hitlMessageSchemas.bloc>['items'][number]
 
-const MEDIA_LABEL = { image: 'Image', audio: 'Audio', video: 'Video', file: 'File' } as const
-
-const media = (kind: keyof typeof MEDIA_LABEL, url: string, title?: string): Block => ({
-  line: [`${MEDIA_LABEL[kind]}: `, { link: url, label: title || undefined }],
+const media = (item: MediaItem): Block => ({
+  line: [`${MEDIA_KINDS[item.type].label}: `, { link: mediaUrlOf(item), label: item.payload.title || undefined }],
 })
 
 export const itemBlocks = (item: BlocItem): Block[] => {
@@ -21,22 +22,21 @@ export const itemBlocks = (item: BlocItem): Block[] => {
     case 'markdown':
       return [{ line: [item.payload.markdown] }]
     case 'image':
-      return [media('image', item.payload.imageUrl, item.payload.title)]
     case 'audio':
-      return [media('audio', item.payload.audioUrl, item.payload.title)]
     case 'video':
-      return [media('video', item.payload.videoUrl, item.payload.title)]
     case 'file':
-      return [media('file', item.payload.fileUrl, item.payload.title)]
+      return [media(item)]
     case 'location':
       return [{ line: locationInline(item.payload) }]
+    default:
+      return unreachable(item, 'bloc item')
   }
 }
 
 const cardBlocks = (card: Card, heading: string): Block[] => {
   const blocks: Block[] = [{ line: [heading, { bold: card.title }] }]
   if (card.subtitle) blocks.push({ line: [card.subtitle] })
-  if (card.imageUrl) blocks.push(media('image', card.imageUrl))
+  if (card.imageUrl) blocks.push(media({ type: 'image', payload: { imageUrl: card.imageUrl } }))
   if (card.actions.length) {
     blocks.push({
       list: card.actions.map((a): Inline[] => [`${a.label} → `, a.action === 'url' ? { link: a.value } : `${a.action}: ${a.value}`]),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { hitlMessageSchemas } from '../../definitions/hitl-interface'
-import { fileUsageTypeFor, mediaFallbackText, toOutgoingParts, type HitlMessage, type MediaKind } from './outgoing'
+import type { MediaKind } from '../media-kinds'
+import { fileUsageTypeFor, mediaFallbackText, toOutgoingParts, type HitlMessage } from './outgoing'
 
 const URL = 'https://cdn.example.com/a.bin'
 

@@ -1,15 +1,13 @@
 import type { z } from '@botpress/sdk'
 import { hitlMessageSchemas } from '../../definitions/hitl-interface'
+import type { FileUsageType } from '../hubspot/messages'
+import { MEDIA_KINDS, mediaUrlOf, type MediaItem, type MediaKind } from '../media-kinds'
 import { inlineHtml, inlineText, locationInline, type LocationPayload } from './common'
 import type { BlocItem } from './history-blocks'
 
 export type HitlMessage = { type: 'text' | 'image' | 'audio' | 'video' | 'file' | 'bloc'; payload: unknown }
-export type MediaKind = 'image' | 'audio' | 'video' | 'file'
 export type MediaPart = { kind: 'media'; media: MediaKind; url: string; title?: string }
 export type OutgoingPart = { kind: 'text'; text: string; richText?: string } | MediaPart
-export type FileUsageType = 'IMAGE' | 'AUDIO' | 'VOICE_RECORDING' | 'OTHER'
-
-const MEDIA_LABEL: Record<MediaKind, string> = { image: 'Image', audio: 'Audio', video: 'Video', file: 'File' }
 
 const parse = <S extends z.ZodTypeAny>(type: string, schema: S, payload: unknown): z.infer<S> => {
   const result = schema.safeParse(payload)
@@ -20,11 +18,11 @@ const parse = <S extends z.ZodTypeAny>(type: string, schema: S, payload: unknown
   return result.data
 }
 
-const media = (kind: MediaKind, url: string, title?: string): MediaPart => ({
+const media = (item: MediaItem): MediaPart => ({
   kind: 'media',
-  media: kind,
-  url,
-  ...(title?.trim() ? { title } : {}),
+  media: item.type,
+  url: mediaUrlOf(item),
+  ...(item.payload.title?.trim() ? { title: item.payload.title } : {}),
 })
 
 const locationPart = (loc: LocationPayload): OutgoingPart => {
@@ -47,11 +45,7 @@ const blocParts = (items: BlocItem[]): OutgoingPart[] => {
       continue
     }
     flush()
-    if (item.type === 'location') parts.push(locationPart(item.payload))
-    else if (item.type === 'image') parts.push(media('image', item.payload.imageUrl, item.payload.title))
-    else if (item.type === 'audio') parts.push(media('audio', item.payload.audioUrl, item.payload.title))
-    else if (item.type === 'video') parts.push(media('video', item.payload.videoUrl, item.payload.title))
-    else parts.push(media('file', item.payload.fileUrl, item.payload.title))
+    parts.push(item.type === 'location' ? locationPart(item.payload) : media(item))
   }
   flush()
   return parts
@@ -63,22 +57,14 @@ export function toOutgoingParts(message: HitlMessage): OutgoingPart[] {
   switch (type) {
     case 'text':
       return [{ kind: 'text', text: parse(type, hitlMessageSchemas.text, payload).text }]
-    case 'image': {
-      const p = parse(type, hitlMessageSchemas.image, payload)
-      return [media('image', p.imageUrl, p.title)]
-    }
-    case 'audio': {
-      const p = parse(type, hitlMessageSchemas.audio, payload)
-      return [media('audio', p.audioUrl, p.title)]
-    }
-    case 'video': {
-      const p = parse(type, hitlMessageSchemas.video, payload)
-      return [media('video', p.videoUrl, p.title)]
-    }
-    case 'file': {
-      const p = parse(type, hitlMessageSchemas.file, payload)
-      return [media('file', p.fileUrl, p.title)]
-    }
+    case 'image':
+      return [media({ type, payload: parse(type, hitlMessageSchemas.image, payload) })]
+    case 'audio':
+      return [media({ type, payload: parse(type, hitlMessageSchemas.audio, payload) })]
+    case 'video':
+      return [media({ type, payload: parse(type, hitlMessageSchemas.video, payload) })]
+    case 'file':
+      return [media({ type, payload: parse(type, hitlMessageSchemas.file, payload) })]
     case 'bloc':
       return blocParts(parse(type, hitlMessageSchemas.bloc, payload).items)
     default:
@@ -94,7 +80,7 @@ const GENERIC_MIME = /^(application|binary)\/octet-stream$/i
  * so the inbox never tries to play something it cannot. Video has no inline usage type.
  */
 export function fileUsageTypeFor(media: MediaKind, mimeType?: string): FileUsageType {
-  const expected = media === 'image' ? 'IMAGE' : media === 'audio' ? 'AUDIO' : 'OTHER'
+  const expected = MEDIA_KINDS[media].fileUsageType
   if (expected === 'OTHER') return expected
   const mime = mimeType?.split(';')[0]?.trim().toLowerCase() ?? ''
   const contradicts = mime !== '' && !GENERIC_MIME.test(mime) && !mime.startsWith(`${media}/`)
@@ -104,5 +90,5 @@ export function fileUsageTypeFor(media: MediaKind, mimeType?: string): FileUsage
 /** The link as text, for when the file could not be attached. */
 export function mediaFallbackText(part: MediaPart): string {
   const title = part.title?.trim()
-  return `${MEDIA_LABEL[part.media]}: ${title ? `${title} — ` : ''}${part.url}`
+  return `${MEDIA_KINDS[part.media].label}: ${title ? `${title} — ` : ''}${part.url}`
 }

@@ -1,8 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { messageHistoryElementSchema } from '../../definitions/hitl-interface'
-import { ALL_TYPES, bot, MAPS, textEntries, user } from './test-fixtures'
-import { renderTranscript, TRANSCRIPT_MAX_CHARS, type HistoryElement } from './transcript'
+import { ALL_TYPES, bot, MAPS, textEntries, user } from '../../tests/helpers/history-elements'
+import type { HistoryElement } from './history-blocks'
+import { renderTranscript, TRANSCRIPT_MAX_CHARS } from './transcript'
 
 /** Every tag in richText must be one HubSpot's composer supports; anything else means an escape leak. */
 const ALLOWED_MARKUP = /<\/?(p|b|i|ul|li|blockquote)>|<br>|<a href="[^"<>]*">|<\/a>/g

@@ -1,9 +1,6 @@
-import type { z } from '@botpress/sdk'
-import type { messageHistoryElementSchema } from '../../definitions/hitl-interface'
 import { blocksHtml, blocksText, clip, clipToFit, escapeHtml, inlineHtml } from './common'
-import { historyBlocks } from './history-blocks'
+import { historyBlocks, type HistoryElement } from './history-blocks'
 
-export type HistoryElement = z.infer<typeof messageHistoryElementSchema>
 export type TranscriptInput = {
   title?: string
   description?: string

@@ -1,7 +1,6 @@
 import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { httpTuning } from '../hubspot'
-import { clearTokenMemory } from '../hubspot/token-manager'
 import {
   ACCESS_TOKEN,
   channelsPath,
@@ -13,6 +12,7 @@ import {
   nockTokenRefresh,
 } from '../../tests/helpers/nock-hubspot'
 import { makeProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
+import { resetCaches } from '../cache'
 import { CHANNEL_CAPABILITIES } from './capabilities'
 import { register, setupTuning } from './register'
 import { unregister } from './unregister'
@@ -31,7 +31,7 @@ const account = (id: string, inboxId: string, extra: object = {}) => ({
 
 beforeEach(() => {
   nock.disableNetConnect()
-  clearTokenMemory()
+  resetCaches()
   httpTuning.sleep = async () => {}
   setupTuning.visibilityDelaysMs = [1, 1, 1]
 })
@@ -80,7 +80,6 @@ describe('register', () => {
     expect(props.fake.setupState('int_1')).toEqual({
       webhookUrl: WEBHOOK_URL,
       channelId: 'ch1',
-      channelCreatedByUs: true,
       connectWindowUntil: expect.any(Number),
       channelAccounts: {
         '1001': { id: 'acc1', inboxId: '1001', name: 'Botpress – Inbox 1001', authorized: true },
@@ -104,8 +103,11 @@ describe('register', () => {
     await register(props)
     await register(props)
     expect(nock.pendingMocks()).toEqual([])
+    expect(props.fake.setupState('int_1')).toMatchObject({ channelId: 'ch1', channelAccounts: { '1001': { id: 'acc1' } } })
     // A channel pointing at our unique webhook URL is ours, so uninstalling removes it.
-    expect(props.fake.setupState('int_1')).toMatchObject({ channelId: 'ch1', channelCreatedByUs: true, channelAccounts: { '1001': { id: 'acc1' } } })
+    const del = hubspot().delete(`${channelsPath}/ch1`).query(devKeyQuery()).reply(204)
+    await unregister(props)
+    expect(del.isDone()).toBe(true)
   })
 
   it('follows channel list paging to find our channel', async () => {
@@ -169,7 +171,7 @@ describe('register', () => {
       .post(`${channelsPath}/ch1/channel-accounts`)
       .reply(400, { status: 'error', message: 'boom', correlationId: 'c-2', category: 'VALIDATION_ERROR' })
     await expect(register(props)).rejects.toThrow(/connect the channel to inbox 1001.*400 VALIDATION_ERROR.*boom.*c-2/)
-    expect(props.fake.setupState('int_1')).toMatchObject({ channelId: 'ch1', channelCreatedByUs: true })
+    expect(props.fake.setupState('int_1')).toMatchObject({ channelId: 'ch1' })
 
     nockInbox('1001')
     nockListChannels([{ id: 'ch1', webhookUrl: WEBHOOK_URL }])
@@ -177,7 +179,7 @@ describe('register', () => {
     hubspot().post(`${channelsPath}/ch1/channel-accounts`).reply(201, account('acc1', '1001'))
     await register(props)
     expect(nock.pendingMocks()).toEqual([])
-    expect(props.fake.setupState('int_1')).toMatchObject({ channelId: 'ch1', channelCreatedByUs: true, channelAccounts: { '1001': { id: 'acc1' } } })
+    expect(props.fake.setupState('int_1')).toMatchObject({ channelId: 'ch1', channelAccounts: { '1001': { id: 'acc1' } } })
   })
 
   it('a channel created earlier but still invisible is waited for, not created again', async () => {
@@ -259,13 +261,16 @@ describe('register', () => {
 })
 
 describe('unregister', () => {
-  it('deletes the channel it created and forgets it', async () => {
+  it.each([
+    ['as saved now (no flag)', {}],
+    ['as saved by earlier versions (channelCreatedByUs: true)', { channelCreatedByUs: true }],
+  ])('deletes the channel it set up and forgets it, state %s', async (_, flag) => {
     const props = makeProps()
     await props.client.setState({
       type: 'integration',
       name: 'setup',
       id: 'int_1',
-      payload: { webhookUrl: WEBHOOK_URL, channelId: 'ch1', channelCreatedByUs: true, channelAccounts: {} },
+      payload: { webhookUrl: WEBHOOK_URL, channelId: 'ch1', ...flag, channelAccounts: {} },
     })
     const del = hubspot().delete(`${channelsPath}/ch1`).query(devKeyQuery()).reply(204)
     await unregister(props)
@@ -273,7 +278,7 @@ describe('unregister', () => {
     expect(props.fake.setupState('int_1')).toMatchObject({ channelId: '' })
   })
 
-  it('keeps a channel it did not create but de-authorizes its accounts', async () => {
+  it('keeps a channel an earlier version saved as reused (channelCreatedByUs: false) but de-authorizes its accounts', async () => {
     const props = makeProps()
     await props.client.setState({
       type: 'integration',

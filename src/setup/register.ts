@@ -32,13 +32,7 @@ export const register: bp.IntegrationProps['register'] = async (props) => {
     // settings; everything needing OAuth waits for the Connect flow. The install must not fail.
     const { channel } = await findOrCreateChannel(hs, webhookUrl, previous)
     const sameChannel = previous?.channelId === channel.id
-    await saveSetupState(props, {
-      webhookUrl,
-      channelId: channel.id,
-      channelCreatedByUs: true,
-      channelAccounts: sameChannel ? previous.channelAccounts : {},
-      ...kept,
-    })
+    await saveSetupState(props, { webhookUrl, channelId: channel.id, channelAccounts: sameChannel ? previous.channelAccounts : {}, ...kept })
     await ensureConnectRedirect(hs, channel, webhookUrl, log)
     log.warn(
       `HubSpot is not connected yet: open ${oauthStartUrlOf(webhookUrl)} within 15 minutes to connect HubSpot and choose inboxes (or fill "Refresh token" and "Inbox ID").`
@@ -47,21 +41,21 @@ export const register: bp.IntegrationProps['register'] = async (props) => {
   }
 
   const inboxNames = await verifyInboxes(hs, inboxIds)
-  const { channel, createdByUs } = await findOrCreateChannel(hs, webhookUrl, previous)
-  if (createdByUs) {
+  const { channel, createdNow } = await findOrCreateChannel(hs, webhookUrl, previous)
+  if (createdNow) {
     // Saved before the accounts, so a failure below never leaves a channel nobody remembers.
-    await saveSetupState(props, { webhookUrl, channelId: channel.id, channelCreatedByUs: true, channelAccounts: {}, ...kept })
+    await saveSetupState(props, { webhookUrl, channelId: channel.id, channelAccounts: {}, ...kept })
     await waitUntilVisible(hs, channel.id)
   }
   await ensureConnectRedirect(hs, channel, webhookUrl, log)
 
   const accounts = await connectInboxes(hs, channel.id, inboxNames)
-  await saveSetupState(props, { webhookUrl, channelId: channel.id, channelCreatedByUs: true, channelAccounts: accounts, ...kept })
+  await saveSetupState(props, { webhookUrl, channelId: channel.id, channelAccounts: accounts, ...kept })
   if (inboxIds.length === 0) {
     log.warn(`HubSpot is connected but no inbox is chosen: open ${webhookUrl}/setup (after ${oauthStartUrlOf(webhookUrl)}) to choose inboxes.`)
     return
   }
-  log.info(`HubSpot channel ${channel.id} ${createdByUs ? 'created' : 'reused'}; connected to inbox(es) ${Object.keys(accounts).join(', ')}`)
+  log.info(`HubSpot channel ${channel.id} ${createdNow ? 'created' : 'reused'}; connected to inbox(es) ${Object.keys(accounts).join(', ')}`)
 }
 
 /**
@@ -103,18 +97,19 @@ const findOrCreateChannel = async (
   hs: HubspotClient,
   webhookUrl: string,
   previous: SetupState | undefined
-): Promise<{ channel: HubspotChannel; createdByUs: boolean }> => {
+): Promise<{ channel: HubspotChannel; createdNow: boolean }> => {
   const channels = await hs.channels.list()
   const existing =
     channels.find((c) => c.id === previous?.channelId && c.webhookUrl === webhookUrl) ?? channels.find((c) => c.webhookUrl === webhookUrl)
   // Our webhook URL is unique to this installation, so a channel pointing at it is ours (an earlier
-  // run created it, perhaps losing HubSpot's answer) and is stored as such: unregister deletes it.
-  if (existing) return { channel: existing, createdByUs: false }
-  if (previous?.channelId && previous.channelCreatedByUs && previous.webhookUrl === webhookUrl) {
+  // run created it, perhaps losing HubSpot's answer): unregister deletes it.
+  if (existing) return { channel: existing, createdNow: false }
+  // `channelCreatedByUs: false` is only in states of earlier versions (a channel they reused).
+  if (previous?.channelId && previous.channelCreatedByUs !== false && previous.webhookUrl === webhookUrl) {
     // An earlier run created it and stopped before HubSpot listed it: wait for that one, never a
     // second. Only a channel HubSpot says is gone (deleted by hand) is replaced.
     const seen = await eventuallyListed(hs, previous.channelId)
-    if (seen) return { channel: seen, createdByUs: false }
+    if (seen) return { channel: seen, createdNow: false }
     if (await hs.channels.get(previous.channelId)) throw notVisibleYet(previous.channelId)
   }
   const channel = await hs.channels.create({
@@ -125,7 +120,7 @@ const findOrCreateChannel = async (
     channelLogoUrl: hs.config.channelLogoUrl,
     channelAccountConnectionRedirectUrl: connectRedirectUrlOf(webhookUrl),
   })
-  return { channel, createdByUs: true }
+  return { channel, createdNow: true }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -15,7 +15,8 @@ export const unregister: bp.IntegrationProps['unregister'] = async (props) => {
       return
     }
     const hs = createHubspotClient(props)
-    if (state.channelCreatedByUs) {
+    // Only states saved by earlier versions can say the channel is not ours (they reused one).
+    if (state.channelCreatedByUs !== false) {
       try {
         await hs.channels.delete(state.channelId)
       } catch (err) {
@@ -29,7 +30,8 @@ export const unregister: bp.IntegrationProps['unregister'] = async (props) => {
       }
       log.info(`HubSpot channel ${state.channelId} kept; its channel accounts were de-authorized.`)
     }
-    await saveSetupState(props, { ...state, channelId: '', channelAccounts: {}, channelCreatedByUs: false })
+    const { channelCreatedByUs: _legacy, ...rest } = state
+    await saveSetupState(props, { ...rest, channelId: '', channelAccounts: {} })
   } catch (err) {
     const reason = err instanceof Error ? err.message : 'unknown error'
     log.error(

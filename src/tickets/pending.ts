@@ -1,5 +1,6 @@
 import type { TicketState } from '../../definitions/states'
 import { isNotFound } from '../botpress-errors'
+import { cacheOf } from '../cache'
 import { HubspotApiError, type HubspotClient } from '../hubspot'
 import { renderRefusedNote } from '../render/escalation-note'
 import { withKeyLock } from '../webhook/concurrency'
@@ -23,7 +24,7 @@ export const occasionContext = (p: { client: bp.Client; hs: HubspotClient; logge
  * marker; a cold instance misses webhook occasions but the next end-user message (which carries
  * the tags) still does the work.
  */
-const pendingHint = new Set<string>()
+const pendingHint = cacheOf<true>('pendingTickets')
 
 export const PENDING_TAG = 'ticketPending'
 
@@ -35,7 +36,7 @@ export const markTicketPending = async (client: bp.Client, conversationId: strin
   const state: TicketState = { threadId, properties, since: ticketTuning.now(), attempts: 0, done: false }
   await client.setState({ type: 'conversation', name: 'ticket', id: conversationId, payload: state })
   await client.updateConversation({ id: conversationId, tags: { [PENDING_TAG]: 'true' } })
-  pendingHint.add(conversationId)
+  pendingHint.set(conversationId, true)
 }
 
 const loadState = async (client: bp.Client, conversationId: string): Promise<TicketState | undefined> => {
@@ -123,6 +124,3 @@ const countMiss = async (oc: OccasionContext, conversationId: string, state: Tic
 
 const isClientError = (err: unknown): boolean =>
   err instanceof HubspotApiError && err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 429
-
-/** Tests: forget the in-process hints (a fresh instance). */
-export const forgetPendingTickets = (): void => pendingHint.clear()

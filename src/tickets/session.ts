@@ -28,6 +28,7 @@ export const checkTicketSession = (session: TicketSession | undefined): void => 
   }
 }
 
+/** HubSpot's standard ticket properties and the hitlSession field that sets each, in the order a fallback keeps them. */
 const STANDARD_FIELD_OF: Record<string, string> = {
   subject: 'subject',
   hs_ticket_priority: 'priority',
@@ -63,6 +64,6 @@ export const ticketPropertiesOf = (session: TicketSession | undefined, title: st
 }
 
 /** The standard fields, in the order a fallback keeps them: the ones whose values are most likely valid first. */
-export const STANDARD_PROPERTY_NAMES = ['subject', 'hs_ticket_priority', 'hs_ticket_category', 'hs_pipeline', 'hs_pipeline_stage']
+export const STANDARD_PROPERTY_NAMES = Object.keys(STANDARD_FIELD_OF)
 /** What is left when HubSpot's error names nothing: values that are valid in every account. */
 export const SAFEST_PROPERTY_NAMES = ['subject', 'hs_ticket_priority']

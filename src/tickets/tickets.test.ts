@@ -5,11 +5,10 @@ import { expectAllInterceptorsUsed } from '../../tests/helpers/nock-guard'
 import { ACCESS_TOKEN, hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
 import { makeProps } from '../../tests/helpers/props'
 import { startHitl } from '../actions/start-hitl'
-import { forgetThreads } from '../hitl/conversation-tags'
+import { resetCaches } from '../cache'
 import { createHubspotClient, HubspotApiError, httpTuning } from '../hubspot'
-import { clearTokenMemory } from '../hubspot/token-manager'
 import { renderEscalationNote } from '../render/escalation-note'
-import { forgetPendingTickets, occasionContext, onTicketOccasion } from './pending'
+import { occasionContext, onTicketOccasion } from './pending'
 import { refusedPropertiesOf } from './refusals'
 import { setTicketProperties } from './set-properties'
 import { ticketTuning } from './tuning'
@@ -39,9 +38,7 @@ const threadBody = (ticketId?: string) => ({
 
 beforeEach(() => {
   nock.disableNetConnect()
-  clearTokenMemory()
-  forgetThreads()
-  forgetPendingTickets()
+  resetCaches()
   unmatched.length = 0
   httpTuning.sleep = async () => {}
   Object.assign(ticketTuning, { quickTryDelaysMs: [0, 10], sleep: async () => {} })

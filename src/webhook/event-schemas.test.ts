@@ -1,15 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { classifyConversationEvent } from './classify'
 import {
-  classifyConversationEvent,
-  conversationEventSchema,
   integrationThreadIdsOf,
   MAX_BATCH_EVENTS,
   normaliseChannelAccountEvent,
   parseWebhookPayload,
   type ChannelAccountEvent,
-  type ClassifiedEvent,
   type OutgoingMessageEvent,
   type WebhookPayload,
 } from './event-schemas'
@@ -64,10 +62,17 @@ const EXPECTED: Record<string, (p: WebhookPayload) => void> = {
     const { message } = outgoing(p)
     expect(message.richText).toBeUndefined()
     expect(message.attachments).toEqual([
-      { type: 'FILE', fileId: '188234519347', name: 'return-label.pdf', url: expect.stringContaining('/188234519347/'), fileUsageType: 'OTHER' },
-      { type: 'FILE', fileId: '188234519348', name: 'parcel.jpg', url: undefined, fileUsageType: 'IMAGE' },
-      { type: 'LOCATION', latitude: 59.3293, longitude: 18.0686, name: 'Pickup point', address: 'Drottninggatan 1, Stockholm' },
-      { type: 'QUICK_REPLIES', quickReplies: [{ value: 'yes', valueType: 'TEXT', label: 'Yes' }] },
+      {
+        kind: 'file',
+        type: 'FILE',
+        fileId: '188234519347',
+        name: 'return-label.pdf',
+        url: expect.stringContaining('/188234519347/'),
+        fileUsageType: 'OTHER',
+      },
+      { kind: 'file', type: 'FILE', fileId: '188234519348', name: 'parcel.jpg', url: undefined, fileUsageType: 'IMAGE' },
+      { kind: 'unsupported', type: 'LOCATION', latitude: 59.3293, longitude: 18.0686, name: 'Pickup point', address: 'Drottninggatan 1, Stockholm' },
+      { kind: 'unsupported', type: 'QUICK_REPLIES', quickReplies: [{ value: 'yes', valueType: 'TEXT', label: 'Yes' }] },
     ])
   },
   'outgoing-message-thread-ids-under-message.json': (p) => {
@@ -210,6 +215,20 @@ describe('parseWebhookPayload', () => {
     expect(integrationThreadIdsOf(outgoing(payload))).toEqual([])
   })
 
+  it('tells attachments apart by kind: a FILE with a file id, or anything else kept as it came', () => {
+    const message = {
+      id: 'm1',
+      conversationsThreadId: '9',
+      attachments: [{ type: 'FILE', fileId: 42 }, { type: 'FILE', fileId: '' }, { type: 'FILE' }, { url: 'https://x' }, { type: 'CONTACT' }],
+    }
+    const { attachments } = outgoing(parseWebhookPayload({ type: 'OUTGOING_CHANNEL_MESSAGE_CREATED', message })).message
+    expect(attachments.map((a) => a.kind)).toEqual(['file', 'unsupported', 'unsupported', 'unsupported', 'unsupported'])
+    expect(attachments[0]).toMatchObject({ kind: 'file', fileId: '42' })
+    expect(parseWebhookPayload({ type: 'OUTGOING_CHANNEL_MESSAGE_CREATED', message: { ...message, attachments: [{ type: 7 }] } })).toMatchObject({
+      kind: 'invalid',
+    })
+  })
+
   it('rejects a known type whose body does not fit', () => {
     expect(parseWebhookPayload({ type: 'OUTGOING_CHANNEL_MESSAGE_CREATED', portalId: 1 })).toMatchObject({
       kind: 'invalid',
@@ -245,56 +264,6 @@ describe('parseWebhookPayload', () => {
     expect(parseWebhookPayload([])).toEqual({ kind: 'batch', events: [], invalid: 0 })
     expect(parseWebhookPayload(Array(MAX_BATCH_EVENTS).fill(event))).toMatchObject({ kind: 'batch', invalid: 0 })
     expect(parseWebhookPayload(Array(MAX_BATCH_EVENTS + 1).fill(event))).toMatchObject({ kind: 'invalid' })
-  })
-})
-
-describe('classifyConversationEvent', () => {
-  const change = (propertyName: string | undefined, propertyValue: unknown, extra: Record<string, unknown> = {}) =>
-    classifyConversationEvent(
-      conversationEventSchema.parse({
-        eventId: 5,
-        subscriptionType: 'conversation.propertyChange',
-        objectId: 9,
-        propertyName,
-        propertyValue,
-        ...extra,
-      })
-    )
-  const at = { threadId: '9', eventId: '5' }
-
-  it('normalises the assignee to the prefixed actor id, whatever form it came in', () => {
-    expect(change('assignedTo', '123')).toEqual({ kind: 'assigned', ...at, actorId: 'A-123' })
-    expect(change('assignedTo', 123)).toEqual({ kind: 'assigned', ...at, actorId: 'A-123' })
-    expect(change('assignedTo', ' A-123 ')).toEqual({ kind: 'assigned', ...at, actorId: 'A-123' })
-  })
-
-  it('reads an empty, blank or absent assignee as unassigned', () => {
-    for (const value of ['', '   ', null, undefined]) expect(change('assignedTo', value)).toEqual({ kind: 'unassigned', ...at })
-  })
-
-  it('maps status values in any case; unknown statuses are ignored', () => {
-    expect(change('status', 'closed')).toEqual({ kind: 'closed', ...at })
-    expect(change('status', 'Open')).toEqual({ kind: 'reopened', ...at })
-    expect(change('status', 'ARCHIVED')).toEqual({ kind: 'archived', ...at })
-    expect(change('status', 'PENDING')).toMatchObject({ kind: 'ignored' })
-  })
-
-  it('archives on isArchived true (string or boolean), ignores a restore', () => {
-    expect(change('isArchived', 'true')).toEqual({ kind: 'archived', ...at })
-    expect(change('isArchived', true)).toEqual({ kind: 'archived', ...at })
-    expect(change('isArchived', 'false')).toMatchObject({ kind: 'ignored' })
-  })
-
-  it('ignores other properties, other subscriptions and a newMessage without messageId', () => {
-    expect(change('hs_thread_name', 'x')).toMatchObject({ kind: 'ignored', reason: expect.stringContaining('hs_thread_name') })
-    expect(change(undefined, undefined)).toMatchObject({ kind: 'ignored' })
-    expect(change('status', 'CLOSED', { subscriptionType: 'conversation.creation' })).toMatchObject({ kind: 'ignored' })
-    expect(change(undefined, undefined, { subscriptionType: 'conversation.newMessage' })).toMatchObject({ kind: 'ignored' })
-  })
-
-  it('ignored events carry no thread id, so the router does not key them on a thread', () => {
-    const event: ClassifiedEvent = change('foo', 'bar')
-    expect('threadId' in event).toBe(false)
   })
 })
 

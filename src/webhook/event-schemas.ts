@@ -1,10 +1,10 @@
 import { z } from '@botpress/sdk'
-import { normaliseActorId } from '../hitl/agent-users'
 
 /**
- * What HubSpot POSTs to the one webhook URL: single custom-channel events (an object with a
+ * Parsing: what HubSpot POSTs to the one webhook URL: single custom-channel events (an object with a
  * string `type`) and app-webhook batches (an array). Objects pass unknown fields through and ids
  * may be numbers or strings, so additive or loosely typed HubSpot changes do not break parsing.
+ * What an app event means is classify.ts's business; which handler acts on what, routes.ts's.
  */
 
 const id = z.union([z.string().min(1), z.number().finite()]).transform(String)
@@ -33,11 +33,21 @@ const participantSchema = z
   })
   .passthrough()
 
-const fileAttachmentSchema = z.object({ type: z.literal('FILE'), fileId: id, name: optStr, url: optStr, fileUsageType: optStr }).passthrough()
+const fileAttachmentSchema = z
+  .object({ type: z.literal('FILE'), fileId: id, name: optStr, url: optStr, fileUsageType: optStr })
+  .passthrough()
+  .transform((a) => ({ ...a, kind: 'file' as const }))
 /** LOCATION, CONTACT, QUICK_REPLIES, … and FILE items without a usable fileId, kept as they came. */
-const otherAttachmentSchema = z.object({ type: z.string().optional() }).passthrough()
+const unsupportedAttachmentSchema = z
+  .object({ type: z.string().optional() })
+  .passthrough()
+  .transform((a) => ({ ...a, kind: 'unsupported' as const }))
+/** An agent's attachment, told apart by `kind`: a HubSpot file Botpress can show, or anything else. */
+export const agentAttachmentSchema = z.union([fileAttachmentSchema, unsupportedAttachmentSchema])
+export type AgentAttachment = z.output<typeof agentAttachmentSchema>
 
-const messageSchema = z
+/** The agent's message inside OUTGOING_CHANNEL_MESSAGE_CREATED (not HubSpot's API answer: that is hubspot/schemas.ts). */
+const agentMessageSchema = z
   .object({
     id,
     conversationsThreadId: id,
@@ -52,7 +62,7 @@ const messageSchema = z
     richText: optStr,
     senders: listOf(participantSchema),
     recipients: listOf(participantSchema),
-    attachments: listOf(z.union([fileAttachmentSchema, otherAttachmentSchema])),
+    attachments: listOf(agentAttachmentSchema),
     createdAt: optStr,
     createdBy: optStr,
     inReplyToId: optId,
@@ -69,7 +79,7 @@ export const outgoingMessageEventSchema = z
     eventTimestamp: optId,
     // Observed at the top level in one real event and under `message` by another integration.
     channelIntegrationThreadIds: idList,
-    message: messageSchema,
+    message: agentMessageSchema,
   })
   .passthrough()
 export type OutgoingMessageEvent = z.infer<typeof outgoingMessageEventSchema>
@@ -79,7 +89,7 @@ export const integrationThreadIdsOf = (event: OutgoingMessageEvent): string[] =>
   ...new Set([...event.channelIntegrationThreadIds, ...event.message.channelIntegrationThreadIds]),
 ]
 
-export const CHANNEL_ACCOUNT_EVENT_TYPES = ['CHANNEL_ACCOUNT_CREATED', 'CHANNEL_ACCOUNT_UPDATED', 'CHANNEL_ACCOUNT_PURGED'] as const
+const CHANNEL_ACCOUNT_EVENT_TYPES = ['CHANNEL_ACCOUNT_CREATED', 'CHANNEL_ACCOUNT_UPDATED', 'CHANNEL_ACCOUNT_PURGED'] as const
 const optBool = z
   .union([z.boolean(), z.enum(['true', 'false'])])
   .nullish()
@@ -155,62 +165,25 @@ export const conversationEventSchema = z
   .passthrough()
 export type ConversationEvent = z.infer<typeof conversationEventSchema>
 
-type ThreadEvent = { threadId: string; eventId: string }
-export type ClassifiedEvent =
-  | ({ kind: 'assigned'; actorId: string } & ThreadEvent)
-  | ({ kind: 'unassigned' | 'closed' | 'reopened' | 'archived' } & ThreadEvent)
-  | ({ kind: 'newMessage'; messageId: string; messageType?: string } & ThreadEvent)
-  | { kind: 'ignored'; reason: string }
-
-/**
- * The app-webhook subscriptions the handler acts on; hubspot-app/src/app/webhooks/webhooks-hsmeta.json
- * must subscribe to each (tests/hubspot-app checks). `isArchived` is read below only defensively:
- * HubSpot reports archiving as conversation.deletion, and an isArchived subscription is UNCONFIRMED.
- */
-export const APP_WEBHOOK_SUBSCRIPTIONS = {
-  assignment: { subscriptionType: 'conversation.propertyChange', propertyName: 'assignedTo' },
-  status: { subscriptionType: 'conversation.propertyChange', propertyName: 'status' },
-  deletion: { subscriptionType: 'conversation.deletion' },
-  privacyDeletion: { subscriptionType: 'conversation.privacyDeletion' },
-} as const
-const SUBS = APP_WEBHOOK_SUBSCRIPTIONS
-
-export const classifyConversationEvent = (e: ConversationEvent): ClassifiedEvent => {
-  const base = { threadId: e.objectId, eventId: e.eventId }
-  const value = e.propertyValue?.trim() ?? ''
-  switch (e.subscriptionType) {
-    case SUBS.deletion.subscriptionType:
-    case SUBS.privacyDeletion.subscriptionType:
-      return { kind: 'archived', ...base }
-    case 'conversation.newMessage':
-      if (!e.messageId) return { kind: 'ignored', reason: 'conversation.newMessage without messageId' }
-      return { kind: 'newMessage', ...base, messageId: e.messageId, messageType: e.messageType }
-    case SUBS.assignment.subscriptionType:
-      break
-    default:
-      return { kind: 'ignored', reason: `subscription ${e.subscriptionType}` }
-  }
-  switch (e.propertyName) {
-    case SUBS.assignment.propertyName:
-      // Whether HubSpot sends "123" or "A-123" is UNCONFIRMED; both end up as "A-123".
-      return value ? { kind: 'assigned', ...base, actorId: normaliseActorId(value) } : { kind: 'unassigned', ...base }
-    case SUBS.status.propertyName:
-      if (value.toUpperCase() === 'CLOSED') return { kind: 'closed', ...base }
-      if (value.toUpperCase() === 'OPEN') return { kind: 'reopened', ...base }
-      if (value.toUpperCase() === 'ARCHIVED') return { kind: 'archived', ...base }
-      return { kind: 'ignored', reason: `status ${value || '(empty)'}` }
-    case 'isArchived':
-      if (value.toLowerCase() === 'true') return { kind: 'archived', ...base }
-      return { kind: 'ignored', reason: 'thread restored (isArchived false)' }
-    default:
-      return { kind: 'ignored', reason: `property ${e.propertyName ?? '(none)'}` }
-  }
-}
-
 export const MAX_BATCH_EVENTS = 1000
 
+/**
+ * Every custom-channel event type the integration reads, with its schema. routes.ts must give each
+ * a handler (its mapped type fails to compile otherwise); any other type is answered 200 and ignored.
+ */
+export const CHANNEL_EVENT_SCHEMAS = {
+  OUTGOING_CHANNEL_MESSAGE_CREATED: outgoingMessageEventSchema,
+  CHANNEL_ACCOUNT_CREATED: channelAccountEventSchema,
+  CHANNEL_ACCOUNT_UPDATED: channelAccountEventSchema,
+  CHANNEL_ACCOUNT_PURGED: channelAccountEventSchema,
+} as const satisfies Record<string, z.ZodTypeAny>
+export type ChannelEventType = keyof typeof CHANNEL_EVENT_SCHEMAS
+export type ChannelEventOf<T extends ChannelEventType> = z.output<(typeof CHANNEL_EVENT_SCHEMAS)[T]>
+export type ChannelEvent = ChannelEventOf<ChannelEventType>
+const isChannelEventType = (type: string): type is ChannelEventType => Object.hasOwn(CHANNEL_EVENT_SCHEMAS, type)
+
 export type WebhookPayload =
-  | { kind: 'channel'; event: OutgoingMessageEvent | ChannelAccountEvent }
+  | { kind: 'channel'; event: ChannelEvent }
   | { kind: 'channel-unknown'; type: string }
   | { kind: 'batch'; events: ConversationEvent[]; invalid: number }
   | { kind: 'invalid'; issues: string }
@@ -229,14 +202,8 @@ export const parseWebhookPayload = (json: unknown): WebhookPayload => {
     return { kind: 'invalid', issues: 'expected an event object with a string `type`, or an array of events' }
   }
   const type = (json as { type: string }).type
-  const schema =
-    type === 'OUTGOING_CHANNEL_MESSAGE_CREATED'
-      ? outgoingMessageEventSchema
-      : (CHANNEL_ACCOUNT_EVENT_TYPES as readonly string[]).includes(type)
-        ? channelAccountEventSchema
-        : undefined
-  if (!schema) return { kind: 'channel-unknown', type }
-  const parsed = schema.safeParse(json)
+  if (!isChannelEventType(type)) return { kind: 'channel-unknown', type }
+  const parsed = CHANNEL_EVENT_SCHEMAS[type].safeParse(json)
   return parsed.success ? { kind: 'channel', event: parsed.data } : { kind: 'invalid', issues: describeIssues(parsed.error) }
 }
 

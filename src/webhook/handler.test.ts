@@ -1,15 +1,12 @@
 import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { forgetAgents } from '../hitl/agent-users'
-import { forgetThreads } from '../hitl/conversation-tags'
 import { httpTuning } from '../hubspot'
-import { clearTokenMemory } from '../hubspot/token-manager'
 import { seedEndUser, seedHitlConversation, seedSetup, SETUP } from '../../tests/helpers/hitl-fixtures'
 import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
 import { makeProps, SECRETS } from '../../tests/helpers/props'
 import { signedRequest } from '../../tests/helpers/sign'
+import { resetCaches } from '../cache'
 import { handler } from './handler'
-import { forgetWebhookUrls } from './public-url'
 
 const outgoing = (id: string, overrides: Record<string, unknown> = {}, threadId = '9001') => ({
   type: 'OUTGOING_CHANNEL_MESSAGE_CREATED',
@@ -66,10 +63,7 @@ const statusPatch = (messageId: string, statusType = 'SENT') =>
 
 beforeEach(() => {
   nock.disableNetConnect()
-  clearTokenMemory()
-  forgetThreads()
-  forgetAgents()
-  forgetWebhookUrls()
+  resetCaches()
   httpTuning.sleep = async () => {}
 })
 afterEach(() => nock.cleanAll())

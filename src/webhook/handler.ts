@@ -3,12 +3,11 @@ import { routeConnectRequest } from '../connect/router'
 import { createHubspotClient } from '../hubspot'
 import { redact } from '../hubspot/redact'
 import { runKeyedInOrder } from './concurrency'
-import { classifyConversationEvent, parseWebhookPayload } from './event-schemas'
-import { handleAgentReplied } from './handlers/agent-replied'
-import { handleChannelAccountChanged } from './handlers/channel-account-changed'
-import { handleConversationEvent } from './handlers/conversation-event'
+import { classifyConversationEvent } from './classify'
+import { parseWebhookPayload } from './event-schemas'
 import type { EventContext } from './handlers/context'
 import { publicUrlOf } from './public-url'
+import { dispatchChannelEvent, dispatchConversationEvent } from './routes'
 import { verifyHubspotSignature } from './signature'
 import type * as bp from '.botpress'
 
@@ -72,16 +71,14 @@ export const handler: bp.IntegrationProps['handler'] = async (props) => {
   try {
     const ec: EventContext = { ctx, client: props.client, logger, hs: createHubspotClient(props) }
     if (payload.kind === 'channel') {
-      const event = payload.event
-      if (event.type === 'OUTGOING_CHANNEL_MESSAGE_CREATED') await handleAgentReplied(ec, event)
-      else await handleChannelAccountChanged(ec, event)
+      await dispatchChannelEvent(ec, payload.event)
     } else {
       if (payload.invalid > 0) logger.debug(`Skipped ${payload.invalid} malformed event(s) in a HubSpot batch`)
       const events = payload.events.map(classifyConversationEvent)
       await runKeyedInOrder(
         events,
         (e) => ('threadId' in e ? e.threadId : 'ignored'),
-        (e) => handleConversationEvent(ec, e),
+        (e) => dispatchConversationEvent(ec, e),
         BATCH_CONCURRENCY
       )
     }

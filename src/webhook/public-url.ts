@@ -1,14 +1,9 @@
+import { cacheOf } from '../cache'
 import { loadSetupState } from '../setup/setup-state'
 import type * as bp from '.botpress'
 
 /** The webhook URL register saw never changes for an installation, so it is kept in memory once read. */
-const webhookUrls = new Map<string, string>()
-
-export const forgetWebhookUrls = (): void => webhookUrls.clear()
-
-export const rememberWebhookUrl = (integrationKey: string, url: string): void => {
-  webhookUrls.set(integrationKey, url)
-}
+const webhookUrls = cacheOf<string>('webhookUrls')
 
 const keyOf = (ctx: bp.Context): string => `${ctx.botId}:${ctx.webhookId}`
 

@@ -22,9 +22,8 @@ import { buildStartHitlInputSchema, hitl, messageHistoryElementSchema } from '..
 import definition from '../../integration.definition'
 import { startHitl } from '../../src/actions/start-hitl'
 import { parseInput } from '../../src/actions/validate'
-import { forgetThreads } from '../../src/hitl/conversation-tags'
+import { resetCaches } from '../../src/cache'
 import { httpTuning } from '../../src/hubspot'
-import { clearTokenMemory } from '../../src/hubspot/token-manager'
 import fixture from '../fixtures/hitl-interface-2.1.0.schemas.json'
 import { publishedMessage, seedEndUser, seedSetup } from '../helpers/hitl-fixtures'
 import { hubspot, nockTokenRefresh } from '../helpers/nock-hubspot'
@@ -140,8 +139,7 @@ const pluginHistory = (userId: string) => [
 describe('startHitl accepts the history the HITL plugin sends', () => {
   beforeEach(() => {
     nock.disableNetConnect()
-    clearTokenMemory()
-    forgetThreads()
+    resetCaches()
     httpTuning.sleep = async () => {}
   })
   afterEach(() => nock.cleanAll())

@@ -6,7 +6,8 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { requiredScopes } from '../../src/hubspot/scopes'
-import { APP_WEBHOOK_SUBSCRIPTIONS, classifyConversationEvent, conversationEventSchema } from '../../src/webhook/event-schemas'
+import { APP_WEBHOOK_SUBSCRIPTIONS, classifyConversationEvent } from '../../src/webhook/classify'
+import { conversationEventSchema } from '../../src/webhook/event-schemas'
 
 /**
  * The HubSpot project in hubspot-app/, read with HubSpot's own parser (the code `hs project upload`

@@ -5,10 +5,7 @@
  */
 import fc from 'fast-check'
 import { expect, it } from 'vitest'
-import { forgetAgents } from '../../src/hitl/agent-users'
-import { forgetThreads } from '../../src/hitl/conversation-tags'
-import { clearTokenMemory } from '../../src/hubspot/token-manager'
-import { forgetWebhookUrls } from '../../src/webhook/public-url'
+import { resetCaches } from '../../src/cache'
 import { assertInvariants, assertNoHandlerFailures, escalate, eventsOf, install, route, startWorld, useWorld } from './harness'
 
 // Each run starts and closes its own world (startWorld), so none is left for the afterEach.
@@ -49,10 +46,7 @@ it('random fault schedules over a whole escalation keep every invariant', async 
   await fc.assert(
     fc.asyncProperty(fc.array(stepArb, { minLength: 4, maxLength: 14 }), async (steps) => {
       runs++
-      clearTokenMemory()
-      forgetThreads()
-      forgetAgents()
-      forgetWebhookUrls()
+      resetCaches()
       const world = await startWorld(env.inst)
       try {
         await install(world)

@@ -10,8 +10,8 @@ import * as path from 'node:path'
 import fc from 'fast-check'
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { resetCaches } from '../../src/cache'
 import { handler } from '../../src/webhook/handler'
-import { forgetWebhookUrls } from '../../src/webhook/public-url'
 import { seedEndUser, seedHitlConversation, seedSetup } from '../helpers/hitl-fixtures'
 import { HUBSPOT, makeProps, SECRETS, WEBHOOK_URL } from '../helpers/props'
 import { begin, finish, type Instrumentation } from './harness'
@@ -458,7 +458,7 @@ describe('fuzz: requests without a valid signature', () => {
       fc.asyncProperty(bodyArb, fc.boolean(), async (body, v1Signed) => {
         invalidRuns++
         for (const props of [unconfigured, uninstalled]) {
-          forgetWebhookUrls()
+          resetCaches('webhookUrls')
           const raw = body ?? ''
           const ts = String(Date.now())
           // Correctly signed for the real secret: still refused, there is nothing to check it against.

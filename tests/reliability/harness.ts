@@ -14,19 +14,16 @@ import nock from 'nock'
 import { afterEach, beforeEach, expect, vi } from 'vitest'
 import { startHubspotEmulator, type EmulatorOptions, type HubspotEmulator, type Message } from '../../dev/hubspot-emulator'
 import { actions } from '../../src/actions'
+import { resetCaches } from '../../src/cache'
 import { channels } from '../../src/channels/hitl-channel'
-import { forgetAgents } from '../../src/hitl/agent-users'
 import { activationTiming } from '../../src/hitl/activation'
-import { forgetThreads } from '../../src/hitl/conversation-tags'
 import { SESSION_ENDED_REASON } from '../../src/webhook/handlers/agent-replied'
 import { httpTuning } from '../../src/hubspot'
 import { HubspotHttp, type HubspotRequest } from '../../src/hubspot/http'
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../src/hubspot/retry'
-import { clearTokenMemory } from '../../src/hubspot/token-manager'
 import { register, setupTuning } from '../../src/setup/register'
 import { unregister } from '../../src/setup/unregister'
 import { handler } from '../../src/webhook/handler'
-import { forgetWebhookUrls } from '../../src/webhook/public-url'
 import { FakeBotpress } from '../helpers/fake-botpress'
 import { baseConfig, captureLogger, SECRETS, type LogLine } from '../helpers/props'
 import type * as bp from '.botpress'
@@ -187,10 +184,7 @@ export const instrument = (opts: { policy?: RetryPolicy; timeoutMs?: number } = 
   }
   diagnostics.subscribe('http.client.request.start', onRequest)
 
-  clearTokenMemory()
-  forgetThreads()
-  forgetAgents()
-  forgetWebhookUrls()
+  resetCaches()
 
   return {
     watch,
@@ -205,10 +199,7 @@ export const instrument = (opts: { policy?: RetryPolicy; timeoutMs?: number } = 
       delete httpTuning.sleep
       setupTuning.visibilityDelaysMs = visibilityDelays
       activationTiming.graceMs = activationGrace
-      clearTokenMemory()
-      forgetThreads()
-      forgetAgents()
-      forgetWebhookUrls()
+      resetCaches()
     },
   }
 }

@@ -6,10 +6,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { startWebhookReceiver } from '../../dev/hubspot-emulator/test-receiver'
-import { forgetAgents } from '../../src/hitl/agent-users'
-import { forgetThreads } from '../../src/hitl/conversation-tags'
+import { resetCaches } from '../../src/cache'
 import { handler } from '../../src/webhook/handler'
-import { forgetWebhookUrls } from '../../src/webhook/public-url'
 import { FakeBotpress } from '../helpers/fake-botpress'
 import { signedRequest } from '../helpers/sign'
 import { assertInvariants, assertNoHandlerFailures, eventsOf, refusedAfterSessionEnded, useWorld, waitFor, type World } from './harness'
@@ -36,8 +34,7 @@ describe('agent reply before the assignment', () => {
       const { statuses } = await w.emu.agent.reply(threadId, { text: 'Hi, Sam here', agentId: '555' })
       expect(statuses).toEqual([200])
       if (otherInstance) {
-        forgetAgents()
-        forgetThreads()
+        resetCaches('agentUsers', 'threads')
       }
       held.release()
       expect(await assigned).toEqual([200])
@@ -158,9 +155,7 @@ describe('random delivery orders with duplicates (property)', () => {
         const fake = new FakeBotpress()
         fake.states.set('integration:int_1:setup', setup)
         fake.conversations.set(conversation.id, { ...conversation, tags: { ...conversation.tags } })
-        forgetThreads()
-        forgetAgents()
-        forgetWebhookUrls()
+        resetCaches()
         const props = { ctx: w.props.ctx, client: fake.client, logger: w.props.logger }
         for (const index of sequence) {
           const res = await handler({ ...props, req: signedRequest(bodies[index]!, { url: realUrl }) })

@@ -6,7 +6,7 @@
  * (whose URL carries `hapikey`), Botpress errors quoting tokens, bad configuration.
  */
 import { describe, expect, it } from 'vitest'
-import { clearTokenMemory } from '../../src/hubspot/token-manager'
+import { resetCaches } from '../../src/cache'
 import { SECRETS } from '../helpers/props'
 import { assertInvariants, install, requestsTo, route, useWorld, type World } from './harness'
 
@@ -137,7 +137,7 @@ describe('Botpress errors and bad configuration', () => {
 
   it('the OAuth cache failing with an error quoting the refresh token: warned, redacted, call still made', async () => {
     const { w, conversationId } = await env.ready()
-    clearTokenMemory()
+    resetCaches()
     w.fake.failNext = { method: 'getState', error: new Error(`state read failed for refresh_token=${SECRETS.refreshToken}`) }
     const s = await w.send(conversationId, 'msg_cache', 'via a fresh token')
     expect(s.ok).toBe(true)

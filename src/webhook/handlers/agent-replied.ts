@@ -4,30 +4,11 @@ import { releaseHeldAssignment } from '../../hitl/assignment'
 import { cachedThread, findThreadForMessage, type ThreadEntry } from '../../hitl/conversation-tags'
 import { loadHitlState, saveHitlState } from '../../hitl/hitl-state'
 import { withKeyLock } from '../concurrency'
+import { mediaItem, mediaKindOf, type MediaItem } from '../../media-kinds'
 import { agentMessageText } from '../../render/agent-html'
 import { occasionContext, onTicketOccasion } from '../../tickets/pending'
-import { integrationThreadIdsOf, type OutgoingMessageEvent } from '../event-schemas'
+import { integrationThreadIdsOf, type AgentAttachment, type OutgoingMessageEvent } from '../event-schemas'
 import type { EventContext } from './context'
-
-type MediaType = 'image' | 'audio' | 'video' | 'file'
-type Media =
-  | { type: 'image'; payload: { imageUrl: string; title: string } }
-  | { type: 'audio'; payload: { audioUrl: string; title: string } }
-  | { type: 'video'; payload: { videoUrl: string; title: string } }
-  | { type: 'file'; payload: { fileUrl: string; title: string } }
-/** The attachment fields read here; the schema keeps unknown attachment kinds as they came. */
-type AttachmentLike = { type?: unknown; fileId?: unknown; name?: unknown; url?: unknown; fileUsageType?: unknown }
-
-const VIDEO_EXT = /\.(mp4|mov|webm|mkv|avi|m4v)$/i
-const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp|svg)$/i
-const AUDIO_EXT = /\.(mp3|wav|ogg|m4a|aac|oga|opus)$/i
-
-export const mediaTypeOf = (usage: string | undefined, name: string): MediaType => {
-  if (usage === 'IMAGE' || usage === 'STICKER' || IMAGE_EXT.test(name)) return 'image'
-  if (usage === 'AUDIO' || usage === 'VOICE_RECORDING' || AUDIO_EXT.test(name)) return 'audio'
-  if (VIDEO_EXT.test(name)) return 'video'
-  return 'file'
-}
 
 /**
  * An agent replied in HubSpot: post it in the HITL conversation as the agent's Botpress user,
@@ -89,7 +70,7 @@ const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: Thr
     const userId = await getAgentUserId({ client, hs, botId: ctx.botId, warn }, actorId, { name: sender?.name })
     // An assignment held during activation goes first, so the plugin announces it before the reply.
     if (active) state = await releaseHeldAssignment(client, conversationId, state)
-    const create = (key: string, content: Media | { type: 'text'; payload: { text: string } }) =>
+    const create = (key: string, content: MediaItem | { type: 'text'; payload: { text: string } }) =>
       client.getOrCreateMessage({
         conversationId,
         userId,
@@ -100,8 +81,7 @@ const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: Thr
 
     const text = agentMessageText(message)
     if (text) await create(message.id, { type: 'text', payload: { text } })
-    const attachments: AttachmentLike[] = message.attachments ?? []
-    for (const [index, attachment] of attachments.entries()) {
+    for (const [index, attachment] of message.attachments.entries()) {
       const media = await toMedia(ec, attachment)
       if (media) await create(`${message.id}:${index}`, media)
     }
@@ -136,27 +116,16 @@ const refuseAfterEnd = async (ec: EventContext, channelId: string | undefined, m
   }
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined)
-
-const toMedia = async (ec: EventContext, attachment: AttachmentLike): Promise<Media | undefined> => {
-  const fileId = str(attachment.fileId)
-  if (attachment.type !== 'FILE' || !fileId) {
+const toMedia = async (ec: EventContext, attachment: AgentAttachment): Promise<MediaItem | undefined> => {
+  if (attachment.kind === 'unsupported') {
     ec.logger.debug(`Skipping a HubSpot attachment of type ${String(attachment.type)}: no Botpress equivalent.`)
     return undefined
   }
-  const title = str(attachment.name) ?? 'attachment'
+  // Empty strings count as absent, like missing fields.
+  const title = attachment.name || 'attachment'
   // Whether `url` is fetchable without auth is UNCONFIRMED; without one, ask for a signed link.
-  const url = str(attachment.url) ?? (await ec.hs.files.signedUrl(fileId))
-  switch (mediaTypeOf(str(attachment.fileUsageType), title)) {
-    case 'image':
-      return { type: 'image', payload: { imageUrl: url, title } }
-    case 'audio':
-      return { type: 'audio', payload: { audioUrl: url, title } }
-    case 'video':
-      return { type: 'video', payload: { videoUrl: url, title } }
-    default:
-      return { type: 'file', payload: { fileUrl: url, title } }
-  }
+  const url = attachment.url || (await ec.hs.files.signedUrl(attachment.fileId))
+  return mediaItem(mediaKindOf(attachment.fileUsageType || undefined, title), url, title)
 }
 
 const reportStatus = async (

@@ -5,21 +5,18 @@ import { findThread, type ThreadEntry } from '../../hitl/conversation-tags'
 import { loadHitlState, saveHitlState } from '../../hitl/hitl-state'
 import { occasionContext, onTicketOccasion } from '../../tickets/pending'
 import { withKeyLock } from '../concurrency'
-import type { ClassifiedEvent } from '../event-schemas'
+import { unreachable } from '../../unreachable'
+import type { ClassifiedEvent } from '../classify'
 import type { EventContext } from './context'
 
-type ThreadEvent = Exclude<ClassifiedEvent, { kind: 'ignored' | 'newMessage' | 'reopened' }>
+/** The kinds of app event acted on (routes.ts); the others are only logged. */
+type ThreadChange = Extract<ClassifiedEvent, { kind: 'assigned' | 'unassigned' | 'closed' | 'archived' }>
 
 /**
  * Thread changes made in HubSpot. The conversation's HITL state makes each one idempotent: the
  * same assignment or close delivered again finds the state already there and emits nothing.
  */
-export const handleConversationEvent = async (ec: EventContext, event: ClassifiedEvent): Promise<void> => {
-  if (event.kind === 'ignored' || event.kind === 'newMessage' || event.kind === 'reopened') {
-    // Agent messages arrive through the channel webhook; newMessage would only duplicate them.
-    ec.logger.debug(`Ignoring conversation event (${event.kind})`)
-    return
-  }
+export const handleThreadChange = async (ec: EventContext, event: ThreadChange): Promise<void> => {
   const { client, ctx } = ec
   const entry = await findThread(client, ctx.botId, event.threadId)
   if (!entry) {
@@ -30,7 +27,7 @@ export const handleConversationEvent = async (ec: EventContext, event: Classifie
   await onTicketOccasion(occasionContext(ec), entry.conversationId)
 }
 
-const applyChange = async (ec: EventContext, entry: ThreadEntry, event: ThreadEvent): Promise<void> => {
+const applyChange = async (ec: EventContext, entry: ThreadEntry, event: ThreadChange): Promise<void> => {
   const { client, ctx } = ec
   const { conversationId } = entry
   const state = await loadHitlState(client, conversationId)
@@ -59,5 +56,7 @@ const applyChange = async (ec: EventContext, entry: ThreadEntry, event: ThreadEv
       await client.createEvent({ type: 'hitlStopped', payload: { conversationId }, conversationId })
       await saveHitlState(client, conversationId, { status: 'stopped' })
       return
+    default:
+      return unreachable(event, 'thread change')
   }
 }

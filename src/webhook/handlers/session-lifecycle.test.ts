@@ -7,17 +7,15 @@
 import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { activationTiming } from '../../hitl/activation'
-import { forgetAgents } from '../../hitl/agent-users'
-import { forgetThreads, rememberThread } from '../../hitl/conversation-tags'
+import { rememberThread } from '../../hitl/conversation-tags'
 import { httpTuning } from '../../hubspot'
-import { clearTokenMemory } from '../../hubspot/token-manager'
 import { channels } from '../../channels/hitl-channel'
 import { publishedMessage, seedEndUser, seedHitlConversation, seedSetup } from '../../../tests/helpers/hitl-fixtures'
 import { hubspot, nockTokenRefresh } from '../../../tests/helpers/nock-hubspot'
 import { makeProps } from '../../../tests/helpers/props'
 import { signedRequest } from '../../../tests/helpers/sign'
+import { resetCaches } from '../../cache'
 import { handler } from '../handler'
-import { forgetWebhookUrls } from '../public-url'
 import { SESSION_ENDED_REASON, SESSION_STARTING_REASON } from './agent-replied'
 
 const GRACE = 2_000
@@ -29,10 +27,7 @@ let onSleep: (() => void) | undefined
 
 beforeEach(() => {
   nock.disableNetConnect()
-  clearTokenMemory()
-  forgetThreads()
-  forgetAgents()
-  forgetWebhookUrls()
+  resetCaches()
   httpTuning.sleep = async () => {}
   clock = 1_800_000_000_000
   slept = []

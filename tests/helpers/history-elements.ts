@@ -1,4 +1,4 @@
-import type { HistoryElement } from './transcript'
+import type { HistoryElement } from '../../src/render/history-blocks'
 
 /** Shared test data: history payloads valid per the hitl interface (asserted in transcript.test.ts). */
 export const user = { type: 'user', userId: 'user_1' } as const
