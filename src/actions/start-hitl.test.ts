@@ -50,6 +50,18 @@ beforeEach(() => {
 afterEach(() => nock.cleanAll())
 
 describe('startHitl', () => {
+  it('with no inbox connected yet, the error names the real setup page to open (not a placeholder), and nothing is created', async () => {
+    // A blank optional field in Studio means "not set" (src/config.ts).
+    const props = makeProps({ configuration: { inboxId: '' } })
+    seedSetup(props.fake, { ...SETUP, channelAccounts: {} })
+    const user = await seedEndUser(props.fake)
+    const before = props.fake.calls.length
+    const err = await run(props, { userId: user.id, title: 'Help', messageHistory: [] }).catch((e: Error) => e)
+    expect((err as Error).message).toContain(`no HubSpot inbox is connected yet: choose inboxes on the setup page (${SETUP.webhookUrl}/setup)`)
+    expect((err as Error).message).not.toContain('{webhookUrl}')
+    expect(props.fake.calls.slice(before).filter((c) => !c.startsWith('get'))).toEqual([])
+  })
+
   it('shows the agent the contact an anonymous visitor typed (carried on the user by createUser), with no extra call', async () => {
     const props = makeProps()
     seedSetup(props.fake)

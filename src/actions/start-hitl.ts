@@ -12,6 +12,7 @@ import { defaultInboxOf, routableInboxes } from '../setup/inboxes'
 import { requireSetupState } from '../setup/setup-state'
 import { afterThreadOpened, ticketWorkBudgetMs } from '../tickets/escalation'
 import { checkTicketSession } from '../tickets/session'
+import { setupUrlOf } from '../connect/urls'
 import { parseInput } from './validate'
 import type * as bp from '.botpress'
 
@@ -30,7 +31,7 @@ export const startHitl: bp.IntegrationProps['actions']['startHitl'] = async (pro
     throw new sdk.RuntimeError(
       routable.length > 0
         ? `startHitl: inbox ${inboxId} is not configured; use one of ${routable.join(', ')}.`
-        : 'startHitl: no HubSpot inbox is connected yet: choose inboxes on the setup page ({webhookUrl}/setup) or set "Inbox ID" in the configuration.'
+        : `startHitl: no HubSpot inbox is connected yet: choose inboxes on the setup page (${setupUrlOf(setup.webhookUrl)}) or set "Inbox ID" in the configuration.`
     )
   }
   const account = setup.channelAccounts[inboxId]

@@ -61,7 +61,7 @@ export const createHubspotClient = (props: Props): HubspotClient => {
     refreshToken: config.refreshToken ?? {
       scope: connectionScope(props.ctx),
       load: async () => (await loadConnection(props)).refreshToken,
-      notConnectedHint: 'Open the Connect link ({webhookUrl}/oauth/start) to connect HubSpot.',
+      notConnectedHint: "Open the integration's webhook URL (shown in Botpress) followed by /oauth/start to connect HubSpot.",
     },
     store: stateTokenStore(props),
     refresh: (refreshToken) => refreshAccessToken(oauthHttp, { clientId: config.clientId, clientSecret: config.clientSecret, refreshToken }),

@@ -30,7 +30,7 @@ export const refreshAccessToken = async (http: HubspotHttp, creds: OAuthCredenti
     if (err instanceof HubspotApiError && (err.status === 400 || err.status === 401)) {
       throw new sdk.RuntimeError(
         'HubSpot rejected the OAuth credentials (refresh token revoked or expired, or wrong client ID/secret). ' +
-          'Re-authorize the HubSpot app: update "Refresh token" (and the client ID/secret) in the integration configuration, or, without a configured refresh token, open {webhookUrl}/oauth/start to connect again.'
+          'Re-authorize the HubSpot app: update "Refresh token" (and the client ID/secret) in the integration configuration, or, without a configured refresh token, open the integration webhook URL (shown in Botpress) followed by /oauth/start to connect again.'
       )
     }
     throw err
