@@ -35,7 +35,7 @@ export const register: bp.IntegrationProps['register'] = async (props) => {
     await saveSetupState(props, { webhookUrl, channelId: channel.id, channelAccounts: sameChannel ? previous.channelAccounts : {}, ...kept })
     await ensureConnectRedirect(hs, channel, webhookUrl, log)
     log.warn(
-      `HubSpot is not connected yet: open ${oauthStartUrlOf(webhookUrl)} within 15 minutes to connect HubSpot and choose inboxes (or fill "Refresh token" and "Inbox ID").`
+      `HubSpot is not connected yet: open ${oauthStartUrlOf(webhookUrl)} to connect HubSpot and choose inboxes (or fill "Refresh token" and "Inbox ID").`
     )
     return
   }
