@@ -7,6 +7,8 @@ import { handler } from '../webhook/handler'
 import { channelsPath, devKeyQuery, hubspot } from '../../tests/helpers/nock-hubspot'
 import { makeProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
 import { resetCaches } from '../cache'
+import { parseConfiguration } from '../config'
+import { routableInboxes } from '../setup/inboxes'
 import { hashToken, MAX_SPENT_STATES } from './access'
 import { COOKIE_NAME } from './cookies'
 
@@ -506,6 +508,24 @@ describe('/setup', () => {
     expect(done.body).toContain('Every chosen inbox is connected')
     expect(done.body).not.toContain('http-equiv="refresh"')
     expect(setupOf(props).channelAccounts).toMatchObject({ '1001': { id: 'acc1', authorized: true }, '1002': { id: 'acc2', authorized: true } })
+    expect(nock.isDone()).toBe(true)
+
+    // Unticking 1001 stops escalations going there: its stored account is dropped, so it is no longer
+    // routable (1 inbox list to validate the choice; 1002 is connected already, so no channel call).
+    nockInboxes(INBOXES)
+    const narrowed = await post(
+      props,
+      cookie,
+      form([
+        ['csrf', csrfOf(done.body)],
+        ['inbox', '1002'],
+        ['default', '1002'],
+      ])
+    )
+    expect(narrowed.status).toBe(303)
+    expect(setupOf(props).inboxChoice).toEqual({ inboxIds: ['1002'] })
+    expect(Object.keys(setupOf(props).channelAccounts)).toEqual(['1002'])
+    expect(routableInboxes(parseConfiguration(props.ctx.configuration), setupOf(props))).toEqual(['1002'])
     expect(nock.isDone()).toBe(true)
   })
 

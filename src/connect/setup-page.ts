@@ -123,7 +123,13 @@ export const handleSetupPost = async (c: ConnectContext): Promise<Reply> => {
   if (unknown.length > 0)
     return messagePage(400, 'Unknown inbox', `HubSpot has no active inbox ${unknown.join(', ')} in this account. Nothing was changed.`, backLink(c))
 
-  const setup = { ...access.setup, inboxChoice: { inboxIds: [defaultId, ...picked.filter((id) => id !== defaultId)] } }
+  // An inbox that was chosen here before and is now unticked must stop receiving escalations: its
+  // stored account goes (startHitl routes only to stored or configured inboxes). Accounts an admin
+  // connected from HubSpot's settings were never in the choice and stay. The account itself stays
+  // in HubSpot, so ticking the inbox again reuses it.
+  const unticked = new Set((access.setup.inboxChoice?.inboxIds ?? []).filter((id) => !picked.includes(id)))
+  const channelAccounts = Object.fromEntries(Object.entries(access.setup.channelAccounts).filter(([inboxId]) => !unticked.has(inboxId)))
+  const setup = { ...access.setup, channelAccounts, inboxChoice: { inboxIds: [defaultId, ...picked.filter((id) => id !== defaultId)] } }
   await saveSetupState(c.props, setup)
   await advance(hs, c, setup, new Map(inboxes.map((i) => [i.id, i.name ?? i.id])))
   return redirect(303, setupUrlOf(c.webhookUrl))
