@@ -5,7 +5,7 @@ import { assignByEmail, type AssignmentOutcome } from './assign'
 import { markTicketPending } from './pending'
 import type { RefusedProperty } from './refusals'
 import { ticketPropertiesOf } from './session'
-import { setTicketProperties } from './set-properties'
+import { MAX_PATCHES, setTicketProperties } from './set-properties'
 import { ticketTuning } from './tuning'
 import type * as bp from '.botpress'
 
@@ -53,15 +53,20 @@ export const afterThreadOpened = async (t: ThreadOpened): Promise<void> => {
 
 /** Allowance for the HubSpot round trips of assignment and note (they run side by side). */
 const ROUND_TRIPS_ALLOWANCE_MS = 1_000
+/** Allowance per ticket PATCH: a refused one is retried without the refused properties, up to MAX_PATCHES. */
+const PATCH_ALLOWANCE_MS = 1_000
 
 /**
- * The longest afterThreadOpened can keep startHitl from returning: the quick ticket looks when
- * there are ticket fields, plus the round trips. The HITL plugin activates the session only after
- * startHitl returns, so an early assignment on another instance must wait at least this long.
+ * The longest afterThreadOpened can keep startHitl from returning: when there are ticket fields,
+ * the quick ticket looks and every PATCH a refusal can cost; plus the round trips of assignment
+ * and note. The HITL plugin activates the session only after startHitl returns, so an early
+ * assignment on another instance must wait at least this long (too long only means it is held
+ * and announced with the next message, never lost).
  */
 export const ticketWorkBudgetMs = (session: TicketSession | undefined): number => {
-  const looks = session && ticketPropertiesOf(session, 'x') ? ticketTuning.quickTryDelaysMs.reduce((a, b) => a + b, 0) : 0
-  return looks + ROUND_TRIPS_ALLOWANCE_MS
+  if (!session || !ticketPropertiesOf(session, 'x')) return ROUND_TRIPS_ALLOWANCE_MS
+  const looks = ticketTuning.quickTryDelaysMs.reduce((a, b) => a + b, 0)
+  return looks + MAX_PATCHES * PATCH_ALLOWANCE_MS + ROUND_TRIPS_ALLOWANCE_MS
 }
 
 /** A couple of quick looks for the ticket (≈ 2 s in all); pending when it is not there yet. */

@@ -4,7 +4,7 @@ import { SAFEST_PROPERTY_NAMES, STANDARD_PROPERTY_NAMES } from './session'
 
 export type SetPropertiesResult = { applied: Record<string, string>; refused: RefusedProperty[] }
 
-const MAX_PATCHES = 5
+export const MAX_PATCHES = 5
 
 const pick = (props: Record<string, string>, names: string[]): Record<string, string> =>
   Object.fromEntries(Object.entries(props).filter(([k]) => names.includes(k)))

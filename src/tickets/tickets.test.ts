@@ -187,6 +187,26 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     expectAllInterceptorsUsed()
   })
 
+  it('the openedAt tag (when another instance may think the plugin active) is never before startHitl returns, even with slow refused PATCHes', async () => {
+    const props = makeProps()
+    seedSetup(props.fake)
+    const user = await seedEndUser(props.fake)
+    nockTokenRefresh()
+    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-1'))
+    hubspot().get(THREAD).query({ association: 'TICKET' }).reply(200, threadBody('777'))
+    // HubSpot refuses twice, naming nothing (each answer slow), then accepts the last fallback.
+    hubspot().patch(TICKET).delay(450).reply(400, validation('Property values were not valid'))
+    hubspot().patch(TICKET).delay(450).reply(400, validation('Property values were not valid'))
+    hubspot().patch(TICKET).delay(450).reply(200, { id: '777', properties: {} })
+    hubspot().post(`${THREAD}/messages`).reply(201, { id: 'n1', type: 'COMMENT' })
+    const session = { priority: 'HIGH', category: 'NOT_A_CATEGORY', customProperties: [{ name: 'order_nr', value: '1' }] }
+    const { conversationId } = await run(props, input(user.id, session))
+    const returnedAt = Date.now()
+    const openedAt = Number(props.fake.conversations.get(conversationId)?.tags.openedAt)
+    expect(openedAt).toBeGreaterThanOrEqual(returnedAt)
+    expectAllInterceptorsUsed()
+  })
+
   it('without ticket fields or assignee: one publish and one note, no ticket lookups', async () => {
     const props = makeProps()
     seedSetup(props.fake)
