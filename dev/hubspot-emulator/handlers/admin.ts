@@ -8,7 +8,7 @@ import type { Reply, RequestContext, Route } from '../http/context'
  * channel accounts, and "Connect a channel", which sends the admin to the channel's
  * channelAccountConnectionRedirectUrl with a staging token. The query names HubSpot appends
  * (accountToken, channelId, redirectUrl) are the ones third-party bridges read: UNCONFIRMED
- * (reference §14), so the emulator sends only those three.
+ * (docs/hubspot.md, "Channel accounts"), so the emulator sends only those three.
  */
 
 export const SETTINGS_PATH = '/_emulator/settings'

@@ -12,7 +12,7 @@ import { CHANNELS_BASE, channelOr404 } from './lookups'
  * PATCH …/channel-account-staging-tokens/{accountToken}: the integration completes the connection
  * an admin started from HubSpot's "Connect a channel". The spec marks both fields optional; they
  * are required here because the account needs a name and a delivery identifier in practice
- * (reference §14). The account is created on this call, and CHANNEL_ACCOUNT_CREATED follows it.
+ * (docs/hubspot.md, "Channel accounts"). The account is created on this call, and CHANNEL_ACCOUNT_CREATED follows it.
  */
 
 const stagingPatchSchema = z.object({ accountName: z.string().min(1), deliveryIdentifier: deliveryIdentifierSchema }).passthrough()
