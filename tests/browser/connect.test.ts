@@ -1,14 +1,13 @@
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startStack, type Stack } from '../../dev/sandbox/stack'
 import { startWebServer } from '../../dev/sandbox/web'
 import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
-import { browserVersion, findBrowser } from '../helpers/browser'
+import { launchLoopbackBrowser, type LoopbackBrowser } from '../helpers/loopback-browser'
 
 /**
  * `npm start` as a newcomer sees it, in headless Chromium: the sandbox starts with HubSpot not
@@ -17,16 +16,15 @@ import { browserVersion, findBrowser } from '../helpers/browser'
  * the channel to one more inbox from HubSpot's side ("Connect channel" in the agent view), which
  * goes through the integration's /connect and back to HubSpot's settings page.
  */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync']
 const SCREENSHOT = path.join(__dirname, '..', '..', 'test-results', 'sandbox-connect.png')
 const WAIT_MS = 10_000
 
 let stack: Stack | undefined
 let web: Awaited<ReturnType<typeof startWebServer>> | undefined
 let context: BrowserContext | undefined
-let profileDir: string | undefined
+let browserSession: LoopbackBrowser | undefined
 let page: Page
-const pageErrors: string[] = []
+let pageErrors: string[] = []
 /** Every page the browser showed (sandbox, consent, setup, settings), to check none carries a secret. */
 const seen: string[] = []
 
@@ -38,34 +36,19 @@ const newTabFrom = async (click: () => Promise<void>): Promise<Page> => {
 const keep = async (p: Page) => seen.push(await p.content())
 
 beforeAll(async () => {
-  const browser = await findBrowser()
-  console.info(`browser test: ${browserVersion(browser.executablePath)} (${browser.source}: ${browser.executablePath})`)
   httpTuning.sleep = async () => {}
   setupTuning.visibilityDelaysMs = [10, 10, 10]
   stack = await startStack({ integration, connected: false })
   web = await startWebServer(stack, 0)
-  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-connect-chromium-'))
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: browser.executablePath,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 800 },
-  })
-  context.setDefaultTimeout(WAIT_MS)
   // Only the sandbox and its siblings on the loopback (the emulator's consent page included).
-  await context.route(/^(?!https?:\/\/127\.0\.0\.1[:/]|data:|about:)/, (route) => route.abort())
-  page = context.pages()[0] ?? (await context.newPage())
-  page.on('pageerror', (err) => pageErrors.push(`page error: ${err.message}`))
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(`console error: ${msg.text()}`)
-  })
+  browserSession = await launchLoopbackBrowser({ profilePrefix: 'sandbox-connect-chromium-', waitMs: WAIT_MS })
+  ;({ context, page, pageErrors } = browserSession)
 }, 60_000)
 
 afterAll(async () => {
-  await context?.close().catch(() => undefined)
+  await browserSession?.close()
   await web?.close()
   await stack?.close()
-  if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true })
 })
 
 describe('Connect in the sandbox, in Chromium', () => {

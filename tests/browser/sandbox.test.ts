@@ -1,7 +1,6 @@
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startStack, type Stack } from '../../dev/sandbox/stack'
 import { startWebServer } from '../../dev/sandbox/web'
@@ -9,7 +8,7 @@ import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
 import { ticketTuning } from '../../src/tickets/tuning'
-import { browserVersion, findBrowser } from '../helpers/browser'
+import { launchLoopbackBrowser, type LoopbackBrowser } from '../helpers/loopback-browser'
 
 /**
  * The sandbox page (`npm start`) in headless Chromium, against the real integration on 127.0.0.1:
@@ -21,25 +20,15 @@ import { browserVersion, findBrowser } from '../helpers/browser'
  * The browser is found by tests/helpers/browser.ts: CHROMIUM_PATH/CHROME_PATH, else a system Chromium, else the one
  * shipped in the @sparticuz/chromium devDependency (no browser download, no apt step).
  */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-]
 const SCREENSHOT = path.join(__dirname, '..', '..', 'test-results', 'sandbox.png')
 const WAIT_MS = 10_000
 
 let stack: Stack | undefined
 let web: Awaited<ReturnType<typeof startWebServer>> | undefined
 let context: BrowserContext | undefined
-let profileDir: string | undefined
+let browserSession: LoopbackBrowser | undefined
 let page: Page
-const pageErrors: string[] = []
+let pageErrors: string[] = []
 const startupInfo: string[] = []
 
 /** A message bubble in one pane's list that contains `text`. */
@@ -47,9 +36,6 @@ const bubble = (list: '#user-messages' | '#agent-messages', cls: string, text: s
   page.locator(`${list} li.${cls}`, { hasText: text })
 
 beforeAll(async () => {
-  const browser = await findBrowser()
-  // Fails here, with the binary's own words, when it cannot run on this machine (a missing shared library, say).
-  console.info(`browser test: ${browserVersion(browser.executablePath)} (${browser.source}: ${browser.executablePath})`)
   httpTuning.sleep = async () => {}
   setupTuning.visibilityDelaysMs = [10, 10, 10]
   ticketTuning.quickTryDelaysMs = [100, 200]
@@ -62,29 +48,15 @@ beforeAll(async () => {
   startupInfo.push(...info.mock.calls.map((c) => c.join(' ')))
   info.mockRestore()
 
-  // A fresh profile each run; Playwright takes it as the persistent context's --user-data-dir.
-  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-chromium-'))
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: browser.executablePath,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 800 },
-  })
-  context.setDefaultTimeout(WAIT_MS)
   // Only the sandbox and its siblings on the loopback: anything else is a bug in the page.
-  await context.route(/^(?!https?:\/\/127\.0\.0\.1[:/]|data:|about:)/, (route) => route.abort())
-  page = context.pages()[0] ?? (await context.newPage())
-  page.on('pageerror', (err) => pageErrors.push(`page error: ${err.message}`))
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(`console error: ${msg.text()}`)
-  })
+  browserSession = await launchLoopbackBrowser({ profilePrefix: 'sandbox-chromium-', waitMs: WAIT_MS })
+  ;({ context, page, pageErrors } = browserSession)
 }, 60_000)
 
 afterAll(async () => {
-  await context?.close().catch(() => undefined)
+  await browserSession?.close()
   await web?.close()
   await stack?.close()
-  if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true })
 })
 
 /** The publish of an INCOMING message (what opens a thread in HubSpot). */
