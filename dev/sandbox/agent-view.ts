@@ -1,6 +1,6 @@
 import type { HubspotEmulator, Message, Thread, Ticket } from '../hubspot-emulator'
 import { ownerIdOf } from '../hubspot-emulator/handlers/owners'
-import { DEFAULT_TICKET_PIPELINES } from '../hubspot-emulator/handlers/tickets'
+import { DEFAULT_TICKET_PIPELINES, STANDARD_TICKET_PROPERTIES } from '../hubspot-emulator/handlers/tickets'
 import type { ChatLine } from './bot'
 
 /** Who wrote a line in the agent view: what HubSpot's inbox shows next to a message. */
@@ -48,16 +48,7 @@ const SANDBOX_AGENT = { id: '7001', name: 'Maya (HubSpot agent)', email: 'maya@e
 export const sandboxAgent = SANDBOX_AGENT
 
 /** Ticket properties the view shows in their own fields (or not at all); anything else is a custom property. */
-const STANDARD_TICKET_PROPERTIES = new Set([
-  'subject',
-  'content',
-  'hs_ticket_priority',
-  'hs_ticket_category',
-  'hs_pipeline',
-  'hs_pipeline_stage',
-  'hubspot_owner_id',
-  'source_type',
-])
+const STANDARD_PROPERTIES = new Set(STANDARD_TICKET_PROPERTIES)
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -95,7 +86,7 @@ const ticketView = (emulator: HubspotEmulator, ticket: Ticket): TicketView => {
   const pipeline = DEFAULT_TICKET_PIPELINES.find((x) => x.id === p.hs_pipeline)
   const stage = pipeline?.stages.find((s) => s.id === p.hs_pipeline_stage)
   const owner = p.hubspot_owner_id ? [...emulator.state.agents.values()].find((a) => ownerIdOf(a) === p.hubspot_owner_id) : undefined
-  const custom = Object.fromEntries(Object.entries(p).filter(([k]) => !STANDARD_TICKET_PROPERTIES.has(k)))
+  const custom = Object.fromEntries(Object.entries(p).filter(([k]) => !STANDARD_PROPERTIES.has(k)))
   return {
     id: ticket.id,
     ...(p.subject ? { subject: p.subject } : {}),

@@ -22,7 +22,7 @@ export const DEFAULT_TICKET_CATEGORIES = ['PRODUCT_ISSUE', 'BILLING_ISSUE', 'FEA
 export const TICKET_PRIORITIES = ['LOW', 'MEDIUM', 'HIGH', 'URGENT']
 const DEFAULT_TICKET_DELAY_MS = 300
 /** Ticket properties every account has (the ones this emulator models). */
-const STANDARD_PROPERTIES = [
+export const STANDARD_TICKET_PROPERTIES = [
   'subject',
   'content',
   'hs_ticket_priority',
@@ -86,7 +86,7 @@ const publicTicket = (t: Ticket) => ({
 type Invalid = { name: string; error: 'PROPERTY_DOESNT_EXIST' | 'INVALID_OPTION'; message: string }
 
 const checkProperties = (core: Core, ticket: Ticket, props: Record<string, string>): Invalid[] => {
-  const known = new Set([...STANDARD_PROPERTIES, ...(core.opts.customTicketProperties ?? [])])
+  const known = new Set([...STANDARD_TICKET_PROPERTIES, ...(core.opts.customTicketProperties ?? [])])
   const invalid: Invalid[] = []
   const option = (name: string, value: string, allowed: string[]) => {
     if (value !== '' && !allowed.includes(value)) {
