@@ -4,6 +4,7 @@ import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
 import { startMediaServer, type MediaServer } from '../helpers/media-server'
+import { waitFor } from '../helpers/plugin-bots'
 
 /**
  * End to end over real HTTP on 127.0.0.1: the real integration behind the SDK's own server, the
@@ -17,13 +18,6 @@ let userId = ''
 let conversationId = ''
 let threadId = ''
 
-const waitFor = async (what: string, check: () => boolean, timeoutMs = 5_000) => {
-  const until = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 const incoming = () => stack.emulator.threadMessages(threadId).filter((m) => m.direction === 'INCOMING')
 const botpressMessages = () => stack.standIn.messagesIn(conversationId).filter((m) => m.userId !== userId)
 

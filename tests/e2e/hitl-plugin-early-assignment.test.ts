@@ -1,13 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { SandboxBot } from '../../dev/sandbox/bot'
+import type { SandboxBot } from '../../dev/sandbox/bot'
 import type { Matcher } from '../../dev/hubspot-emulator'
-import { PLUGIN_TEXTS, type HitlPluginConfig } from '../../dev/sandbox/hitl-plugin'
+import { PLUGIN_TEXTS } from '../../dev/sandbox/hitl-plugin'
 import { startStack, type Stack } from '../../dev/sandbox/stack'
 import integration from '../../src/index'
 import { activationTiming } from '../../src/hitl/activation'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
 import { SESSION_STARTING_REASON } from '../../src/webhook/handlers/agent-replied'
+import { PluginBots, waitFor } from '../helpers/plugin-bots'
 
 /**
  * HubSpot routing that assigns a thread the instant it opens (the emulator's `assignNewThreadsTo`:
@@ -20,31 +21,18 @@ import { SESSION_STARTING_REASON } from '../../src/webhook/handlers/agent-replie
  * assignment surely arrives while startHitl is still running: the race is decided, not left to luck.
  */
 let stack: Stack
-const bots: SandboxBot[] = []
+const bots = new PluginBots(() => stack)
 const ROUTED = { id: '7001', name: 'Rita Router', email: 'rita@example.com' }
 
-const waitFor = async (what: string, check: () => boolean, timeoutMs = 5_000) => {
-  const until = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** startHitl's agent-only summary note (a COMMENT posted on the thread). */
 const summaryNote: Matcher = (method, path) => method === 'POST' && /^\/conversations\/v3\/conversations\/threads\/[^/]+\/messages$/.test(path)
 
-const newBot = (plugin: HitlPluginConfig = {}) => {
-  const bot = new SandboxBot(stack, () => 'http://127.0.0.1:9', { plugin })
-  bots.push(bot)
-  return bot
-}
-const threadOf = (bot: SandboxBot) => stack.standIn.store.conversations.get(bot.conversationId ?? '')?.tags.hubspotThreadId ?? ''
-const texts = (bot: SandboxBot) => bot.lines.map((l) => l.text)
+const newBot = bots.add
+const { threadOf, texts } = bots
 const joined = (bot: SandboxBot) => texts(bot).filter((t) => t === PLUGIN_TEXTS.agentAssigned).length
-const assignedEvents = (bot: SandboxBot) =>
-  stack.standIn.eventsOf('hitlAssigned').filter((e) => (e.payload as { conversationId?: string }).conversationId === bot.conversationId)
+const { assignedEvents } = bots
 /** The assignedTo webhooks HubSpot sent for this thread, answered. */
 const routedWebhooks = (threadId: string) =>
   stack.emulator.deliveries.filter((d) => d.kind === 'app' && d.body.includes('"assignedTo"') && d.body.includes(`"objectId":${threadId}`))
@@ -59,12 +47,11 @@ beforeAll(async () => {
 
 afterEach(async () => {
   activationTiming.maxWaitMs = 3_000
-  for (const bot of bots) await bot.plugin.settled()
-  for (const bot of bots) expect(bot.plugin.errors).toEqual([])
+  expect(await bots.settledErrors()).toEqual([])
 })
 
 afterAll(async () => {
-  for (const bot of bots) bot.plugin.close()
+  bots.close()
   await stack?.close()
 })
 

@@ -1,13 +1,14 @@
 import type { Message } from '@botpress/client'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { sandboxAgent } from '../../dev/sandbox/agent-view'
-import { SandboxBot } from '../../dev/sandbox/bot'
+import type { SandboxBot } from '../../dev/sandbox/bot'
 import { PLUGIN_TEXTS } from '../../dev/sandbox/hitl-plugin'
 import { startStack, type Stack } from '../../dev/sandbox/stack'
 import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
 import { startMediaServer, type MediaServer } from '../helpers/media-server'
+import { PluginBots, waitFor } from '../helpers/plugin-bots'
 
 /**
  * The real integration driven by the sandbox's model of Botpress's HITL plugin (dev/sandbox/hitl-plugin.ts)
@@ -15,25 +16,15 @@ import { startMediaServer, type MediaServer } from '../helpers/media-server'
  */
 let stack: Stack
 let media: MediaServer
-const bots: SandboxBot[] = []
+const bots = new PluginBots(
+  () => stack,
+  () => media.url
+)
 let actions: { type: string; input: Record<string, unknown> }[] = []
 
-const waitFor = async (what: string, check: () => boolean, timeoutMs = 5_000) => {
-  const until = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
-
-const newBot = (plugin = {}) => {
-  const bot = new SandboxBot(stack, () => media.url, { plugin })
-  bots.push(bot)
-  return bot
-}
-const threadOf = (bot: SandboxBot) => stack.standIn.store.conversations.get(bot.conversationId ?? '')?.tags.hubspotThreadId ?? ''
+const newBot = bots.add
+const { threadOf, texts } = bots
 const inHitl = (bot: SandboxBot): Message[] => stack.standIn.messagesIn(bot.conversationId ?? '')
-const texts = (bot: SandboxBot) => bot.lines.map((l) => l.text)
 
 beforeAll(async () => {
   httpTuning.sleep = async () => {}
@@ -49,18 +40,17 @@ beforeAll(async () => {
 })
 
 afterEach(async () => {
-  for (const bot of bots) await bot.plugin.settled()
-  for (const bot of bots) expect(bot.plugin.errors).toEqual([])
+  expect(await bots.settledErrors()).toEqual([])
 })
 
 afterAll(async () => {
-  for (const bot of bots) bot.plugin.close()
+  bots.close()
   await stack?.close()
   await media?.close()
 })
 
 describe('the HITL plugin model against the real integration', () => {
-  const bot = () => bots[0]!
+  const bot = () => bots.all[0]!
 
   it('startHitl: hand-off text first, createUser with the raw email, first-page history, startHitl, getConversation, links, and only then activation', async () => {
     actions = []

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { SandboxBot } from '../../dev/sandbox/bot'
+import type { SandboxBot } from '../../dev/sandbox/bot'
 import { PLUGIN_TEXTS, type HitlPluginConfig } from '../../dev/sandbox/hitl-plugin'
 import { startStack, type Stack } from '../../dev/sandbox/stack'
 import integration from '../../src/index'
@@ -7,6 +7,7 @@ import { activationTiming } from '../../src/hitl/activation'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
 import { SESSION_ENDED_REASON } from '../../src/webhook/handlers/agent-replied'
+import { PluginBots, waitFor } from '../helpers/plugin-bots'
 
 /**
  * Issue 9 through the model of Botpress's HITL plugin (dev/sandbox/hitl-plugin.ts), over 127.0.0.1
@@ -17,31 +18,17 @@ import { SESSION_ENDED_REASON } from '../../src/webhook/handlers/agent-replied'
  * (The markdown bloc in the history, point 3, is in hitl-plugin-model.test.ts's first test.)
  */
 let stack: Stack
-const bots: SandboxBot[] = []
+const bots = new PluginBots(() => stack)
 const MAYA = { id: '7001', name: 'Maya Agent', email: 'maya@example.com' }
 const ENDED_NOTE = `Bot: ${PLUGIN_TEXTS.userCancelled}`
 
-const waitFor = async (what: string, check: () => boolean, timeoutMs = 5_000) => {
-  const until = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
-
-const newBot = (plugin: HitlPluginConfig = {}) => {
-  const bot = new SandboxBot(stack, () => 'http://127.0.0.1:9', { plugin })
-  bots.push(bot)
-  return bot
-}
-const threadOf = (bot: SandboxBot) => stack.standIn.store.conversations.get(bot.conversationId ?? '')?.tags.hubspotThreadId ?? ''
-const texts = (bot: SandboxBot) => bot.lines.map((l) => l.text)
+const newBot = bots.add
+const { threadOf, texts } = bots
 const count = (bot: SandboxBot, text: string) => texts(bot).filter((t) => t === text).length
 const thread = (bot: SandboxBot) => stack.emulator.state.threads.get(threadOf(bot))
 const incoming = (bot: SandboxBot) => stack.emulator.threadMessages(threadOf(bot)).filter((m) => m.direction === 'INCOMING')
 const comments = (bot: SandboxBot) => stack.emulator.threadComments(threadOf(bot)).map((c) => c.text)
-const assignedEvents = (bot: SandboxBot) =>
-  stack.standIn.eventsOf('hitlAssigned').filter((e) => (e.payload as { conversationId?: string }).conversationId === bot.conversationId)
+const { assignedEvents } = bots
 
 /** An escalated session with a first end-user line; returns the bot. */
 const escalated = async (plugin: HitlPluginConfig = {}, email = 'ada@example.com') => {
@@ -81,12 +68,11 @@ beforeAll(async () => {
 })
 
 afterEach(async () => {
-  for (const bot of bots) await bot.plugin.settled()
-  for (const bot of bots) expect(bot.plugin.errors).toEqual([])
+  expect(await bots.settledErrors()).toEqual([])
 })
 
 afterAll(async () => {
-  for (const bot of bots) bot.plugin.close()
+  bots.close()
   await stack?.close()
 })
 

@@ -4,6 +4,7 @@ import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
 import { ticketTuning } from '../../src/tickets/tuning'
+import { waitFor } from '../helpers/plugin-bots'
 
 /**
  * Ticket fields, assignment by email and the agent-only note, end to end over 127.0.0.1: the real
@@ -23,13 +24,6 @@ let stack: Stack
 let userId = ''
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const waitFor = async (what: string, check: () => boolean, timeoutMs = 5_000) => {
-  const until = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await sleep(20)
-  }
-}
 
 const startHitl = async (hitlSession: Record<string, unknown>, title = 'Broken screen') => {
   const { conversationId } = await stack.standIn.callAction<{ conversationId: string }>('startHitl', {
