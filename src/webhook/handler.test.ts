@@ -5,47 +5,9 @@ import { seedEndUser, seedHitlConversation, seedSetup, SETUP } from '../../tests
 import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
 import { makeProps, SECRETS } from '../../tests/helpers/props'
 import { signedRequest } from '../../tests/helpers/sign'
+import { agentReply as outgoing, propertyChange as change } from '../../tests/helpers/webhook-events'
 import { resetCaches } from '../cache'
 import { handler } from './handler'
-
-const outgoing = (id: string, overrides: Record<string, unknown> = {}, threadId = '9001') => ({
-  type: 'OUTGOING_CHANNEL_MESSAGE_CREATED',
-  portalId: '243842089',
-  channelId: 'ch1',
-  eventId: `evt-${id}`,
-  eventTimestamp: '2026-11-21T10:00:00Z',
-  channelIntegrationThreadIds: ['it-1'],
-  message: {
-    id,
-    type: 'MESSAGE',
-    conversationsThreadId: threadId,
-    channelId: 'ch1',
-    channelAccountId: 'acc1',
-    createdAt: '2026-11-21T10:00:00Z',
-    createdBy: 'A-77',
-    direction: 'OUTGOING',
-    senders: [{ actorId: 'A-77', name: 'Maya Agent' }],
-    recipients: [{ actorId: 'V-501', deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'ada@example.com' } }],
-    text: 'Hi, I am Maya',
-    richText: '<p>Hi, I am <b>Maya</b></p>',
-    attachments: [],
-    ...overrides,
-  },
-})
-
-const change = (eventId: number, propertyName: string, propertyValue: string, threadId = 9001) => ({
-  eventId,
-  subscriptionId: 1,
-  portalId: 243842089,
-  appId: 424242,
-  occurredAt: 1763719200000 + eventId,
-  subscriptionType: 'conversation.propertyChange',
-  attemptNumber: 0,
-  objectId: threadId,
-  propertyName,
-  propertyValue,
-  changeSource: 'AGENT',
-})
 
 const setup = async () => {
   const props = makeProps()

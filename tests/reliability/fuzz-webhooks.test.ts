@@ -15,6 +15,7 @@ import { handler } from '../../src/webhook/handler'
 import { seedEndUser, seedHitlConversation, seedSetup } from '../helpers/hitl-fixtures'
 import { HUBSPOT, makeProps, SECRETS, WEBHOOK_URL } from '../helpers/props'
 import { begin, finish, type Instrumentation } from './harness'
+import { propertyChange as change } from '../helpers/webhook-events'
 
 type Req = { method: string; path: string; query: string; headers: Record<string, string | undefined>; body?: string }
 
@@ -39,20 +40,6 @@ const fixturesDir = path.join(__dirname, '../fixtures/webhooks')
 const FIXTURES: unknown[] = readdirSync(fixturesDir)
   .filter((f) => f.endsWith('.json'))
   .map((f) => JSON.parse(readFileSync(path.join(fixturesDir, f), 'utf8')) as unknown)
-
-const change = (eventId: number, propertyName: string, propertyValue: string, objectId = 9001) => ({
-  eventId,
-  subscriptionId: 1,
-  portalId: 243842089,
-  appId: 424242,
-  occurredAt: 1763719200000 + eventId,
-  subscriptionType: 'conversation.propertyChange',
-  attemptNumber: 0,
-  objectId,
-  propertyName,
-  propertyValue,
-  changeSource: 'AGENT',
-})
 
 const OWN: unknown[] = [
   {

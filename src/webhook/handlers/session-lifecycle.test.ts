@@ -14,6 +14,7 @@ import { publishedMessage, seedEndUser, seedHitlConversation, seedSetup } from '
 import { hubspot, nockTokenRefresh } from '../../../tests/helpers/nock-hubspot'
 import { makeProps } from '../../../tests/helpers/props'
 import { signedRequest } from '../../../tests/helpers/sign'
+import { agentReply, propertyChange as change } from '../../../tests/helpers/webhook-events'
 import { resetCaches } from '../../cache'
 import { handler } from '../handler'
 import { SESSION_ENDED_REASON, SESSION_STARTING_REASON } from './agent-replied'
@@ -49,42 +50,9 @@ afterEach(() => {
   nock.cleanAll()
 })
 
-const change = (eventId: number, propertyName: string, propertyValue: string) => ({
-  eventId,
-  subscriptionId: 1,
-  portalId: 243842089,
-  appId: 424242,
-  occurredAt: 1763719200000 + eventId,
-  subscriptionType: 'conversation.propertyChange',
-  attemptNumber: 0,
-  objectId: 9001,
-  propertyName,
-  propertyValue,
-  changeSource: 'AGENT',
-})
-
-const reply = (id: string, actor = 'A-77') => ({
-  type: 'OUTGOING_CHANNEL_MESSAGE_CREATED',
-  portalId: '243842089',
-  channelId: 'ch1',
-  eventId: `evt-${id}`,
-  eventTimestamp: '2026-11-21T10:00:00Z',
-  channelIntegrationThreadIds: ['it-1'],
-  message: {
-    id,
-    type: 'MESSAGE',
-    conversationsThreadId: '9001',
-    channelId: 'ch1',
-    channelAccountId: 'acc1',
-    createdAt: '2026-11-21T10:00:00Z',
-    createdBy: actor,
-    direction: 'OUTGOING',
-    senders: [{ actorId: actor, name: 'Maya Agent' }],
-    recipients: [],
-    text: `reply ${id}`,
-    attachments: [],
-  },
-})
+/** A plain-text reply by `actor`, addressed to nobody in particular. */
+const reply = (id: string, actor = 'A-77') =>
+  agentReply(id, { createdBy: actor, senders: [{ actorId: actor, name: 'Maya Agent' }], recipients: [], text: `reply ${id}`, richText: undefined })
 
 const nockActor = (id: string, name: string) => hubspot().get(`/conversations/v3/conversations/actors/${id}`).reply(200, { id, type: 'AGENT', name })
 const statusPatch = (messageId: string, check: (b: { statusType: string; errorMessage?: string }) => boolean) =>
