@@ -84,6 +84,13 @@ export const hitlStateSchema = z.object({
     .title('Pending assignee')
     .describe('HubSpot actor assigned before the HITL plugin had activated the session; announced on the next occasion'),
   pendingAgentUserId: z.string().optional().title('Pending agent user').describe('Botpress user of the pending assignee'),
+  lastChangeAt: z
+    .number()
+    .optional()
+    .title('Last change at')
+    .describe(
+      "When the last applied assignment change happened (HubSpot's occurredAt, or the reply that made the plugin assign its author), ms since epoch; older assignment events are ignored"
+    ),
 })
 export type HitlState = sdk.z.infer<typeof hitlStateSchema>
 

@@ -3,17 +3,28 @@ import { loadHitlState, saveHitlState } from './hitl-state'
 import type * as bp from '.botpress'
 
 /**
+ * The `lastChangeAt` to write with a change that happened at `at` (ms epoch, when known). It never
+ * moves back: a change applied without a time (or with an older one) keeps the bar where it was.
+ */
+export const changedAt = (state: HitlState, at: number | undefined): Pick<HitlState, 'lastChangeAt'> => {
+  const latest = Math.max(at ?? -Infinity, state.lastChangeAt ?? -Infinity)
+  return Number.isFinite(latest) ? { lastChangeAt: latest } : {}
+}
+
+/**
  * hitlAssigned, once per agent: the state records who was announced, so the same assignment
  * delivered again (or after the agent's own reply made the plugin assign them) emits nothing.
+ * `at`: when HubSpot made the assignment, recorded in the same write (see conversation-event.ts).
  */
 export const announceAssignment = async (
   client: bp.Client,
   conversationId: string,
   state: HitlState,
-  assignee: { actorId: string; agentUserId: string }
+  assignee: { actorId: string; agentUserId: string },
+  at?: number
 ): Promise<HitlState> => {
   await client.createEvent({ type: 'hitlAssigned', payload: { conversationId, userId: assignee.agentUserId }, conversationId })
-  const next: HitlState = { status: 'open', assigneeActorId: assignee.actorId }
+  const next: HitlState = { status: 'open', assigneeActorId: assignee.actorId, ...changedAt(state, at) }
   await saveHitlState(client, conversationId, next)
   if (state.pendingAssigneeActorId) await clearPendingTag(client, conversationId)
   return next
@@ -27,9 +38,15 @@ export const holdAssignment = async (
   client: bp.Client,
   conversationId: string,
   state: HitlState,
-  assignee: { actorId: string; agentUserId: string }
+  assignee: { actorId: string; agentUserId: string },
+  at?: number
 ): Promise<void> => {
-  await saveHitlState(client, conversationId, { ...state, pendingAssigneeActorId: assignee.actorId, pendingAgentUserId: assignee.agentUserId })
+  await saveHitlState(client, conversationId, {
+    ...state,
+    pendingAssigneeActorId: assignee.actorId,
+    pendingAgentUserId: assignee.agentUserId,
+    ...changedAt(state, at),
+  })
   await client.updateConversation({ id: conversationId, tags: { assignmentPending: 'true' } })
 }
 
@@ -37,7 +54,24 @@ export const holdAssignment = async (
 export const releaseHeldAssignment = async (client: bp.Client, conversationId: string, state: HitlState): Promise<HitlState> => {
   const { pendingAssigneeActorId: actorId, pendingAgentUserId: agentUserId } = state
   if (state.status === 'stopped' || !actorId || !agentUserId) return state
+  // Its time was recorded when it was held (state.lastChangeAt), and is kept.
   return announceAssignment(client, conversationId, state, { actorId, agentUserId })
+}
+
+/**
+ * The agent's first reply made the HITL plugin assign them (nobody was assigned): remember them, so
+ * HubSpot's `assignedTo` for the same agent does not announce them twice, and remember when
+ * (`createdAt`, ISO, when parsable), so an older `assignedTo` for another agent, delivered late or
+ * replayed, does not take the conversation back from the agent the end user is now talking to.
+ */
+export const recordReplyAssignment = async (client: bp.Client, conversationId: string, state: HitlState, actorId: string, createdAt?: string) => {
+  const at = createdAt ? Date.parse(createdAt) : NaN
+  await saveHitlState(client, conversationId, {
+    ...state,
+    status: 'open',
+    assigneeActorId: actorId,
+    ...changedAt(state, Number.isFinite(at) ? at : undefined),
+  })
 }
 
 /** A relayed end-user message proves the session active: announce what was held, then unflag. */

@@ -22,6 +22,17 @@ describe('classifyConversationEvent', () => {
     expect(change('assignedTo', ' A-123 ')).toEqual({ kind: 'assigned', ...at, actorId: 'A-123' })
   })
 
+  it("carries HubSpot's occurredAt, when there is one, for ordering thread changes", () => {
+    expect(change('assignedTo', '123', { occurredAt: 1_763_720_100_000 })).toEqual({
+      kind: 'assigned',
+      ...at,
+      actorId: 'A-123',
+      occurredAt: 1_763_720_100_000,
+    })
+    expect(change('status', 'CLOSED', { occurredAt: 7 })).toEqual({ kind: 'closed', ...at, occurredAt: 7 })
+    expect('occurredAt' in change('assignedTo', '')).toBe(false)
+  })
+
   it('reads an empty, blank or absent assignee as unassigned', () => {
     for (const value of ['', '   ', null, undefined]) expect(change('assignedTo', value)).toEqual({ kind: 'unassigned', ...at })
   })

@@ -6,7 +6,8 @@ import type { ConversationEvent } from './event-schemas'
  * Pure: no I/O, no handler; routes.ts says which handler acts on each kind.
  */
 
-type ThreadRef = { threadId: string; eventId: string }
+/** `occurredAt`: when HubSpot says the change happened (ms epoch), when it says so; orders assignment changes. */
+type ThreadRef = { threadId: string; eventId: string; occurredAt?: number }
 /** One member per kind, so that `Extract<ClassifiedEvent, { kind: K }>` finds each (routes.ts relies on it). */
 export type ClassifiedEvent =
   | ({ kind: 'assigned'; actorId: string } & ThreadRef)
@@ -85,6 +86,6 @@ const CLASSIFIERS = new Map<string, Subscription['classify']>(
 
 export const classifyConversationEvent = (e: ConversationEvent): ClassifiedEvent => {
   const classify = CLASSIFIERS.get(keyOf(e.subscriptionType, e.propertyName))
-  if (classify) return classify(e, { threadId: e.objectId, eventId: e.eventId })
+  if (classify) return classify(e, { threadId: e.objectId, eventId: e.eventId, ...(e.occurredAt === undefined ? {} : { occurredAt: e.occurredAt }) })
   return e.subscriptionType === PROPERTY_CHANGE ? ignored(`property ${e.propertyName ?? '(none)'}`) : ignored(`subscription ${e.subscriptionType}`)
 }

@@ -129,27 +129,44 @@ const EXPECTED: Record<string, (p: WebhookPayload) => void> = {
     expect(account(p)).toEqual({ type: 'CHANNEL_ACCOUNT_PURGED', channelId: '1007', channelAccountId: '421733609' }),
   'channel-unknown-type.json': (p) => expect(p).toEqual({ kind: 'channel-unknown', type: 'CHANNEL_ACCOUNT_DELETED' }),
   'batch-assigned.json': (p) =>
-    expect(classified(p)).toEqual({ events: [{ kind: 'assigned', threadId: THREAD, actorId: 'A-51890412', eventId: '3911250871' }], invalid: 0 }),
+    expect(classified(p)).toEqual({
+      events: [{ kind: 'assigned', threadId: THREAD, actorId: 'A-51890412', eventId: '3911250871', occurredAt: 1763720100000 }],
+      invalid: 0,
+    }),
   'batch-assigned-prefixed.json': (p) =>
-    expect(classified(p)).toEqual({ events: [{ kind: 'assigned', threadId: THREAD, actorId: 'A-51890413', eventId: '3911250872' }], invalid: 0 }),
+    expect(classified(p)).toEqual({
+      events: [{ kind: 'assigned', threadId: THREAD, actorId: 'A-51890413', eventId: '3911250872', occurredAt: 1763720160000 }],
+      invalid: 0,
+    }),
   'batch-unassigned.json': (p) =>
-    expect(classified(p)).toEqual({ events: [{ kind: 'unassigned', threadId: THREAD, eventId: '3911250873' }], invalid: 0 }),
-  'batch-closed.json': (p) => expect(classified(p)).toEqual({ events: [{ kind: 'closed', threadId: THREAD, eventId: '3911250874' }], invalid: 0 }),
+    expect(classified(p)).toEqual({
+      events: [{ kind: 'unassigned', threadId: THREAD, eventId: '3911250873', occurredAt: 1763720220000 }],
+      invalid: 0,
+    }),
+  'batch-closed.json': (p) =>
+    expect(classified(p)).toEqual({ events: [{ kind: 'closed', threadId: THREAD, eventId: '3911250874', occurredAt: 1763720400000 }], invalid: 0 }),
   'batch-reopened.json': (p) =>
-    expect(classified(p)).toEqual({ events: [{ kind: 'reopened', threadId: THREAD, eventId: '3911250875' }], invalid: 0 }),
+    expect(classified(p)).toEqual({ events: [{ kind: 'reopened', threadId: THREAD, eventId: '3911250875', occurredAt: 1763720460000 }], invalid: 0 }),
   'batch-archived.json': (p) =>
     expect(classified(p)).toEqual({
       events: [
-        { kind: 'archived', threadId: THREAD, eventId: '3911250876' },
-        { kind: 'archived', threadId: '7741038266', eventId: '3911250877' },
-        { kind: 'archived', threadId: '7741038267', eventId: '3911250878' },
+        { kind: 'archived', threadId: THREAD, eventId: '3911250876', occurredAt: 1763720520000 },
+        { kind: 'archived', threadId: '7741038266', eventId: '3911250877', occurredAt: 1763720520001 },
+        { kind: 'archived', threadId: '7741038267', eventId: '3911250878', occurredAt: 1763720580000 },
       ],
       invalid: 0,
     }),
   'batch-new-message.json': (p) =>
     expect(classified(p)).toEqual({
       events: [
-        { kind: 'newMessage', threadId: THREAD, messageId: 'a1f3c9e27b5d4e0f8c6b2a9d7e1f0c34', messageType: 'MESSAGE', eventId: '3911250879' },
+        {
+          kind: 'newMessage',
+          threadId: THREAD,
+          messageId: 'a1f3c9e27b5d4e0f8c6b2a9d7e1f0c34',
+          messageType: 'MESSAGE',
+          eventId: '3911250879',
+          occurredAt: 1763720640000,
+        },
       ],
       invalid: 0,
     }),
@@ -157,10 +174,17 @@ const EXPECTED: Record<string, (p: WebhookPayload) => void> = {
     expect(classified(p)).toEqual({
       events: [
         { kind: 'ignored', reason: expect.stringContaining('conversation.creation') },
-        { kind: 'assigned', threadId: '7741038300', actorId: 'A-51890412', eventId: '3911250881' },
-        { kind: 'newMessage', threadId: '7741038300', messageId: '9f8e7d6c5b4a39281706f5e4d3c2b1a0', messageType: 'COMMENT', eventId: '3911250882' },
+        { kind: 'assigned', threadId: '7741038300', actorId: 'A-51890412', eventId: '3911250881', occurredAt: 1763720700100 },
+        {
+          kind: 'newMessage',
+          threadId: '7741038300',
+          messageId: '9f8e7d6c5b4a39281706f5e4d3c2b1a0',
+          messageType: 'COMMENT',
+          eventId: '3911250882',
+          occurredAt: 1763720700200,
+        },
         { kind: 'ignored', reason: expect.stringContaining('isArchived false') },
-        { kind: 'closed', threadId: '7741038300', eventId: '3911250885' },
+        { kind: 'closed', threadId: '7741038300', eventId: '3911250885', occurredAt: 1763720700500 },
         { kind: 'ignored', reason: expect.stringContaining('contact.creation') },
       ],
       invalid: 3, // no eventId, a bare string, a null objectId

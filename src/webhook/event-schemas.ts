@@ -148,8 +148,20 @@ export const conversationEventSchema = z
     eventId: id,
     subscriptionType: z.string().min(1),
     objectId: id,
+    // When the change happened (ms epoch); orders assignment changes (handlers/conversation-event.ts).
+    // Documented as a number; a numeric string is read too, anything else counts as absent: a
+    // signed event we can act on is not dropped for an odd or missing timestamp.
+    occurredAt: z
+      .union([
+        z.number().finite(),
+        z
+          .string()
+          .regex(/^\d{1,16}$/)
+          .transform(Number),
+      ])
+      .optional()
+      .catch(undefined),
     // Informational only: a signed event we can act on is not dropped for lacking them.
-    occurredAt: z.number().optional(),
     portalId: optId,
     appId: optId,
     attemptNumber: z.number().optional(),

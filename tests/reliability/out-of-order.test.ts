@@ -10,7 +10,7 @@ import { resetCaches } from '../../src/cache'
 import { handler } from '../../src/webhook/handler'
 import { FakeBotpress } from '../helpers/fake-botpress'
 import { signedRequest } from '../helpers/sign'
-import { assertInvariants, assertNoHandlerFailures, eventsOf, refusedAfterSessionEnded, useWorld, waitFor, type World } from './harness'
+import { assertInvariants, assertNoHandlerFailures, eventsOf, refusedAfterSessionEnded, sleepReal, useWorld, waitFor, type World } from './harness'
 
 const env = useWorld()
 
@@ -114,6 +114,43 @@ describe('close before the last reply', () => {
     expect(eventsOf(w, conversationId)).toEqual([])
     expect([...w.fake.messages.values()]).toHaveLength(0)
     expect(refusedAfterSessionEnded(w, messageId)).toBe(true)
+    assertInvariants(w, env.inst, [conversationId])
+  })
+})
+
+describe('stale assignments (HubSpot occurredAt)', () => {
+  const isAssignmentOf = (agentId: string) => (body: string) => isAssignment(body) && body.includes(`"propertyValue":"${agentId}"`)
+  const assignedAgents = (w: World, conversationId: string) =>
+    eventsOf(w, conversationId, 'hitlAssigned').map((e) => w.fake.users.get((e.payload as { userId: string }).userId)?.tags.hubspotActorId)
+
+  it('a captured assignment batch replayed after a newer assignment (its own signatures, then freshly signed) announces nobody again', async () => {
+    const { w, conversationId, threadId } = await env.ready()
+    await w.emu.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
+    const captured = w.emu.deliveries.find((d) => d.kind === 'app' && isAssignmentOf('555')(d.body))!
+    await sleepReal(5) // HubSpot's occurredAt has millisecond resolution
+    await w.emu.agent.assign(threadId, { id: '556', name: 'Kim Agent' })
+    expect(assignedAgents(w, conversationId)).toEqual(['A-555', 'A-556'])
+
+    // Within v3's 5-minute window its captured headers still verify (v1 has no timestamp at all).
+    expect(await w.emu.deliverRaw(captured.target, captured.body, { sign: false, headers: captured.headers })).toBe(200)
+    expect(await w.emu.deliverRaw(captured.target, captured.body)).toBe(200)
+    expect(assignedAgents(w, conversationId)).toEqual(['A-555', 'A-556'])
+    expect(w.fake.states.get(`conversation:${conversationId}:hitl`)).toMatchObject({ assigneeActorId: 'A-556' })
+    assertNoHandlerFailures(w)
+    assertInvariants(w, env.inst, [conversationId])
+  })
+
+  it('an assignment overtaken by a newer one is not announced when it finally arrives', async () => {
+    const { w, conversationId, threadId } = await env.ready()
+    const held = w.bridge.hold(isAssignmentOf('555'))
+    const older = w.emu.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
+    await waitFor(() => held.held() === 1, 'the older assignment to be held')
+    await sleepReal(5)
+    expect(await w.emu.agent.assign(threadId, { id: '556', name: 'Kim Agent' })).toEqual([200])
+    held.release()
+    expect(await older).toEqual([200])
+    expect(assignedAgents(w, conversationId)).toEqual(['A-556'])
+    assertNoHandlerFailures(w)
     assertInvariants(w, env.inst, [conversationId])
   })
 })

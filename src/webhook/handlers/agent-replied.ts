@@ -1,8 +1,8 @@
 import { isSessionActive, waitForActivation } from '../../hitl/activation'
 import { getAgentUserId, normaliseActorId } from '../../hitl/agent-users'
-import { releaseHeldAssignment } from '../../hitl/assignment'
+import { recordReplyAssignment, releaseHeldAssignment } from '../../hitl/assignment'
 import { cachedThread, findThreadForMessage, type ThreadEntry } from '../../hitl/conversation-tags'
-import { loadHitlState, saveHitlState } from '../../hitl/hitl-state'
+import { loadHitlState } from '../../hitl/hitl-state'
 import { withKeyLock } from '../concurrency'
 import { mediaItem, mediaKindOf, type MediaItem } from '../../media-kinds'
 import { agentMessageText } from '../../render/agent-html'
@@ -93,7 +93,7 @@ const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: Thr
   // The plugin assigns the author of the first agent message itself (when nobody is assigned):
   // remember them, so HubSpot's `assignedTo` for the same agent does not announce them twice.
   if (active && !state.assigneeActorId && actorId !== 'A-unknown') {
-    await saveHitlState(client, conversationId, { ...state, status: 'open', assigneeActorId: actorId })
+    await recordReplyAssignment(client, conversationId, state, actorId, message.createdAt)
   }
 }
 

@@ -20,6 +20,8 @@ import { handler } from '../handler'
 import { SESSION_ENDED_REASON, SESSION_STARTING_REASON } from './agent-replied'
 
 const GRACE = 2_000
+/** When agentReply's messages were written (their createdAt). */
+const REPLY_AT = Date.parse(agentReply('m0').message.createdAt)
 const MAX_WAIT = 3_000
 const saved = { ...activationTiming }
 let clock = 0
@@ -164,7 +166,8 @@ describe('an assignment HubSpot reports while the HITL plugin activates the sess
     expect(assigned()).toHaveLength(1)
     const agentUserId = (assigned()[0]!.payload as { userId: string }).userId
     expect(props.fake.users.get(agentUserId)?.tags.hubspotActorId).toBe('A-12')
-    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-12' })
+    // The held assignment's time (HubSpot's occurredAt) is kept when it is announced.
+    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-12', lastChangeAt: change(1, 'assignedTo', '12').occurredAt })
     expect(current().tags.assignmentPending).toBeUndefined()
 
     // The next relay reads nothing more (the tag is clear) and announces nothing.
@@ -189,7 +192,7 @@ describe('an assignment HubSpot reports while the HITL plugin activates the sess
     expect((await deliver(reply('m1', 'A-12')))?.status).toBe(200)
     expect(assigned()).toHaveLength(1)
     expect(props.fake.calls.indexOf('createEvent')).toBeLessThan(props.fake.calls.indexOf('getOrCreateMessage'))
-    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-12' })
+    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-12', lastChangeAt: change(1, 'assignedTo', '12').occurredAt })
     expect(current().tags.assignmentPending).toBeUndefined()
   })
 
@@ -199,7 +202,7 @@ describe('an assignment HubSpot reports while the HITL plugin activates the sess
     nockActor('A-12', 'Sam')
     await deliver([change(1, 'assignedTo', '12')])
     await deliver([change(2, 'assignedTo', '')])
-    expect(hitlState()).toEqual({ status: 'open' })
+    expect(hitlState()).toEqual({ status: 'open', lastChangeAt: change(2, 'assignedTo', '').occurredAt })
     expect(assigned()).toHaveLength(0)
   })
 })
@@ -213,10 +216,11 @@ describe('an agent who replies before being assigned', () => {
     statusPatch('m1', (b) => b.statusType === 'SENT')
     expect((await deliver(reply('m1')))?.status).toBe(200)
     expect(props.fake.messages.size).toBe(1)
-    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-77' })
+    // With the reply's time: an older assignment of another agent no longer takes over (conversation-event.test.ts).
+    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-77', lastChangeAt: REPLY_AT })
     expect((await deliver([change(1, 'assignedTo', '77')]))?.status).toBe(200)
     expect(assigned()).toHaveLength(0)
-    expect((await deliver([change(2, 'assignedTo', '78')]))?.status).toBe(200)
+    expect((await deliver([{ ...change(2, 'assignedTo', '78'), occurredAt: REPLY_AT + 60_000 }]))?.status).toBe(200)
     expect(assigned()).toHaveLength(1)
   })
 
@@ -239,7 +243,7 @@ describe('an agent who replies before being assigned', () => {
     statusPatch('m1', (b) => b.statusType === 'SENT')
     await deliver(reply('m1'))
     expect(slept.reduce((a, b) => a + b, 0)).toBe(GRACE - 100)
-    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-77' })
+    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-77', lastChangeAt: REPLY_AT })
   })
 })
 
