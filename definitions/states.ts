@@ -88,9 +88,7 @@ export const hitlStateSchema = z.object({
     .number()
     .optional()
     .title('Last change at')
-    .describe(
-      "When the last applied assignment change happened (HubSpot's occurredAt, or the reply that made the plugin assign its author), ms since epoch; older assignment events are ignored"
-    ),
+    .describe("When the last applied assignment change happened (HubSpot's occurredAt), ms since epoch; older assignment events are ignored"),
 })
 export type HitlState = sdk.z.infer<typeof hitlStateSchema>
 

@@ -60,18 +60,13 @@ export const releaseHeldAssignment = async (client: bp.Client, conversationId: s
 
 /**
  * The agent's first reply made the HITL plugin assign them (nobody was assigned): remember them, so
- * HubSpot's `assignedTo` for the same agent does not announce them twice, and remember when
- * (`createdAt`, ISO, when parsable), so an older `assignedTo` for another agent, delivered late or
- * replayed, does not take the conversation back from the agent the end user is now talking to.
+ * HubSpot's `assignedTo` for the same agent does not announce them twice. The reply's time is not
+ * recorded as a change: a reply is not a HubSpot assignment, and an assignment HubSpot made before
+ * it but delivered after it is still HubSpot's truth (delivered in order, it would have assigned that
+ * agent first and the plugin would have kept them), so it must apply.
  */
-export const recordReplyAssignment = async (client: bp.Client, conversationId: string, state: HitlState, actorId: string, createdAt?: string) => {
-  const at = createdAt ? Date.parse(createdAt) : NaN
-  await saveHitlState(client, conversationId, {
-    ...state,
-    status: 'open',
-    assigneeActorId: actorId,
-    ...changedAt(state, Number.isFinite(at) ? at : undefined),
-  })
+export const recordReplyAssignment = async (client: bp.Client, conversationId: string, state: HitlState, actorId: string): Promise<void> => {
+  await saveHitlState(client, conversationId, { ...state, status: 'open', assigneeActorId: actorId })
 }
 
 /** A relayed end-user message proves the session active: announce what was held, then unflag. */

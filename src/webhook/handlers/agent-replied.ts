@@ -93,7 +93,7 @@ const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: Thr
   // The plugin assigns the author of the first agent message itself (when nobody is assigned):
   // remember them, so HubSpot's `assignedTo` for the same agent does not announce them twice.
   if (active && !state.assigneeActorId && actorId !== 'A-unknown') {
-    await recordReplyAssignment(client, conversationId, state, actorId, message.createdAt)
+    await recordReplyAssignment(client, conversationId, state, actorId)
   }
 }
 

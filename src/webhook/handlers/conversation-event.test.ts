@@ -236,39 +236,30 @@ describe("an agent's reply that makes the plugin assign its author", () => {
   const REPLY_AT = Date.parse(agentReply('m1').message.createdAt)
   const statusPatch = (id: string) => hubspot().patch(`/conversations/v3/custom-channels/ch1/messages/${id}`).reply(200, {})
 
-  it("records the reply's time: an older assignment of another agent, delivered late or replayed, does not take over", async () => {
+  it("records no time: HubSpot's own assignment of another agent, made before the reply but delivered after it, still applies", async () => {
     const { send, deliver, hitlState, announced, staleLines } = await setup()
     nockTokenRefresh()
     nockActor('A-77', 'Maya')
     nockActor('A-78', 'Kim')
     statusPatch('m1')
     await send(signedRequest(agentReply('m1')))
-    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-77', lastChangeAt: REPLY_AT })
-    await deliver([assign(1, '12', REPLY_AT - 60_000)])
-    expect(announced()).toEqual([])
-    expect(hitlState()).toMatchObject({ assigneeActorId: 'A-77' })
-    expect(staleLines()).toHaveLength(1)
-    // A later assignment of another agent is a real handover.
-    await deliver([assign(2, '78', REPLY_AT + 60_000)])
-    expect(announced()).toEqual(['A-78'])
-  })
-
-  it('a reply without a readable createdAt records no time (assignments are then applied as before)', async () => {
-    const { send, hitlState } = await setup()
-    nockTokenRefresh()
-    nockActor('A-77', 'Maya')
-    statusPatch('m1')
-    await send(signedRequest(agentReply('m1', { createdAt: 'yesterday' })))
     expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-77' })
+    // Delivered in order, this assignment would have come first and the plugin would have kept Kim.
+    await deliver([assign(1, '78', REPLY_AT - 60_000)])
+    expect(announced()).toEqual(['A-78'])
+    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-78', lastChangeAt: REPLY_AT - 60_000 })
+    expect(staleLines()).toHaveLength(0)
   })
 
-  it('never moves the bar back: a reply older than the last change keeps it', async () => {
-    const { send, deliver, hitlState } = await setup()
+  it('keeps the bar of earlier changes: a replayed older assignment is still stale after the reply', async () => {
+    const { send, deliver, hitlState, announced } = await setup()
     nockTokenRefresh()
     nockActor('A-77', 'Maya')
     statusPatch('m1')
     await deliver([unassign(1, REPLY_AT + 5_000)])
     await send(signedRequest(agentReply('m1')))
     expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-77', lastChangeAt: REPLY_AT + 5_000 })
+    await deliver([assign(2, '78', REPLY_AT)])
+    expect(announced()).toEqual([])
   })
 })
