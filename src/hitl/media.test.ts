@@ -401,6 +401,16 @@ describe('downloadMedia: one deadline for the whole download, body included', ()
   })
 })
 
+it('a DNS lookup that never answers counts against the same deadline', async () => {
+  mediaTuning.downloadTimeoutMs = 200
+  lookup.mockImplementation(() => new Promise(() => {}))
+  try {
+    await expect(downloadMedia(`${MEDIA}/pic.png`, 'image')).rejects.toThrow('media download took longer than 200 ms')
+  } finally {
+    mediaTuning.downloadTimeoutMs = 15_000
+  }
+})
+
 describe('downloadMedia ignores HTTP_PROXY and HTTPS_PROXY', () => {
   const VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'] as const
   let proxy: http.Server

@@ -195,6 +195,8 @@ describe('agent attachments: failures a retry can fix still answer 500 (HubSpot 
   it.each([
     [503, 'HubSpot unavailable'],
     [429, 'rate limited'],
+    [408, 'request timeout'],
+    [500, 'internal error'],
   ])('%d on the signed link (%s): FAILED receipt, 500, nothing posted for the attachment', async (status) => {
     const { deliver, seen } = await setup()
     nockTokenRefresh()
