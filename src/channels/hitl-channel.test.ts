@@ -6,6 +6,7 @@ import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
 import { startMediaServer, type MediaServer } from '../../tests/helpers/media-server'
 import { makeProps } from '../../tests/helpers/props'
 import { resetCaches } from '../cache'
+import { mediaTuning } from '../hitl/media'
 import { channels } from './hitl-channel'
 
 type Egg = Record<string, unknown> & { attachments: { type: string; fileId: string; fileUsageType: string }[] }
@@ -205,6 +206,25 @@ describe('hitl channel: end user → HubSpot', () => {
     expect(String(egg?.text)).toContain(`${mediaBase}/missing/pic.png`)
     expect(String(egg?.text)).toContain('Broken screen')
     expect(props.lines.some((l) => l.level === 'warn' && /sending its link instead/.test(l.message))).toBe(true)
+  })
+
+  it('a media server that trickles its body past the download deadline: the link is sent as text instead', async () => {
+    const { send, props, acks } = await setup()
+    mediaTuning.downloadTimeoutMs = 300
+    let egg: Egg | undefined
+    nockTokenRefresh()
+    hubspot()
+      .post(PUBLISH, (b: Egg) => ((egg = b), true))
+      .reply(201, publishedMessage('hs-5'))
+    try {
+      await send('image', { imageUrl: `${mediaBase}/trickle/pic.png` }) // the server trickles for 10 s
+    } finally {
+      mediaTuning.downloadTimeoutMs = 15_000
+    }
+    expect(egg?.attachments).toEqual([])
+    expect(String(egg?.text)).toContain(`${mediaBase}/trickle/pic.png`)
+    expect(acks).toEqual([{ hubspotMessageId: 'hs-5' }])
+    expect(props.lines.some((l) => l.level === 'warn' && /took longer than 300 ms.*sending its link instead/.test(l.message))).toBe(true)
   })
 
   it('a bloc is forwarded in order, each part with its own idempotency key', async () => {

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net'
 import axios from 'axios'
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { downloadMedia, fileNameFor } from './media'
-import { ALLOW_PRIVATE_MEDIA_ENV, checkFetchableUrl, isBlockedAddress, pinnedLookup } from './url-guard'
+import { downloadMedia, fileNameFor, mediaTuning } from './media'
+import { ALLOW_PRIVATE_MEDIA_ENV, checkFetchableUrl, checkPassableUrl, isBlockedAddress, pinnedLookup } from './url-guard'
 
 const MEDIA = 'https://media.example.com'
 const CDN = 'https://cdn.example.net'
@@ -72,17 +72,85 @@ describe('isBlockedAddress', () => {
     '0:0:0:0:0:ffff:a00:1',
     '::ffff:192.168.0.1',
     '::ffff:100.64.0.1',
+    // IPv4-translated (::ffff:0:a.b.c.d), dotted and hex
+    '::ffff:0:127.0.0.1',
+    '::ffff:0:7f00:1',
+    '::ffff:0:a9fe:a9fe',
+    '0:0:0:0:ffff:0:a00:1',
+    // NAT64 (64:ff9b::/96) embedding a blocked IPv4, dotted and hex
+    '64:ff9b::127.0.0.1',
+    '64:ff9b::a9fe:a9fe',
+    '64:ff9b::10.0.0.1',
+    '64:ff9b:0:0:0:0:c0a8:101',
+    // RFC 8215 local-use NAT64: the whole /48, whatever it embeds
+    '64:ff9b:1::8.8.8.8',
+    '64:ff9b:1:ffff::1',
+    // 6to4 (2002::/16) embedding a blocked IPv4 in bits 16..47
+    '2002:7f00:1::',
+    '2002:a9fe:a9fe::1',
+    '2002:c0a8:101:1::1',
+    '2002::1',
+    // Teredo (2001::/32), whole prefix
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+    '2001::1',
     'not-an-ip',
+    '1:2:3:4:5:6:7:8:9',
   ])('blocks %s', (address) => {
     expect(isBlockedAddress(address)).toBe(true)
   })
 
-  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '172.15.255.255', '100.128.0.1', '11.0.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])(
-    'allows the public address %s',
-    (address) => {
-      expect(isBlockedAddress(address)).toBe(false)
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '172.32.0.1',
+    '172.15.255.255',
+    '100.128.0.1',
+    '11.0.0.1',
+    '2606:4700::1111',
+    '::ffff:8.8.8.8',
+    '::ffff:0:8.8.8.8',
+    '64:ff9b::8.8.8.8',
+    '64:ff9b::5db8:d822',
+    '2002:5db8:d822::1',
+    '2001:4860:4860::8888',
+    '2001:db9::1',
+  ])('allows the public address %s', (address) => {
+    expect(isBlockedAddress(address)).toBe(false)
+  })
+})
+
+describe('checkPassableUrl (links passed on unfetched, e.g. agent attachments)', () => {
+  it.each([
+    ['javascript:alert(document.cookie)', 'its scheme javascript: is not http or https'],
+    ['data:text/html;base64,PHNjcmlwdD4=', 'its scheme data: is not http or https'],
+    ['file:///etc/passwd', 'its scheme file: is not http or https'],
+    ['not a url', 'it is not a valid URL'],
+    ['http://127.0.0.1:8080/x', 'its host 127.0.0.1 is a private or local address'],
+    ['http://2130706433/x', 'its host 127.0.0.1 is a private or local address'],
+    ['https://10.1.2.3/x', 'its host 10.1.2.3 is a private or local address'],
+    ['http://169.254.169.254/latest/meta-data/', 'its host 169.254.169.254 is a private or local address'],
+    ['http://[::1]/x', 'its host [::1] is a private or local address'],
+    ['http://[64:ff9b::a9fe:a9fe]/x', 'its host [64:ff9b::a9fe:a9fe] is a private or local address'],
+    ['http://localhost:3000/x', 'its host localhost is a private or local address'],
+    ['http://LOCALHOST./x', 'its host localhost. is a private or local address'],
+    ['http://admin.localhost/x', 'its host admin.localhost is a private or local address'],
+  ])('refuses %s: %s', (url, reason) => {
+    expect(checkPassableUrl(url)).toEqual({ reason })
+  })
+
+  it.each(['https://files.example/a.png?sig=1', 'http://93.184.216.34/x', 'https://[2606:4700::1111]/x', 'https://internal.example.com/x'])(
+    'passes %s on (names are not resolved: the integration never fetches it)',
+    (url) => {
+      expect(checkPassableUrl(url)).toEqual({ url: new URL(url) })
+      expect(lookup).not.toHaveBeenCalled()
     }
   )
+
+  it(`passes private hosts, but still only http(s), with ${ALLOW_PRIVATE_MEDIA_ENV}=true`, () => {
+    process.env[ALLOW_PRIVATE_MEDIA_ENV] = 'true'
+    expect(checkPassableUrl('http://127.0.0.1:8080/x')).toEqual({ url: new URL('http://127.0.0.1:8080/x') })
+    expect(checkPassableUrl('javascript:alert(1)')).toEqual({ reason: 'its scheme javascript: is not http or https' })
+  })
 })
 
 describe('downloadMedia: refusals (the link is sent as text instead)', () => {
@@ -94,6 +162,9 @@ describe('downloadMedia: refusals (the link is sent as text instead)', () => {
     ['http://0.0.0.0/x', '0.0.0.0'],
     ['http://100.64.0.1/x', '100.64.0.1'],
     ['http://2130706433/x', '127.0.0.1'], // decimal form of 127.0.0.1
+    ['http://[64:ff9b::169.254.169.254]/latest/meta-data/', '[64:ff9b::a9fe:a9fe]'], // NAT64
+    ['http://[2002:a9fe:a9fe::1]/latest/meta-data/', '[2002:a9fe:a9fe::1]'], // 6to4
+    ['http://[::ffff:0:127.0.0.1]/x', '[::ffff:0:7f00:1]'], // IPv4-translated
   ])('refuses %s without requesting it', async (url, shownHost) => {
     const target = nock(new URL(url).origin).get(new URL(url).pathname).reply(200, 'secret')
     await expect(downloadMedia(url, 'image')).rejects.toThrow(refusedPrivate(shownHost))
@@ -212,6 +283,19 @@ describe('downloadMedia: allowed downloads', () => {
     expect(lookup).toHaveBeenCalledTimes(1)
   })
 
+  it.each([
+    ['http://93.184.216.34/pic.png', 'http://93.184.216.34'],
+    ['http://[2606:4700::1111]/pic.png', 'http://[2606:4700::1111]'],
+    ['http://[64:ff9b::5db8:d822]/pic.png', 'http://[64:ff9b::5db8:d822]'], // NAT64 of a public IPv4
+  ])(`downloads from the public IP literal %s with ${ALLOW_PRIVATE_MEDIA_ENV} unset, without DNS`, async (url, origin) => {
+    expect(process.env[ALLOW_PRIVATE_MEDIA_ENV]).toBeUndefined()
+    expect(await checkFetchableUrl(url)).toEqual({ url: new URL(url) })
+    const target = nock(origin).get('/pic.png').reply(200, Buffer.from('png'), { 'content-type': 'image/png' })
+    expect(await downloadMedia(url, 'image')).toEqual({ name: 'pic.png', mimeType: 'image/png', content: Buffer.from('png') })
+    expect(target.isDone()).toBe(true)
+    expect(lookup).not.toHaveBeenCalled()
+  })
+
   it('pinnedLookup answers with the checked addresses', async () => {
     const checked = await checkFetchableUrl(`${MEDIA}/x`)
     expect(checked.addresses).toEqual([
@@ -263,6 +347,108 @@ describe(`downloadMedia from 127.0.0.1 (${ALLOW_PRIVATE_MEDIA_ENV})`, () => {
   it('still refuses non-http schemes with the flag set', async () => {
     process.env[ALLOW_PRIVATE_MEDIA_ENV] = 'true'
     await expect(downloadMedia('file:///etc/passwd', 'file')).rejects.toThrow('refusing to download media over file:')
+  })
+})
+
+describe('downloadMedia: one deadline for the whole download, body included', () => {
+  const BUDGET_MS = 400
+  let server: http.Server
+  let base = ''
+  let trickles = { started: 0, finished: 0 }
+  let closed: Promise<void> = Promise.resolve()
+  beforeAll(async () => {
+    // Headers at once, then one byte every 100 ms for 4 s: axios's `timeout` alone never fires.
+    server = http.createServer((req, res) => {
+      if (req.url === '/hop') return void res.writeHead(302, { location: '/trickle.png' }).end()
+      trickles.started++
+      res.writeHead(200, { 'content-type': 'image/png' })
+      res.flushHeaders()
+      let sent = 0
+      const timer = setInterval(() => {
+        res.write('x')
+        if (++sent === 40) {
+          trickles.finished++
+          res.end()
+        }
+      }, 100)
+      closed = new Promise((resolve) => res.on('close', () => (clearInterval(timer), resolve())))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(() => {
+    server.closeAllConnections()
+    return new Promise<void>((r) => server.close(() => r()))
+  })
+  beforeEach(() => {
+    nock.enableNetConnect('127.0.0.1')
+    process.env[ALLOW_PRIVATE_MEDIA_ENV] = 'true'
+    mediaTuning.downloadTimeoutMs = BUDGET_MS
+    trickles = { started: 0, finished: 0 }
+  })
+  afterEach(() => {
+    mediaTuning.downloadTimeoutMs = 15_000
+  })
+
+  it.each([
+    ['/trickle.png', 'a server that sends the headers, then trickles the body'],
+    ['/hop', 'a redirect to such a server (the budget spans the chain)'],
+  ])('%s: rejects %s before it stops, and hangs up', async (path) => {
+    await expect(downloadMedia(`${base}${path}`, 'image')).rejects.toThrow(`media download took longer than ${BUDGET_MS} ms`)
+    expect(trickles).toEqual({ started: 1, finished: 0 })
+    await closed // the server sees the connection close (a leaked socket would keep it until the 40th byte)
+    expect(trickles.finished).toBe(0)
+  })
+})
+
+it('a DNS lookup that never answers counts against the same deadline', async () => {
+  mediaTuning.downloadTimeoutMs = 200
+  lookup.mockImplementation(() => new Promise(() => {}))
+  try {
+    await expect(downloadMedia(`${MEDIA}/pic.png`, 'image')).rejects.toThrow('media download took longer than 200 ms')
+  } finally {
+    mediaTuning.downloadTimeoutMs = 15_000
+  }
+})
+
+describe('downloadMedia ignores HTTP_PROXY and HTTPS_PROXY', () => {
+  const VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'] as const
+  let proxy: http.Server
+  let proxied: string[] = []
+  let saved: Partial<Record<(typeof VARS)[number], string>> = {}
+  beforeAll(async () => {
+    // A recording stand-in for a proxy: it would fetch the name itself, past the address pinning.
+    proxy = http.createServer((req, res) => {
+      proxied.push(req.url ?? '')
+      res.writeHead(200, { 'content-type': 'image/png' }).end('via-proxy')
+    })
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+  })
+  afterAll(() => new Promise<void>((r) => proxy.close(() => r())))
+  beforeEach(() => {
+    saved = Object.fromEntries(VARS.map((v) => [v, process.env[v]]))
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+    for (const v of VARS) delete process.env[v]
+    for (const v of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy'] as const) process.env[v] = url
+    nock.enableNetConnect('127.0.0.1')
+    proxied = []
+  })
+  afterEach(() => {
+    for (const v of VARS) {
+      if (saved[v] === undefined) delete process.env[v]
+      else process.env[v] = saved[v]
+    }
+  })
+
+  // http only: for https axios would tunnel with CONNECT through an agent that nock bypasses, so
+  // nock cannot show it; `proxy: false` turns off both.
+  it('an http download is fetched from the checked address, never through the proxy', async () => {
+    const origin = 'http://media.example.com'
+    const direct = nock(origin).get('/pic.png').reply(200, Buffer.from('direct'), { 'content-type': 'image/png' })
+    const media = await downloadMedia(`${origin}/pic.png`, 'image')
+    expect(media.content.toString()).toBe('direct')
+    expect(direct.isDone()).toBe(true)
+    expect(proxied).toEqual([])
   })
 })
 

@@ -4,7 +4,8 @@ import { BlockList, isIP } from 'node:net'
 /**
  * Guards the integration's outbound fetches of end-user URLs (media to re-upload) against SSRF:
  * only http(s), and never a host that resolves to a loopback, private, link-local, CGNAT,
- * unspecified or multicast address (nor the IPv4-mapped IPv6 form of one).
+ * unspecified or multicast address (nor an IPv6 form that reaches one: mapped, NAT64, 6to4).
+ * Also vets links the integration passes on without fetching them (agent attachments).
  */
 
 /** Dev/test escape hatch: the sandbox, e2e and reliability suites serve media from 127.0.0.1. */
@@ -31,22 +32,49 @@ for (const [net, prefix] of [
   ['fc00::', 7], // unique local (private)
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast
+  // RFC 8215 local-use NAT64 prefix: what it translates to is the operator's business (often a
+  // private network), and no address embedding is standard for it, so the whole /48 is refused.
+  ['64:ff9b:1::', 48],
+  // Teredo (RFC 4380): the client's IPv4 address is stored XOR-obfuscated next to a server IPv4,
+  // and the relay that reaches it is whoever answers. No media host needs it; refusing the whole
+  // /32 is simpler and safer than decoding both addresses.
+  ['2001::', 32],
 ] as const) {
   BLOCKED.addSubnet(net, prefix, 'ipv6')
 }
 
-const MAPPED_V4 = /^::ffff:(?:0:)?(\d+\.\d+\.\d+\.\d+)$/i
-const MAPPED_V4_HEX = /^::ffff:(?:0:)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i
+/** The eight 16-bit groups of an IPv6 address (any valid textual form, incl. a trailing dotted IPv4). */
+const ipv6Groups = (address: string): number[] | undefined => {
+  let text = address.toLowerCase()
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text)
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number]
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
+  const halves = text.split('::')
+  if (halves.length > 2) return undefined
+  const parse = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : [])
+  const head = parse(halves[0])
+  const tail = parse(halves[1])
+  const groups = halves.length === 2 ? [...head, ...Array<number>(8 - head.length - tail.length).fill(0), ...tail] : head
+  return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : undefined
+}
 
-/** The IPv4 address inside an IPv4-mapped IPv6 one (::ffff:a.b.c.d or ::ffff:XXXX:XXXX), if it is one. */
-const embeddedIpv4 = (address: string): string | undefined => {
-  const dotted = MAPPED_V4.exec(address)
-  if (dotted) return dotted[1]
-  const hex = MAPPED_V4_HEX.exec(address)
-  if (!hex) return undefined
-  const hi = parseInt(hex[1]!, 16)
-  const lo = parseInt(hex[2]!, 16)
-  return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.')
+const ipv4Of = (hi: number, lo: number): string => [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.')
+
+/**
+ * The IPv4 address an IPv6 one stands for, when it is one of the forms that reach an IPv4 host:
+ * IPv4-mapped ::ffff:a.b.c.d, IPv4-translated ::ffff:0:a.b.c.d (RFC 2765), NAT64 64:ff9b::a.b.c.d
+ * (RFC 6052, the last 32 bits) and 6to4 2002:AABB:CCDD:: (RFC 3056, bits 16..47). A NAT64 gateway
+ * or 6to4 relay would carry the request to that IPv4 address, so it is checked like one.
+ */
+const embeddedIpv4 = (g: number[]): string | undefined => {
+  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0)
+  if (zeros(0, 5) && g[5] === 0xffff) return ipv4Of(g[6]!, g[7]!)
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return ipv4Of(g[6]!, g[7]!)
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return ipv4Of(g[6]!, g[7]!)
+  if (g[0] === 0x2002) return ipv4Of(g[1]!, g[2]!)
+  return undefined
 }
 
 /** True for an address the integration must never fetch from (see the module comment). */
@@ -54,8 +82,10 @@ export const isBlockedAddress = (address: string): boolean => {
   const family = isIP(address)
   if (family === 4) return BLOCKED.check(address, 'ipv4')
   if (family !== 6) return true // not an IP address at all: refuse rather than guess
-  const v4 = embeddedIpv4(address)
-  if (v4 !== undefined && isIP(v4) === 4 && BLOCKED.check(v4, 'ipv4')) return true
+  const groups = ipv6Groups(address)
+  if (!groups) return true
+  const v4 = embeddedIpv4(groups)
+  if (v4 !== undefined && BLOCKED.check(v4, 'ipv4')) return true
   return BLOCKED.check(address, 'ipv6')
 }
 
@@ -117,3 +147,30 @@ export const pinnedLookup =
       null,
       addresses.map((a) => ({ ...a }))
     )
+
+/** Why a link was not passed on; never the link itself (it may carry a signature or a data: payload). */
+export type LinkRefusal = { reason: string }
+
+/**
+ * Checks a link the integration hands to someone else's browser without fetching it (an agent's
+ * attachment for the end user): http(s) only, and not a host that is `localhost` or a private or
+ * local IP literal. Names are not resolved: the integration never connects there, and what the
+ * end user's resolver answers is not ours to know. Returns the URL, or why it was refused.
+ */
+export const checkPassableUrl = (raw: string): { url: URL } | LinkRefusal => {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return { reason: 'it is not a valid URL' }
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { reason: `its scheme ${url.protocol} is not http or https` }
+  if (privateAddressesAllowed()) return { url }
+  const host = url.hostname
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '')
+    .toLowerCase()
+  // RFC 6761: every name under localhost is loopback.
+  const local = host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && isBlockedAddress(host))
+  return local ? { reason: `its host ${url.hostname} is a private or local address` } : { url }
+}

@@ -66,3 +66,11 @@ export class HubspotApiError extends sdk.RuntimeError {
 }
 
 export const isHubspotStatus = (err: unknown, status: number): err is HubspotApiError => err instanceof HubspotApiError && err.status === status
+
+/**
+ * True for a HubSpot failure that asking again will not fix: a 4xx other than 408 and 429, or an
+ * answer HubSpot gave in a shape that cannot be read. Network errors, 408, 429 and 5xx are
+ * transient: HubspotHttp has retried them within its budget, and a later attempt may succeed.
+ */
+export const isPermanentHubspotFailure = (err: unknown): err is HubspotApiError =>
+  err instanceof HubspotApiError && err.status !== undefined && err.status < 500 && err.status !== 408 && err.status !== 429

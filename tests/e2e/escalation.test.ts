@@ -3,6 +3,8 @@ import { startStack, type Stack } from '../../dev/sandbox/stack'
 import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
+import { ALLOW_PRIVATE_MEDIA_ENV } from '../../src/hitl/url-guard'
+import { attachmentDroppedNotice } from '../../src/webhook/handlers/agent-replied'
 import { startMediaServer, type MediaServer } from '../helpers/media-server'
 import { waitFor } from '../helpers/plugin-bots'
 
@@ -118,6 +120,42 @@ describe('escalation end to end', () => {
     expect(replies.map((m) => m.type)).toEqual(['text', 'file'])
     expect((replies[0]?.payload as { text: string } | undefined)?.text).toBe('Here is your **return label**')
     expect(stack.emulator.state.messages.get(messageId)?.status.statusType).toBe('SENT')
+  })
+
+  it('an agent attachment that cannot be passed on: the rest arrives, the end user and the agent are told, SENT, 200; a redelivery adds nothing', async () => {
+    // Without the dev switch, the emulator's 127.0.0.1 file links are private addresses (as they would
+    // be in production): the integration asks HubSpot for a signed link, and HubSpot answers 404.
+    stack.emulator.faults.failNext(2, {
+      status: 404,
+      body: { status: 'error', message: 'File not found', category: 'OBJECT_NOT_FOUND' },
+      match: (method, path) => method === 'GET' && path.includes('/signed-url'),
+    })
+    const before = botpressMessages().length
+    const notes = stack.emulator.threadComments(threadId).length
+    delete process.env[ALLOW_PRIVATE_MEDIA_ENV]
+    let reply: { messageId: string; statuses: number[] }
+    let redelivered: number
+    try {
+      reply = await stack.emulator.agent.reply(threadId, {
+        text: 'And the signed contract',
+        agentId: '555',
+        attachments: [{ name: 'contract.pdf', mimeType: 'application/pdf', content: Buffer.from('%PDF') }],
+      })
+      redelivered = await stack.emulator.redeliverLast()
+    } finally {
+      process.env[ALLOW_PRIVATE_MEDIA_ENV] = 'true'
+    }
+    expect(reply.statuses).toEqual([200])
+    expect(redelivered).toBe(200)
+    const added = botpressMessages().slice(before)
+    expect(added.map((m) => [m.type, (m.payload as { text?: string }).text])).toEqual([
+      ['text', 'And the signed contract'],
+      ['text', attachmentDroppedNotice('contract.pdf')],
+    ])
+    const newNotes = stack.emulator.threadComments(threadId).slice(notes)
+    expect(newNotes).toHaveLength(1)
+    expect(newNotes[0]?.text).toContain('contract.pdf could not be passed on to the customer')
+    expect(stack.emulator.state.messages.get(reply.messageId)?.status.statusType).toBe('SENT')
   })
 
   it('a forged webhook is rejected with 401 and changes nothing', async () => {

@@ -3,6 +3,8 @@ import { getAgentUserId, normaliseActorId } from '../../hitl/agent-users'
 import { recordReplyAssignment, releaseHeldAssignment } from '../../hitl/assignment'
 import { cachedThread, findThreadForMessage, type ThreadEntry } from '../../hitl/conversation-tags'
 import { loadHitlState } from '../../hitl/hitl-state'
+import { checkPassableUrl } from '../../hitl/url-guard'
+import { isPermanentHubspotFailure } from '../../hubspot/errors'
 import { withKeyLock } from '../concurrency'
 import { mediaItem, mediaKindOf, type MediaItem } from '../../media-kinds'
 import { agentMessageText } from '../../render/agent-html'
@@ -82,8 +84,10 @@ const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: Thr
     const text = agentMessageText(message)
     if (text) await create(message.id, { type: 'text', payload: { text } })
     for (const [index, attachment] of message.attachments.entries()) {
-      const media = await toMedia(ec, attachment)
-      if (media) await create(`${message.id}:${index}`, media)
+      const key = `${message.id}:${index}`
+      const outcome = await toMedia(ec, attachment, message.id)
+      if (outcome.kind === 'media') await create(key, outcome.media)
+      if (outcome.kind === 'dropped') await reportDropped(ec, { conversationId, threadId: message.conversationsThreadId, key, create }, outcome)
     }
   } catch (err) {
     if (channelId) await reportStatus(ec, channelId, message.id, 'FAILED', 'The message could not be delivered to the bot user; it will be retried.')
@@ -116,16 +120,95 @@ const refuseAfterEnd = async (ec: EventContext, channelId: string | undefined, m
   }
 }
 
-const toMedia = async (ec: EventContext, attachment: AgentAttachment): Promise<MediaItem | undefined> => {
+type AttachmentOutcome =
+  | { kind: 'media'; media: MediaItem }
+  /** A type Botpress cannot show (LOCATION, CONTACT, …): skipped, as it always was. */
+  | { kind: 'skipped' }
+  /** A file that cannot be passed on: the end user and the agent are told (reportDropped); `detail` is for the log. */
+  | { kind: 'dropped'; title: string; why: string; detail?: string }
+
+/**
+ * The Botpress media item for an agent's attachment. Its link goes to the end user's browser, so
+ * only an http(s) link to a public host is passed on (checkPassableUrl; names are not resolved, the
+ * integration never fetches it). A refused or missing link is replaced by a HubSpot signed link,
+ * checked the same way. A HubSpot failure a retry cannot fix drops the attachment instead of failing
+ * the whole delivery (HubSpot would redeliver it forever); a transient one still throws.
+ */
+const toMedia = async (ec: EventContext, attachment: AgentAttachment, messageId: string): Promise<AttachmentOutcome> => {
   if (attachment.kind === 'unsupported') {
     ec.logger.debug(`Skipping a HubSpot attachment of type ${String(attachment.type)}: no Botpress equivalent.`)
-    return undefined
+    return { kind: 'skipped' }
   }
   // Empty strings count as absent, like missing fields.
   const title = attachment.name || 'attachment'
+  const media = (url: URL): AttachmentOutcome => ({
+    kind: 'media',
+    media: mediaItem(mediaKindOf(attachment.fileUsageType || undefined, title), url.href, title),
+  })
+  if (attachment.url) {
+    const given = checkPassableUrl(attachment.url)
+    if ('url' in given) return media(given.url)
+    // The reason names the scheme or host only: the rest may be a signature or a data: payload.
+    ec.logger
+      .forBot()
+      .warn(
+        `Not passing on the link HubSpot gave for attachment ${title} of message ${messageId}: ${given.reason}. Asking HubSpot for a signed link instead.`
+      )
+  }
   // Whether `url` is fetchable without auth is UNCONFIRMED; without one, ask for a signed link.
-  const url = attachment.url || (await ec.hs.files.signedUrl(attachment.fileId))
-  return mediaItem(mediaKindOf(attachment.fileUsageType || undefined, title), url, title)
+  let signed: string
+  try {
+    signed = await ec.hs.files.signedUrl(attachment.fileId)
+  } catch (err) {
+    if (!isPermanentHubspotFailure(err)) throw err
+    return { kind: 'dropped', title, why: `HubSpot refused a download link for it (HTTP ${err.status})`, detail: err.message }
+  }
+  const checked = checkPassableUrl(signed)
+  return 'url' in checked ? media(checked.url) : { kind: 'dropped', title, why: `HubSpot's download link for it was refused: ${checked.reason}` }
+}
+
+/** Shown to the end user, from the agent, in place of an attachment that could not be passed on. */
+export const attachmentDroppedNotice = (title: string): string =>
+  `The agent sent you an attachment (${title}) that could not be delivered here. They have been told and may send it another way.`
+
+/** Posted on the HubSpot thread (a COMMENT, agents only) about an attachment the end user did not get. */
+export const attachmentDroppedNote = (title: string, why: string): string =>
+  `Bot: your attachment ${title} could not be passed on to the customer: ${why}. They were told it could not be delivered; please send it another way (for example as a link or by email).`
+
+type DropTarget = {
+  conversationId: string
+  threadId: string
+  /** The attachment's own tag (`<message id>:<index>`), so a redelivery finds the notice and posts nothing twice. */
+  key: string
+  create: (key: string, content: { type: 'text'; payload: { text: string } }) => Promise<unknown>
+}
+
+/**
+ * An attachment could not be passed on; the rest of the message is delivered and HubSpot gets 200
+ * and SENT (the end user does see the message). The agent learns it from a COMMENT note on the
+ * thread rather than from the receipt's errorMessage: HubSpot shows that with FAILED messages, and
+ * whether it shows it on a SENT one is UNCONFIRMED. The note goes first: if it fails transiently the
+ * delivery throws and the redelivery tries both again; a redelivery after the notice exists posts
+ * neither (one Botpress read, on this failure path only).
+ */
+const reportDropped = async (ec: EventContext, target: DropTarget, dropped: { title: string; why: string; detail?: string }): Promise<void> => {
+  const { client, hs, logger } = ec
+  const { messages } = await client.listMessages({ conversationId: target.conversationId, tags: { hubspotMessageId: target.key } })
+  if (messages.length > 0) return
+  logger
+    .forBot()
+    .warn(
+      `Agent attachment ${dropped.title} (${target.key}) was not passed on to the end user: ${dropped.detail ?? dropped.why}. Telling the end user and the agent.`
+    )
+  try {
+    await hs.conversations.addComment(target.threadId, { text: attachmentDroppedNote(dropped.title, dropped.why) })
+  } catch (err) {
+    if (!isPermanentHubspotFailure(err)) throw err
+    logger
+      .forBot()
+      .warn(`Could not tell the agent on HubSpot thread ${target.threadId} that attachment ${dropped.title} was not delivered: ${err.message}`)
+  }
+  await target.create(target.key, { type: 'text', payload: { text: attachmentDroppedNotice(dropped.title) } })
 }
 
 const reportStatus = async (
