@@ -18,6 +18,8 @@ const CACHES = {
   agentUsers: { max: 5_000 },
   /** Bot + webhook id → the public webhook URL HubSpot signs (webhook/public-url.ts); the setup state is the durable copy. */
   webhookUrls: { max: 1_000 },
+  /** Bot → when a rejected webhook request was last logged and what was counted since (webhook/rejection-log.ts). */
+  rejectionLogs: { max: 1_000 },
   /** Conversations whose ticket fields are pending (tickets/pending.ts); the conversation tag is the durable marker. */
   pendingTickets: { max: 10_000 },
 } as const satisfies Record<string, { max: number }>

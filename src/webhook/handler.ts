@@ -6,9 +6,10 @@ import { runKeyedInOrder } from './concurrency'
 import { classifyConversationEvent } from './classify'
 import { parseWebhookPayload } from './event-schemas'
 import type { EventContext } from './handlers/context'
-import { publicUrlOf } from './public-url'
+import { publicUrlCandidates } from './public-url'
+import { logRejection } from './rejection-log'
 import { dispatchChannelEvent, dispatchConversationEvent } from './routes'
-import { verifyHubspotSignature } from './signature'
+import { verifyHubspotSignature, type VerifyResult } from './signature'
 import type * as bp from '.botpress'
 
 /**
@@ -40,12 +41,10 @@ export const handler: bp.IntegrationProps['handler'] = async (props) => {
 
   const rawBody = typeof req.body === 'string' ? req.body : ''
   const secret = readClientSecret(ctx.configuration)
-  const url = await publicUrlOf(props, req)
-  const verdict = url
-    ? verifyHubspotSignature({ method: req.method, url, rawBody, headers: req.headers, clientSecret: secret })
-    : ({ ok: false, reason: 'missing-secret' } as const)
-  if (!verdict.ok) {
-    logger.forBot().warn(`Rejected a webhook request: ${url ? verdict.reason : 'integration not installed'}.`)
+  const urls = await publicUrlCandidates(props, req)
+  const verdict = urls ? verifyAny(urls, { method: req.method, rawBody, headers: req.headers, clientSecret: secret }) : undefined
+  if (!verdict?.ok) {
+    logRejection(logger, ctx.botId, verdict ? verdict.reason : 'integration not installed')
     return reply(401, 'Invalid or missing HubSpot signature.')
   }
 
@@ -58,7 +57,7 @@ export const handler: bp.IntegrationProps['handler'] = async (props) => {
   // Only app batches are ever signed v1 by HubSpot; v1 has no timestamp, so a custom-channel
   // event with its v3 headers stripped could otherwise be replayed forever.
   if (!Array.isArray(json) && verdict.version !== 'v3') {
-    logger.forBot().warn(`Rejected a webhook request: custom-channel event signed ${verdict.version}, v3 required.`)
+    logRejection(logger, ctx.botId, `custom-channel event signed ${verdict.version}, v3 required`)
     return reply(401, 'Invalid or missing HubSpot signature.')
   }
   const payload = parseWebhookPayload(json)
@@ -88,6 +87,20 @@ export const handler: bp.IntegrationProps['handler'] = async (props) => {
     return reply(500, 'Processing failed; retry later.')
   }
   return reply(200, 'ok')
+}
+
+/**
+ * Valid when the signature matches any of the URLs HubSpot may have called (public-url.ts), each
+ * checked in full (constant-time comparison, timestamp window); else the first URL's verdict.
+ */
+const verifyAny = (urls: string[], input: Omit<Parameters<typeof verifyHubspotSignature>[0], 'url'>): VerifyResult => {
+  let first: VerifyResult | undefined
+  for (const url of urls) {
+    const verdict = verifyHubspotSignature({ ...input, url })
+    if (verdict.ok) return verdict
+    first ??= verdict
+  }
+  return first ?? { ok: false, reason: 'mismatch' }
 }
 
 /** Only the secret is needed to verify; a broken configuration must not turn into a 500. */
