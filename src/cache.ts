@@ -14,6 +14,8 @@ const CACHES = {
   storedRefreshTokens: { max: 1_000 },
   /** Bot + HubSpot thread id → Botpress conversation and when startHitl returned (hitl/conversation-tags.ts). */
   threads: { max: 10_000 },
+  /** Bot + HubSpot thread id → until when a lookup found no conversation for it (hitl/conversation-tags.ts, short TTL). */
+  unknownThreads: { max: 10_000 },
   /** Bot + HubSpot actor id → Botpress user id of that agent (hitl/agent-users.ts). */
   agentUsers: { max: 5_000 },
   /** Bot + webhook id → the public webhook URL HubSpot signs (webhook/public-url.ts); the setup state is the durable copy. */

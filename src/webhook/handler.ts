@@ -3,7 +3,8 @@ import { routeConnectRequest } from '../connect/router'
 import { createHubspotClient } from '../hubspot'
 import { redact } from '../hubspot/redact'
 import { runKeyedInOrder } from './concurrency'
-import { classifyConversationEvent } from './classify'
+import { findThread, isRecentlyUnknown } from '../hitl/conversation-tags'
+import { classifyConversationEvent, type ClassifiedEvent } from './classify'
 import { parseWebhookPayload } from './event-schemas'
 import type { EventContext } from './handlers/context'
 import { publicUrlCandidates } from './public-url'
@@ -74,10 +75,14 @@ export const handler: bp.IntegrationProps['handler'] = async (props) => {
     } else {
       if (payload.invalid > 0) logger.debug(`Skipped ${payload.invalid} malformed event(s) in a HubSpot batch`)
       const events = payload.events.map(classifyConversationEvent)
+      const ours = threadFilter(ec, events)
       await runKeyedInOrder(
         events,
         (e) => ('threadId' in e ? e.threadId : 'ignored'),
-        (e) => dispatchConversationEvent(ec, e),
+        async (e) => {
+          if (await ours(e)) return dispatchConversationEvent(ec, e)
+          logger.debug(`Ignoring ${e.kind} for thread ${'threadId' in e ? e.threadId : '?'}: not opened by this bot.`)
+        },
         BATCH_CONCURRENCY
       )
     }
@@ -101,6 +106,39 @@ const verifyAny = (urls: string[], input: Omit<Parameters<typeof verifyHubspotSi
     first ??= verdict
   }
   return first ?? { ok: false, reason: 'mismatch' }
+}
+
+/** The kinds whose handler acts on a thread (conversation-event.ts), and those that may trust a recent "unknown". */
+const THREAD_CHANGES: ReadonlySet<ClassifiedEvent['kind']> = new Set(['assigned', 'unassigned', 'closed', 'archived'])
+const MAY_TRUST_UNKNOWN: ReadonlySet<ClassifiedEvent['kind']> = new Set(['assigned', 'unassigned'])
+
+/**
+ * Whether each event of a batch is about a thread this bot opened: one lookup per thread id per
+ * batch, however many of its events the batch holds, and none for a thread found unknown moments
+ * ago when every event of it in the batch is an assignment or unassignment (the reasons are in
+ * hitl/conversation-tags.ts, at the unknown-thread cache). A thread found here is cached, so the
+ * handler's own lookup costs nothing more.
+ */
+const threadFilter = (ec: EventContext, events: ClassifiedEvent[]): ((e: ClassifiedEvent) => Promise<boolean>) => {
+  const trustUnknown = new Map<string, boolean>()
+  for (const e of events) {
+    if ('threadId' in e && THREAD_CHANGES.has(e.kind))
+      trustUnknown.set(e.threadId, (trustUnknown.get(e.threadId) ?? true) && MAY_TRUST_UNKNOWN.has(e.kind))
+  }
+  const lookups = new Map<string, Promise<boolean>>()
+  return (e) => {
+    if (!('threadId' in e) || !THREAD_CHANGES.has(e.kind)) return Promise.resolve(true)
+    const { threadId } = e
+    let lookup = lookups.get(threadId)
+    if (!lookup) {
+      lookup =
+        trustUnknown.get(threadId) && isRecentlyUnknown(ec.ctx.botId, threadId)
+          ? Promise.resolve(false)
+          : findThread(ec.client, ec.ctx.botId, threadId).then((entry) => entry !== undefined)
+      lookups.set(threadId, lookup)
+    }
+    return lookup
+  }
 }
 
 /** Only the secret is needed to verify; a broken configuration must not turn into a 500. */

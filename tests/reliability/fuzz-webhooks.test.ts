@@ -598,6 +598,23 @@ describe('fuzz: validly signed random bodies', () => {
 })
 
 describe('floods', () => {
+  it('a 1000-event signed batch of assignments for unknown threads, sent twice: 1000 lookups the first time, no Botpress call the second', async () => {
+    const props = await seeded()
+    const body = JSON.stringify(Array.from({ length: 1000 }, (_, i) => change(i, 'assignedTo', i % 3 ? `${i}` : '', 800_000 + i)))
+    const signedNow = () => {
+      const ts = String(Date.now())
+      return { 'x-hubspot-signature-v3': v3(SECRET, 'POST', WEBHOOK_URL, body, ts).toString('base64'), 'x-hubspot-request-timestamp': ts }
+    }
+    const before = snapshot(props)
+    expect((await deliver(props, { method: 'POST', path: '/', query: '', headers: signedNow(), body }))?.status).toBe(200)
+    const first = props.fake.calls.slice(before.calls)
+    expect(first.filter((c) => c === 'listConversations')).toHaveLength(1000)
+    expect(first.filter((c) => c !== 'listConversations' && c !== 'getState')).toEqual([])
+    expect((await deliver(props, { method: 'POST', path: '/', query: '', headers: signedNow(), body }))?.status).toBe(200)
+    expect(props.fake.calls.slice(before.calls + first.length)).toEqual([])
+    expect(hubspotAttempts).toEqual([])
+  })
+
   it('2000 tampered requests write one warning line, not 2000 (the rest are counted for the next line after the minute)', async () => {
     const props = await seeded()
     const body = JSON.stringify([change(1, 'status', 'CLOSED', 9001)])
