@@ -5,7 +5,8 @@ import { redact } from '../hubspot/redact'
 import { runKeyedInOrder } from './concurrency'
 import { findThread, isRecentlyUnknown } from '../hitl/conversation-tags'
 import { classifyConversationEvent, type ClassifiedEvent } from './classify'
-import { parseWebhookPayload } from './event-schemas'
+import { parseWebhookPayload, type ChannelEvent } from './event-schemas'
+import { describeMismatch, partitionByInstallation, type EventClaims } from './installation'
 import type { EventContext } from './handlers/context'
 import { publicUrlCandidates } from './public-url'
 import { logRejection } from './rejection-log'
@@ -71,10 +72,26 @@ export const handler: bp.IntegrationProps['handler'] = async (props) => {
   try {
     const ec: EventContext = { ctx, client: props.client, logger, hs: createHubspotClient(props) }
     if (payload.kind === 'channel') {
+      const { foreign } = await partitionByInstallation(props, [payload.event], channelClaimsOf)
+      if (foreign[0]) {
+        const line = `Ignored ${payload.event.type}: it names ${describeMismatch(foreign[0].mismatch)}.`
+        // An inbox of another HubSpot account connected to the app's channel is an admin's doing, worth telling the
+        // bot builder (escalations never go there); anything else not ours is noise.
+        if (payload.event.type === 'CHANNEL_ACCOUNT_CREATED') logger.forBot().warn(line)
+        else logger.debug(line)
+        return reply(200, 'ignored')
+      }
       await dispatchChannelEvent(ec, payload.event)
     } else {
       if (payload.invalid > 0) logger.debug(`Skipped ${payload.invalid} malformed event(s) in a HubSpot batch`)
-      const events = payload.events.map(classifyConversationEvent)
+      const { ours: bound, foreign } = await partitionByInstallation(props, payload.events, (e) => ({ portalId: e.portalId, appId: e.appId }))
+      if (foreign[0]) {
+        const first = describeMismatch(foreign[0].mismatch)
+        logger.debug(
+          `Ignored ${foreign.length} event(s) of a HubSpot batch that name another installation (${first}${foreign.length > 1 ? ', …' : ''}).`
+        )
+      }
+      const events = bound.map(classifyConversationEvent)
       const ours = threadFilter(ec, events)
       await runKeyedInOrder(
         events,
@@ -107,6 +124,16 @@ const verifyAny = (urls: string[], input: Omit<Parameters<typeof verifyHubspotSi
   }
   return first ?? { ok: false, reason: 'mismatch' }
 }
+
+/**
+ * Where a custom-channel event says it comes from. An agent message carries the channel at the top
+ * level and/or in `message` (both checked). A channel-account event's channel is checked by its
+ * handler against the setup state it reads anyway (channel-account-changed.ts), so only the portal here.
+ */
+const channelClaimsOf = (event: ChannelEvent): EventClaims =>
+  event.type === 'OUTGOING_CHANNEL_MESSAGE_CREATED'
+    ? { channelIds: [event.channelId, event.message.channelId], portalId: event.portalId }
+    : { portalId: event.portalId }
 
 /** The kinds whose handler acts on a thread (conversation-event.ts), and those that may trust a recent "unknown". */
 const THREAD_CHANGES: ReadonlySet<ClassifiedEvent['kind']> = new Set(['assigned', 'unassigned', 'closed', 'archived'])

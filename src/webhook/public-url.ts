@@ -1,23 +1,13 @@
-import { cacheOf } from '../cache'
+import { cachedIdentity } from '../installation-identity'
 import { loadSetupState } from '../setup/setup-state'
 import type * as bp from '.botpress'
 
-/** The webhook URL register saw never changes for an installation, so it is kept in memory once read. */
-const webhookUrls = cacheOf<string>('webhookUrls')
-
-const keyOf = (ctx: bp.Context): string => `${ctx.botId}:${ctx.webhookId}`
-
-/** The public webhook URL of this installation (setup state, read once per process), or undefined before register. */
-export const webhookUrlOf = async (props: { ctx: bp.Context; client: bp.Client }): Promise<string | undefined> => {
-  const key = keyOf(props.ctx)
-  let base = webhookUrls.get(key)
-  if (!base) {
-    base = (await loadSetupState(props))?.webhookUrl || undefined
-    if (!base) return undefined
-    webhookUrls.set(key, base)
-  }
-  return base
-}
+/**
+ * The public webhook URL of this installation, or undefined before register. The URL register saw
+ * never changes for an installation, so it is read once per process (the installation identity).
+ */
+export const webhookUrlOf = async (props: { ctx: bp.Context; client: bp.Client }): Promise<string | undefined> =>
+  cachedIdentity(props.ctx)?.webhookUrl ?? ((await loadSetupState(props))?.webhookUrl || undefined)
 
 /**
  * HubSpot signs the URL it called. That is the public webhook URL (stored at register), plus any

@@ -446,7 +446,7 @@ describe('fuzz: requests without a valid signature', () => {
       fc.asyncProperty(bodyArb, fc.boolean(), async (body, v1Signed) => {
         invalidRuns++
         for (const props of [unconfigured, uninstalled]) {
-          resetCaches('webhookUrls')
+          resetCaches('installations')
           const raw = body ?? ''
           const ts = String(Date.now())
           // Correctly signed for the real secret: still refused, there is nothing to check it against.
