@@ -3,15 +3,15 @@ import { routeConnectRequest } from '../connect/router'
 import { createHubspotClient } from '../hubspot'
 import { redact } from '../hubspot/redact'
 import { runKeyedInOrder } from './concurrency'
-import { findThread, isRecentlyUnknown } from '../hitl/conversation-tags'
-import { classifyConversationEvent, type ClassifiedEvent } from './classify'
-import { parseWebhookPayload, type ChannelEvent } from './event-schemas'
+import { classifyConversationEvent } from './classify'
+import { parseWebhookPayload, type ChannelEvent, type ConversationEvent } from './event-schemas'
 import { describeMismatch, partitionByInstallation, type EventClaims } from './installation'
 import type { EventContext } from './handlers/context'
 import { publicUrlCandidates } from './public-url'
 import { logRejection } from './rejection-log'
 import { dispatchChannelEvent, dispatchConversationEvent } from './routes'
 import { verifyHubspotSignature, type VerifyResult } from './signature'
+import { threadFilter } from './thread-filter'
 import type * as bp from '.botpress'
 
 /**
@@ -71,44 +71,52 @@ export const handler: bp.IntegrationProps['handler'] = async (props) => {
 
   try {
     const ec: EventContext = { ctx, client: props.client, logger, hs: createHubspotClient(props) }
-    if (payload.kind === 'channel') {
-      const { foreign } = await partitionByInstallation(props, [payload.event], channelClaimsOf)
-      if (foreign[0]) {
-        const line = `Ignored ${payload.event.type}: it names ${describeMismatch(foreign[0].mismatch)}.`
-        // An inbox of another HubSpot account connected to the app's channel is an admin's doing, worth telling the
-        // bot builder (escalations never go there); anything else not ours is noise.
-        if (payload.event.type === 'CHANNEL_ACCOUNT_CREATED') logger.forBot().warn(line)
-        else logger.debug(line)
-        return reply(200, 'ignored')
-      }
-      await dispatchChannelEvent(ec, payload.event)
-    } else {
-      if (payload.invalid > 0) logger.debug(`Skipped ${payload.invalid} malformed event(s) in a HubSpot batch`)
-      const { ours: bound, foreign } = await partitionByInstallation(props, payload.events, (e) => ({ portalId: e.portalId, appId: e.appId }))
-      if (foreign[0]) {
-        const first = describeMismatch(foreign[0].mismatch)
-        logger.debug(
-          `Ignored ${foreign.length} event(s) of a HubSpot batch that name another installation (${first}${foreign.length > 1 ? ', …' : ''}).`
-        )
-      }
-      const events = bound.map(classifyConversationEvent)
-      const ours = threadFilter(ec, events)
-      await runKeyedInOrder(
-        events,
-        (e) => ('threadId' in e ? e.threadId : 'ignored'),
-        async (e) => {
-          if (await ours(e)) return dispatchConversationEvent(ec, e)
-          logger.debug(`Ignoring ${e.kind} for thread ${'threadId' in e ? e.threadId : '?'}: not opened by this bot.`)
-        },
-        BATCH_CONCURRENCY
-      )
-    }
+    if (payload.kind === 'channel') return await handleChannelEvent(ec, payload.event)
+    if (payload.invalid > 0) logger.debug(`Skipped ${payload.invalid} malformed event(s) in a HubSpot batch`)
+    await handleBatch(ec, payload.events)
   } catch (err) {
     const reason = redact(err instanceof Error ? err.message : String(err))
     logger.forBot().error(`Processing a HubSpot webhook failed; HubSpot will redeliver it: ${reason}`)
     return reply(500, 'Processing failed; retry later.')
   }
   return reply(200, 'ok')
+}
+
+/** One custom-channel event: ours (channel, portal) or ignored with 200. */
+const handleChannelEvent = async (ec: EventContext, event: ChannelEvent): Promise<Reply> => {
+  const { foreign } = await partitionByInstallation(ec, [event], channelClaimsOf)
+  if (foreign[0]) {
+    const line = `Ignored ${event.type}: it names ${describeMismatch(foreign[0].mismatch)}.`
+    // An inbox of another HubSpot account connected to the app's channel is an admin's doing, worth telling the
+    // bot builder (escalations never go there); anything else not ours is noise.
+    if (event.type === 'CHANNEL_ACCOUNT_CREATED') ec.logger.forBot().warn(line)
+    else ec.logger.debug(line)
+    return reply(200, 'ignored')
+  }
+  await dispatchChannelEvent(ec, event)
+  return reply(200, 'ok')
+}
+
+/** An app-webhook batch: events of other installations dropped, then each thread's events in order, threads side by side. */
+const handleBatch = async (ec: EventContext, all: ConversationEvent[]): Promise<void> => {
+  const { ours: bound, foreign } = await partitionByInstallation(ec, all, (e) => ({ portalId: e.portalId, appId: e.appId }))
+  if (foreign[0]) {
+    const first = describeMismatch(foreign[0].mismatch)
+    ec.logger.debug(
+      `Ignored ${foreign.length} event(s) of a HubSpot batch that name another installation (${first}${foreign.length > 1 ? ', …' : ''}).`
+    )
+  }
+  const events = bound.map(classifyConversationEvent)
+  const ours = threadFilter(ec, events)
+  await runKeyedInOrder(
+    events,
+    (e) => ('threadId' in e ? e.threadId : 'ignored'),
+    async (e) => {
+      if (await ours(e)) return dispatchConversationEvent(ec, e)
+      ec.logger.debug(`Ignoring ${e.kind} for thread ${'threadId' in e ? e.threadId : '?'}: not opened by this bot.`)
+    },
+    BATCH_CONCURRENCY
+  )
 }
 
 /**
@@ -134,39 +142,6 @@ const channelClaimsOf = (event: ChannelEvent): EventClaims =>
   event.type === 'OUTGOING_CHANNEL_MESSAGE_CREATED'
     ? { channelIds: [event.channelId, event.message.channelId], portalId: event.portalId }
     : { portalId: event.portalId }
-
-/** The kinds whose handler acts on a thread (conversation-event.ts), and those that may trust a recent "unknown". */
-const THREAD_CHANGES: ReadonlySet<ClassifiedEvent['kind']> = new Set(['assigned', 'unassigned', 'closed', 'archived'])
-const MAY_TRUST_UNKNOWN: ReadonlySet<ClassifiedEvent['kind']> = new Set(['assigned', 'unassigned'])
-
-/**
- * Whether each event of a batch is about a thread this bot opened: one lookup per thread id per
- * batch, however many of its events the batch holds, and none for a thread found unknown moments
- * ago when every event of it in the batch is an assignment or unassignment (the reasons are in
- * hitl/conversation-tags.ts, at the unknown-thread cache). A thread found here is cached, so the
- * handler's own lookup costs nothing more.
- */
-const threadFilter = (ec: EventContext, events: ClassifiedEvent[]): ((e: ClassifiedEvent) => Promise<boolean>) => {
-  const trustUnknown = new Map<string, boolean>()
-  for (const e of events) {
-    if ('threadId' in e && THREAD_CHANGES.has(e.kind))
-      trustUnknown.set(e.threadId, (trustUnknown.get(e.threadId) ?? true) && MAY_TRUST_UNKNOWN.has(e.kind))
-  }
-  const lookups = new Map<string, Promise<boolean>>()
-  return (e) => {
-    if (!('threadId' in e) || !THREAD_CHANGES.has(e.kind)) return Promise.resolve(true)
-    const { threadId } = e
-    let lookup = lookups.get(threadId)
-    if (!lookup) {
-      lookup =
-        trustUnknown.get(threadId) && isRecentlyUnknown(ec.ctx.botId, threadId)
-          ? Promise.resolve(false)
-          : findThread(ec.client, ec.ctx.botId, threadId).then((entry) => entry !== undefined)
-      lookups.set(threadId, lookup)
-    }
-    return lookup
-  }
-}
 
 /** Only the secret is needed to verify; a broken configuration must not turn into a 500. */
 const readClientSecret = (configuration: unknown): string | undefined => {
