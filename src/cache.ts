@@ -14,10 +14,17 @@ const CACHES = {
   storedRefreshTokens: { max: 1_000 },
   /** Bot + HubSpot thread id → Botpress conversation and when startHitl returned (hitl/conversation-tags.ts). */
   threads: { max: 10_000 },
+  /** Bot + HubSpot thread id → until when a lookup found no conversation for it (hitl/conversation-tags.ts, short TTL). */
+  unknownThreads: { max: 10_000 },
   /** Bot + HubSpot actor id → Botpress user id of that agent (hitl/agent-users.ts). */
   agentUsers: { max: 5_000 },
-  /** Bot + webhook id → the public webhook URL HubSpot signs (webhook/public-url.ts); the setup state is the durable copy. */
-  webhookUrls: { max: 1_000 },
+  /**
+   * Bot + webhook id → the installation's identity: the public webhook URL HubSpot signs, the custom channel id and
+   * the connected HubSpot account (installation-identity.ts); the setup and connection states are the durable copies.
+   */
+  installations: { max: 1_000 },
+  /** Bot → when a rejected webhook request was last logged and what was counted since (webhook/rejection-log.ts). */
+  rejectionLogs: { max: 1_000 },
   /** Conversations whose ticket fields are pending (tickets/pending.ts); the conversation tag is the durable marker. */
   pendingTickets: { max: 10_000 },
 } as const satisfies Record<string, { max: number }>

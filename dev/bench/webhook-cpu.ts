@@ -137,7 +137,7 @@ const measureHandlerIgnored = async (requests: Signed[]): Promise<CpuResult> => 
   fake.states.set('integration:int_1:setup', { webhookUrl: WEBHOOK_URL, channelId: '1000001', channelCreatedByUs: true, channelAccounts: {} })
   const { ctx } = makeProps({ bp: fake })
   const logger = silentLogger()
-  resetCaches('webhookUrls')
+  resetCaches('installations')
   const once = async (r: Signed) => {
     const res = await integration.webhook({ ctx, client: fake.client, logger, req: r })
     if (res?.status !== 200) throw new Error(`handler answered ${res?.status} to an ignored event: ${res?.body}`)

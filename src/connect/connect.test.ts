@@ -255,7 +255,7 @@ describe('GET /oauth/callback', () => {
     const other = unconnected()
     other.fake.states.set('integration:int_1:setup', { ...setupOf(other), webhookUrl: 'https://webhook.botpress.test/wh_999' })
     const otherState = stateOf(await send(other, 'GET', '/oauth/start'))
-    resetCaches('webhookUrls')
+    resetCaches('installations')
     const props = unconnected()
     const state = stateOf(await send(props, 'GET', '/oauth/start'))
     const raw = Buffer.from(state, 'base64url')

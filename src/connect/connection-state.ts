@@ -1,5 +1,6 @@
 import type { ConnectionState } from '../../definitions/states'
 import { isNotFound } from '../botpress-errors'
+import { observeHubId } from '../installation-identity'
 import type * as bp from '.botpress'
 
 type Props = { ctx: bp.Context; client: bp.Client }
@@ -11,15 +12,18 @@ export const connectionScope = (ctx: bp.Context): string => `${ctx.botId}:${ctx.
 export const loadConnection = async ({ ctx, client }: Props): Promise<ConnectionState> => {
   try {
     const { state } = await client.getState({ type: 'integration', name: 'connection', id: ctx.integrationId })
+    observeHubId(ctx, state.payload?.hubId)
     return state.payload ?? {}
   } catch (err) {
-    if (isNotFound(err)) return {}
-    throw err
+    if (!isNotFound(err)) throw err
+    observeHubId(ctx, undefined)
+    return {}
   }
 }
 
 export const saveConnection = async ({ ctx, client }: Props, payload: ConnectionState): Promise<void> => {
   await client.setState({ type: 'integration', name: 'connection', id: ctx.integrationId, payload })
+  observeHubId(ctx, payload.hubId)
 }
 
 /**
@@ -30,6 +34,8 @@ export const saveConnection = async ({ ctx, client }: Props, payload: Connection
  * stored something since (then merged into it, one call more).
  */
 export const patchConnection = async ({ ctx, client }: Props, current: ConnectionState, fields: Partial<ConnectionState>): Promise<void> => {
+  // Only a patch that names the account changes it (a patch never removes a field).
+  if ('hubId' in fields) observeHubId(ctx, fields.hubId)
   const key = { type: 'integration', name: 'connection', id: ctx.integrationId } as const
   if (Object.keys(current).length === 0) {
     const { meta } = await client.getOrSetState({ ...key, payload: fields })

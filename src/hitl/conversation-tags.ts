@@ -48,6 +48,33 @@ const conversationByThread = cacheOf<ThreadEntry>('threads')
 
 export const rememberThread = (botId: string, threadId: string, entry: ThreadEntry): void => {
   conversationByThread.set(`${botId}:${threadId}`, entry)
+  unknownThreads.delete(`${botId}:${threadId}`)
+}
+
+/**
+ * Threads a lookup just found no conversation for, until when (ms epoch): HubSpot sends every
+ * portal's events to the app's one webhook URL, so without this each event about a foreign thread
+ * costs a Botpress request, again on every redelivery.
+ *
+ * A negative entry may be wrong: another runtime instance may open thread T (HubSpot publishes the
+ * thread before startHitl writes the `hubspotThreadId` tag), and an event for T that reaches this
+ * instance in between is recorded here as unknown. Hence three rules: the TTL is short (tens of
+ * seconds, not the lifetime of a session); an entry is dropped when this process opens the thread
+ * (rememberThread); and only an assignment or unassignment may trust it (a missed assignment is
+ * repaired by the agent's first reply, which the HITL plugin assigns). Session-ending events
+ * (closed, archived) and agent replies (findThreadForMessage) always look: losing a close would
+ * leave the session open for good, and losing a reply would lose what the agent wrote.
+ */
+export const UNKNOWN_THREAD_TTL_MS = 30_000
+const unknownThreads = cacheOf<number>('unknownThreads')
+
+/** True while a recent lookup found no conversation for the thread (see the rules above). */
+export const isRecentlyUnknown = (botId: string, threadId: string, now = Date.now()): boolean => {
+  const until = unknownThreads.get(`${botId}:${threadId}`)
+  if (until === undefined) return false
+  if (until > now) return true
+  unknownThreads.delete(`${botId}:${threadId}`)
+  return false
 }
 
 /** The entry as it is now (startHitl may complete it while an early assignment waits). */
@@ -65,7 +92,10 @@ export const findThread = async (client: bp.Client, botId: string, threadId: str
   if (cached) return cached
   const { conversations } = await client.listConversations({ channel: 'hitl', tags: { hubspotThreadId: threadId } })
   const found = conversations[0]
-  if (!found) return undefined
+  if (!found) {
+    unknownThreads.set(`${botId}:${threadId}`, Date.now() + UNKNOWN_THREAD_TTL_MS)
+    return undefined
+  }
   const entry = threadEntryOf(found)
   rememberThread(botId, threadId, entry)
   return entry

@@ -4,11 +4,14 @@ import { createHubspotClient } from '../hubspot'
 import { redact } from '../hubspot/redact'
 import { runKeyedInOrder } from './concurrency'
 import { classifyConversationEvent } from './classify'
-import { parseWebhookPayload } from './event-schemas'
+import { parseWebhookPayload, type ChannelEvent, type ConversationEvent } from './event-schemas'
+import { describeMismatch, partitionByInstallation, type EventClaims } from './installation'
 import type { EventContext } from './handlers/context'
-import { publicUrlOf } from './public-url'
+import { publicUrlCandidates } from './public-url'
+import { logRejection } from './rejection-log'
 import { dispatchChannelEvent, dispatchConversationEvent } from './routes'
-import { verifyHubspotSignature } from './signature'
+import { verifyHubspotSignature, type VerifyResult } from './signature'
+import { threadFilter } from './thread-filter'
 import type * as bp from '.botpress'
 
 /**
@@ -40,12 +43,10 @@ export const handler: bp.IntegrationProps['handler'] = async (props) => {
 
   const rawBody = typeof req.body === 'string' ? req.body : ''
   const secret = readClientSecret(ctx.configuration)
-  const url = await publicUrlOf(props, req)
-  const verdict = url
-    ? verifyHubspotSignature({ method: req.method, url, rawBody, headers: req.headers, clientSecret: secret })
-    : ({ ok: false, reason: 'missing-secret' } as const)
-  if (!verdict.ok) {
-    logger.forBot().warn(`Rejected a webhook request: ${url ? verdict.reason : 'integration not installed'}.`)
+  const urls = await publicUrlCandidates(props, req)
+  const verdict = urls ? verifyAny(urls, { method: req.method, rawBody, headers: req.headers, clientSecret: secret }) : undefined
+  if (!verdict?.ok) {
+    logRejection(logger, ctx.botId, verdict ? verdict.reason : 'integration not installed')
     return reply(401, 'Invalid or missing HubSpot signature.')
   }
 
@@ -58,7 +59,7 @@ export const handler: bp.IntegrationProps['handler'] = async (props) => {
   // Only app batches are ever signed v1 by HubSpot; v1 has no timestamp, so a custom-channel
   // event with its v3 headers stripped could otherwise be replayed forever.
   if (!Array.isArray(json) && verdict.version !== 'v3') {
-    logger.forBot().warn(`Rejected a webhook request: custom-channel event signed ${verdict.version}, v3 required.`)
+    logRejection(logger, ctx.botId, `custom-channel event signed ${verdict.version}, v3 required`)
     return reply(401, 'Invalid or missing HubSpot signature.')
   }
   const payload = parseWebhookPayload(json)
@@ -70,18 +71,9 @@ export const handler: bp.IntegrationProps['handler'] = async (props) => {
 
   try {
     const ec: EventContext = { ctx, client: props.client, logger, hs: createHubspotClient(props) }
-    if (payload.kind === 'channel') {
-      await dispatchChannelEvent(ec, payload.event)
-    } else {
-      if (payload.invalid > 0) logger.debug(`Skipped ${payload.invalid} malformed event(s) in a HubSpot batch`)
-      const events = payload.events.map(classifyConversationEvent)
-      await runKeyedInOrder(
-        events,
-        (e) => ('threadId' in e ? e.threadId : 'ignored'),
-        (e) => dispatchConversationEvent(ec, e),
-        BATCH_CONCURRENCY
-      )
-    }
+    if (payload.kind === 'channel') return await handleChannelEvent(ec, payload.event)
+    if (payload.invalid > 0) logger.debug(`Skipped ${payload.invalid} malformed event(s) in a HubSpot batch`)
+    await handleBatch(ec, payload.events)
   } catch (err) {
     const reason = redact(err instanceof Error ? err.message : String(err))
     logger.forBot().error(`Processing a HubSpot webhook failed; HubSpot will redeliver it: ${reason}`)
@@ -89,6 +81,67 @@ export const handler: bp.IntegrationProps['handler'] = async (props) => {
   }
   return reply(200, 'ok')
 }
+
+/** One custom-channel event: ours (channel, portal) or ignored with 200. */
+const handleChannelEvent = async (ec: EventContext, event: ChannelEvent): Promise<Reply> => {
+  const { foreign } = await partitionByInstallation(ec, [event], channelClaimsOf)
+  if (foreign[0]) {
+    const line = `Ignored ${event.type}: it names ${describeMismatch(foreign[0].mismatch)}.`
+    // An inbox of another HubSpot account connected to the app's channel is an admin's doing, worth telling the
+    // bot builder (escalations never go there); anything else not ours is noise.
+    if (event.type === 'CHANNEL_ACCOUNT_CREATED') ec.logger.forBot().warn(line)
+    else ec.logger.debug(line)
+    return reply(200, 'ignored')
+  }
+  await dispatchChannelEvent(ec, event)
+  return reply(200, 'ok')
+}
+
+/** An app-webhook batch: events of other installations dropped, then each thread's events in order, threads side by side. */
+const handleBatch = async (ec: EventContext, all: ConversationEvent[]): Promise<void> => {
+  const { ours: bound, foreign } = await partitionByInstallation(ec, all, (e) => ({ portalId: e.portalId, appId: e.appId }))
+  if (foreign[0]) {
+    const first = describeMismatch(foreign[0].mismatch)
+    ec.logger.debug(
+      `Ignored ${foreign.length} event(s) of a HubSpot batch that name another installation (${first}${foreign.length > 1 ? ', …' : ''}).`
+    )
+  }
+  const events = bound.map(classifyConversationEvent)
+  const ours = threadFilter(ec, events)
+  await runKeyedInOrder(
+    events,
+    (e) => ('threadId' in e ? e.threadId : 'ignored'),
+    async (e) => {
+      if (await ours(e)) return dispatchConversationEvent(ec, e)
+      ec.logger.debug(`Ignoring ${e.kind} for thread ${'threadId' in e ? e.threadId : '?'}: not opened by this bot.`)
+    },
+    BATCH_CONCURRENCY
+  )
+}
+
+/**
+ * Valid when the signature matches any of the URLs HubSpot may have called (public-url.ts), each
+ * checked in full (constant-time comparison, timestamp window); else the first URL's verdict.
+ */
+const verifyAny = (urls: string[], input: Omit<Parameters<typeof verifyHubspotSignature>[0], 'url'>): VerifyResult => {
+  let first: VerifyResult | undefined
+  for (const url of urls) {
+    const verdict = verifyHubspotSignature({ ...input, url })
+    if (verdict.ok) return verdict
+    first ??= verdict
+  }
+  return first ?? { ok: false, reason: 'mismatch' }
+}
+
+/**
+ * Where a custom-channel event says it comes from. An agent message carries the channel at the top
+ * level and/or in `message` (both checked). A channel-account event's channel is checked by its
+ * handler against the setup state it reads anyway (channel-account-changed.ts), so only the portal here.
+ */
+const channelClaimsOf = (event: ChannelEvent): EventClaims =>
+  event.type === 'OUTGOING_CHANNEL_MESSAGE_CREATED'
+    ? { channelIds: [event.channelId, event.message.channelId], portalId: event.portalId }
+    : { portalId: event.portalId }
 
 /** Only the secret is needed to verify; a broken configuration must not turn into a 500. */
 const readClientSecret = (configuration: unknown): string | undefined => {

@@ -298,7 +298,8 @@ const buildInvalid = (c: InvalidCase): Req => {
       sig = v3(SECRET, 'POST', WEBHOOK_URL, `${body} `, signedTs).toString('base64')
       break
     case 'other-url':
-      sig = v3(SECRET, 'POST', `${WEBHOOK_URL}/`, body, signedTs).toString('base64')
+      // Not `${WEBHOOK_URL}/`: the root with a trailing slash is the same target (public-url.ts).
+      sig = v3(SECRET, 'POST', `${WEBHOOK_URL}/other`, body, signedTs).toString('base64')
       break
     case 'other-method':
       sig = v3(SECRET, 'PUT', WEBHOOK_URL, body, signedTs).toString('base64')
@@ -445,7 +446,7 @@ describe('fuzz: requests without a valid signature', () => {
       fc.asyncProperty(bodyArb, fc.boolean(), async (body, v1Signed) => {
         invalidRuns++
         for (const props of [unconfigured, uninstalled]) {
-          resetCaches('webhookUrls')
+          resetCaches('installations')
           const raw = body ?? ''
           const ts = String(Date.now())
           // Correctly signed for the real secret: still refused, there is nothing to check it against.
@@ -593,5 +594,40 @@ describe('fuzz: validly signed random bodies', () => {
 
   afterAll(() => {
     expect(signedRuns).toBeGreaterThanOrEqual(1_240)
+  })
+})
+
+describe('floods', () => {
+  it('a 1000-event signed batch of assignments for unknown threads, sent twice: 1000 lookups the first time, no Botpress call the second', async () => {
+    const props = await seeded()
+    const body = JSON.stringify(Array.from({ length: 1000 }, (_, i) => change(i, 'assignedTo', i % 3 ? `${i}` : '', 800_000 + i)))
+    const signedNow = () => {
+      const ts = String(Date.now())
+      return { 'x-hubspot-signature-v3': v3(SECRET, 'POST', WEBHOOK_URL, body, ts).toString('base64'), 'x-hubspot-request-timestamp': ts }
+    }
+    const before = snapshot(props)
+    expect((await deliver(props, { method: 'POST', path: '/', query: '', headers: signedNow(), body }))?.status).toBe(200)
+    const first = props.fake.calls.slice(before.calls)
+    expect(first.filter((c) => c === 'listConversations')).toHaveLength(1000)
+    expect(first.filter((c) => c !== 'listConversations' && c !== 'getState')).toEqual([])
+    expect((await deliver(props, { method: 'POST', path: '/', query: '', headers: signedNow(), body }))?.status).toBe(200)
+    expect(props.fake.calls.slice(before.calls + first.length)).toEqual([])
+    expect(hubspotAttempts).toEqual([])
+  })
+
+  it('2000 tampered requests write one warning line, not 2000 (the rest are counted for the next line after the minute)', async () => {
+    const props = await seeded()
+    const body = JSON.stringify([change(1, 'status', 'CLOSED', 9001)])
+    const ts = String(Date.now())
+    const signature = v3(SECRET, 'POST', WEBHOOK_URL, body, ts).toString('base64')
+    const before = snapshot(props)
+    for (let i = 0; i < 2000; i++) {
+      const tampered = i % 2 === 0 ? body.replace('CLOSED', 'OPEN') : `${body}${' '.repeat(1 + (i % 7))}`
+      const headers = { 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': ts }
+      expect((await deliver(props, { method: 'POST', path: '/', query: '', headers, body: tampered }))?.status).toBe(401)
+    }
+    expectNoSideEffect(props, before)
+    const warnings = props.lines.filter((l) => l.level === 'warn')
+    expect(warnings.map((l) => l.message)).toEqual(['Rejected a webhook request: mismatch.'])
   })
 })

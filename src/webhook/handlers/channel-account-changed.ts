@@ -3,6 +3,7 @@ import type { ChannelAccountEvent, NormalisedChannelAccountEvent } from '../even
 import { normaliseChannelAccountEvent } from '../event-schemas'
 import { loadSetupState, saveSetupState } from '../../setup/setup-state'
 import { loadConnection } from '../../connect/connection-state'
+import { describeMismatch, mismatchOf } from '../installation'
 import type { EventContext } from './context'
 
 /**
@@ -14,7 +15,15 @@ export const handleChannelAccountChanged = async (ec: EventContext, raw: Channel
   const event = normaliseChannelAccountEvent(raw)
   const props = { ctx: ec.ctx, client: ec.client }
   const setup = await loadSetupState(props)
-  if (!setup?.channelId || (event.channelId && event.channelId !== setup.channelId)) return
+  if (!setup?.channelId) return
+  // The same rule as every event's (webhook/installation.ts), against the state just read.
+  const other = mismatchOf({ channelId: setup.channelId }, { channelIds: [event.channelId] })
+  if (other) {
+    ec.logger.debug(
+      `Ignoring ${event.type} for channel account ${event.channelAccountId}: it names ${describeMismatch(other)}, not this installation's.`
+    )
+    return
+  }
 
   const entry = Object.entries(setup.channelAccounts).find(([, a]) => a.id === event.channelAccountId)
   if (!entry) {
@@ -44,7 +53,7 @@ export const handleChannelAccountChanged = async (ec: EventContext, raw: Channel
 const fromConnectedAccount = async (ec: EventContext, portalId: string | undefined): Promise<boolean> => {
   if (!portalId) return true
   const { hubId } = await loadConnection({ ctx: ec.ctx, client: ec.client })
-  if (!hubId || hubId === portalId) return true
+  if (!mismatchOf({ hubId }, { portalId })) return true
   ec.logger
     .forBot()
     .warn(

@@ -1,0 +1,125 @@
+import { z } from '@botpress/sdk'
+import { loadConnection } from '../connect/connection-state'
+import { cachedIdentity, identityEntry, type InstallationIdentity } from '../installation-identity'
+import { loadSetupState } from '../setup/setup-state'
+import type * as bp from '.botpress'
+
+/**
+ * Binding events to this installation. HubSpot signs every event of the app with the app's one
+ * client secret, whichever HubSpot account (portal) it comes from, and a custom channel belongs to
+ * the app: a validly signed event may still name another portal, another app or another channel.
+ * Such an event must not act on our conversation just because a thread id matches.
+ */
+
+/** What an event says about where it comes from; a field HubSpot left out is undefined. */
+export type EventClaims = { channelIds?: (string | undefined)[]; portalId?: string; appId?: string }
+
+/** What the installation is: its channel (setup state), its HubSpot account once Connect bound one, its app (configuration). */
+export type OurIdentity = { channelId?: string; hubId?: string | null; appId?: string }
+
+export type Mismatch = { field: 'channel' | 'portal' | 'app'; value: string; ours: string }
+
+/**
+ * The one rule, for every kind of event: a claim that differs from what we know is a mismatch. A
+ * field that is absent, on either side, is not: HubSpot's event shapes are partly UNCONFIRMED
+ * (which events carry portalId, appId, a top-level or nested channelId), and a configured refresh
+ * token records no account.
+ */
+export const mismatchOf = (ours: OurIdentity, claims: EventClaims): Mismatch | undefined => {
+  const channel = ours.channelId ? claims.channelIds?.find((c) => c && c !== ours.channelId) : undefined
+  if (channel && ours.channelId) return { field: 'channel', value: channel, ours: ours.channelId }
+  if (ours.hubId && claims.portalId && claims.portalId !== ours.hubId) return { field: 'portal', value: claims.portalId, ours: ours.hubId }
+  if (ours.appId && claims.appId && claims.appId !== ours.appId) return { field: 'app', value: claims.appId, ours: ours.appId }
+  return undefined
+}
+
+/** Ids only (no secret, nothing the sender wrote beyond an id). */
+export const describeMismatch = (m: Mismatch): string =>
+  m.field === 'channel'
+    ? `custom channel ${m.value}, while this installation's is ${m.ours}`
+    : m.field === 'portal'
+      ? `HubSpot account ${m.value}, while this bot is connected to ${m.ours}`
+      : `HubSpot app ${m.value}, while the configured app is ${m.ours}`
+
+/** A mismatch of channel or account re-reads the state at most this often per installation. */
+export const BINDING_RECHECK_MS = 60_000
+
+type Props = { ctx: bp.Context; client: bp.Client }
+
+/** Only what binding needs from the configuration; a broken configuration binds nothing (the signature check already passed). */
+const bindingConfigSchema = z.object({
+  appId: z.union([z.string(), z.number()]).optional().catch(undefined),
+  refreshToken: z.string().optional().catch(undefined),
+})
+
+const bindingConfigOf = (configuration: unknown): { appId?: string; configuredToken: boolean } => {
+  const parsed = bindingConfigSchema.safeParse(configuration ?? {})
+  const appId = parsed.success && parsed.data.appId !== undefined ? String(parsed.data.appId).trim() : ''
+  return { appId: appId || undefined, configuredToken: parsed.success && !!parsed.data.refreshToken?.trim() }
+}
+
+/**
+ * A configured refresh token wins over the Connect flow's (hubspot/index.ts), and its account is
+ * not recorded: a hubId left in the connection state by an earlier Connect may then be another
+ * account's, so the portal is not compared at all (and the connection is not read).
+ */
+const oursOf = (identity: InstallationIdentity | undefined, config: { appId?: string; configuredToken: boolean }): OurIdentity => ({
+  channelId: identity?.channelId,
+  hubId: config.configuredToken ? undefined : identity?.hubId,
+  appId: config.appId,
+})
+
+/**
+ * Splits items (one custom-channel event, or a batch's events) into ours and not ours.
+ *
+ * Cost: the warm path reads nothing (the identity is in memory). A cold process reads the setup
+ * state (already read to verify the signature) and, when an event names a portal, the connection
+ * state once. The channel may have been re-created by register on another instance, or another
+ * account bound by Connect there, so a mismatch re-reads what mismatched, but at most once per
+ * minute per installation (concurrent events wait for that one read): a flood of foreign events
+ * cannot make us read per request. The app id comes from the configuration, always current.
+ */
+export const partitionByInstallation = async <T>(
+  props: Props,
+  items: T[],
+  claimsOf: (item: T) => EventClaims,
+  now = Date.now()
+): Promise<{ ours: T[]; foreign: { item: T; mismatch: Mismatch }[] }> => {
+  const config = bindingConfigOf(props.ctx.configuration)
+  const claims = items.map(claimsOf)
+  if (!cachedIdentity(props.ctx)?.webhookUrl) await loadSetupState(props)
+  if (!config.configuredToken && cachedIdentity(props.ctx)?.hubId === undefined && claims.some((c) => c.portalId)) await loadConnection(props)
+
+  let verdicts = claims.map((c) => mismatchOf(oursOf(cachedIdentity(props.ctx), config), c))
+  const channelOff = verdicts.some((v) => v?.field === 'channel')
+  const portalOff = verdicts.some((v) => v?.field === 'portal')
+  if ((channelOff || portalOff) && (await recheck(props, { setup: channelOff, connection: portalOff }, now))) {
+    verdicts = claims.map((c) => mismatchOf(oursOf(cachedIdentity(props.ctx), config), c))
+  }
+  const ours: T[] = []
+  const foreign: { item: T; mismatch: Mismatch }[] = []
+  items.forEach((item, i) => {
+    const mismatch = verdicts[i]
+    if (mismatch) foreign.push({ item, mismatch })
+    else ours.push(item)
+  })
+  return { ours, foreign }
+}
+
+/** Re-reads the mismatching state unless that was done within the minute; true when the identity may have changed. */
+const recheck = async (props: Props, what: { setup: boolean; connection: boolean }, now: number): Promise<boolean> => {
+  const entry = identityEntry(props.ctx)
+  if (entry.recheck) {
+    await entry.recheck
+    return true
+  }
+  if (entry.recheckedAt !== 0 && now - entry.recheckedAt < BINDING_RECHECK_MS) return false
+  entry.recheckedAt = now
+  entry.recheck = (async () => {
+    await Promise.all([what.setup ? loadSetupState(props) : undefined, what.connection ? loadConnection(props) : undefined])
+  })().finally(() => {
+    entry.recheck = undefined
+  })
+  await entry.recheck
+  return true
+}

@@ -1,0 +1,118 @@
+import nock from 'nock'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { seedEndUser, seedHitlConversation, seedSetup, SETUP } from '../../tests/helpers/hitl-fixtures'
+import { makeProps, WEBHOOK_URL } from '../../tests/helpers/props'
+import { signedRequest } from '../../tests/helpers/sign'
+import { propertyChange as change } from '../../tests/helpers/webhook-events'
+import { FakeBotpress } from '../../tests/helpers/fake-botpress'
+import { resetCaches } from '../cache'
+import { handler } from './handler'
+import type * as bp from '.botpress'
+
+/**
+ * What the runtime hands the integration for a HubSpot call. The SDK server (@botpress/sdk 5.4.3)
+ * passes `req.path` and `req.query` verbatim from the runtime's webhook_received body; the runtime
+ * gives the part of the public URL after the webhook id, as a URL's pathname and search (without
+ * "?"): `{webhookUrl}` → "" (or "/": UNCONFIRMED, both modelled), `{webhookUrl}/` → "/",
+ * `{webhookUrl}/?a=b` → "/" and "a=b".
+ */
+const called = (signedFor: string, runtime: { path: string; query: string }, body: unknown) => ({
+  ...signedRequest(body, { url: signedFor }),
+  ...runtime,
+})
+
+const closeBatch = [change(5, 'status', 'CLOSED')]
+
+const setup = async (bp?: FakeBotpress, webhookId = 'wh_123') => {
+  const props = makeProps({ bp })
+  const ctx = { ...props.ctx, webhookId } as bp.Context
+  seedSetup(props.fake)
+  const user = await seedEndUser(props.fake)
+  await seedHitlConversation(props.fake, user.id)
+  const stopped = () => props.fake.events.filter((e) => e.type === 'hitlStopped').length
+  return { props, deliver: (req: ReturnType<typeof called>) => handler({ ...props, ctx, req }), stopped }
+}
+
+beforeEach(() => {
+  nock.disableNetConnect()
+  resetCaches()
+})
+afterEach(() => nock.cleanAll())
+
+describe('webhook URL: the app target with and without a trailing slash', () => {
+  it('an event signed for the target with a trailing slash (runtime path "/") is verified and acted on', async () => {
+    const { deliver, stopped } = await setup()
+    const res = await deliver(called(`${WEBHOOK_URL}/`, { path: '/', query: '' }, closeBatch))
+    expect(res?.status).toBe(200)
+    expect(stopped()).toBe(1)
+  })
+
+  it('both forms, with the runtime path "" or "/" and with a query string, verify', async () => {
+    const cases: [string, { path: string; query: string }][] = [
+      [WEBHOOK_URL, { path: '', query: '' }],
+      [WEBHOOK_URL, { path: '/', query: '' }],
+      [`${WEBHOOK_URL}/`, { path: '/', query: '' }],
+      [`${WEBHOOK_URL}?portal=1`, { path: '', query: 'portal=1' }],
+      [`${WEBHOOK_URL}?portal=1`, { path: '/', query: 'portal=1' }],
+      [`${WEBHOOK_URL}/?portal=1`, { path: '/', query: 'portal=1' }],
+    ]
+    const { deliver } = await setup()
+    for (const [url, runtime] of cases) expect((await deliver(called(url, runtime, [change(1, 'status', 'OPEN')])))?.status, url).toBe(200)
+  })
+
+  it('a stored webhook URL with a trailing slash accepts both forms too', async () => {
+    const fake = new FakeBotpress()
+    const { deliver } = await setup(fake)
+    seedSetup(fake, { ...SETUP, webhookUrl: `${WEBHOOK_URL}/` })
+    resetCaches()
+    expect((await deliver(called(WEBHOOK_URL, { path: '/', query: '' }, closeBatch)))?.status).toBe(200)
+    expect((await deliver(called(`${WEBHOOK_URL}/`, { path: '/', query: '' }, closeBatch)))?.status).toBe(200)
+  })
+
+  it('nothing looser: signed for another path, a double slash, another host or another query → 401, nothing done', async () => {
+    const { deliver, stopped } = await setup()
+    const forged: [string, { path: string; query: string }][] = [
+      [`${WEBHOOK_URL}/other`, { path: '/', query: '' }],
+      [`${WEBHOOK_URL}//`, { path: '/', query: '' }],
+      [`${WEBHOOK_URL}/`, { path: '/other', query: '' }],
+      ['https://elsewhere.test/wh_123', { path: '/', query: '' }],
+      ['https://webhook.botpress.test/wh_999/', { path: '/', query: '' }],
+      [`${WEBHOOK_URL}/?a=1`, { path: '/', query: 'a=2' }],
+      [`${WEBHOOK_URL}/`, { path: '/', query: 'a=1' }],
+    ]
+    for (const [url, runtime] of forged) expect((await deliver(called(url, runtime, closeBatch)))?.status, url).toBe(401)
+    expect(stopped()).toBe(0)
+  })
+})
+
+describe('webhook URL cache: one entry per bot and webhook', () => {
+  it('two bots with different webhook URLs in one process each verify with their own URL, read once each', async () => {
+    const a = makeProps()
+    const b = makeProps()
+    seedSetup(a.fake)
+    seedSetup(b.fake, { ...SETUP, webhookUrl: 'https://webhook.botpress.test/wh_456' })
+    // Same webhook id on purpose: the bot id alone must keep the entries apart.
+    const ctxB = { ...b.ctx, botId: 'bot_2' } as bp.Context
+    const toA = (url: string) => handler({ ...a, req: called(url, { path: '/', query: '' }, [change(1, 'status', 'OPEN')]) })
+    const toB = (url: string) => handler({ ...b, ctx: ctxB, req: called(url, { path: '/', query: '' }, [change(1, 'status', 'OPEN')]) })
+    expect((await toA(WEBHOOK_URL))?.status).toBe(200)
+    expect((await toB('https://webhook.botpress.test/wh_456'))?.status).toBe(200)
+    // Each bot's URL stays its own, whatever was cached first.
+    expect((await toA('https://webhook.botpress.test/wh_456'))?.status).toBe(401)
+    expect((await toB(WEBHOOK_URL))?.status).toBe(401)
+    expect((await toA(WEBHOOK_URL))?.status).toBe(200)
+    expect((await toB('https://webhook.botpress.test/wh_456'))?.status).toBe(200)
+    expect(a.fake.calls.filter((c) => c === 'getState')).toHaveLength(1)
+    expect(b.fake.calls.filter((c) => c === 'getState')).toHaveLength(1)
+  })
+
+  it('the same bot with two webhooks (two installations) keeps two entries', async () => {
+    const a = makeProps()
+    seedSetup(a.fake)
+    const other = { ...a.ctx, webhookId: 'wh_456' } as bp.Context
+    expect((await handler({ ...a, req: called(WEBHOOK_URL, { path: '/', query: '' }, [change(1, 'status', 'OPEN')]) }))?.status).toBe(200)
+    a.fake.states.set('integration:int_1:setup', { ...SETUP, webhookUrl: 'https://webhook.botpress.test/wh_456' })
+    const req = called('https://webhook.botpress.test/wh_456', { path: '/', query: '' }, [change(1, 'status', 'OPEN')])
+    expect((await handler({ ...a, ctx: other, req }))?.status).toBe(200)
+  })
+})
