@@ -304,6 +304,24 @@ describe('retries', () => {
     expect(delays[1]).toBeLessThanOrEqual(1250)
   })
 
+  it('really waits between attempts when no sleep is injected (the production default), as long as the backoff says', async () => {
+    const RETRY_MS = 20
+    vi.spyOn(Math, 'random').mockReturnValue(0.5) // jitter factor exactly 1: the first retry waits baseDelayMs
+    const first = nock(BASE).get(PATH).reply(503, HUBSPOT_ERROR)
+    const second = nock(BASE).get(PATH).reply(200, threadBody)
+    // Real timers (a 20 ms wait), observed: which waits were asked for, and whether the retry went out before one ended.
+    const waits: { ms: number | undefined; retrySentBeforeItEnded: boolean }[] = []
+    const realSetTimeout = globalThis.setTimeout
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+      realSetTimeout(() => {
+        if (first.isDone()) waits.push({ ms, retrySentBeforeItEnded: second.isDone() })
+        callback(...args)
+      }, ms)) as unknown as typeof setTimeout)
+    const http = new HubspotHttp({ baseUrl: BASE, tokens: staticTokens, retryPolicy: { ...DEFAULT_RETRY_POLICY, baseDelayMs: RETRY_MS } })
+    expect(await getThread(http)).toMatchObject({ id: '77' })
+    expect(waits.filter((w) => w.ms === RETRY_MS)).toEqual([{ ms: RETRY_MS, retrySentBeforeItEnded: false }])
+  })
+
   it('does not resend a plain POST after a 500 (it may have been processed)', async () => {
     nock(BASE).post('/crm/v3/objects/contacts').reply(500, HUBSPOT_ERROR)
     const { http, delays } = makeHttp()
