@@ -106,6 +106,7 @@ describe('startHitl', () => {
     })
 
     assertValidEgg(egg!)
+    expect(egg!.attachments).toEqual([])
     expect(egg).toMatchObject({
       channelAccountId: 'acc1',
       senders: [{ deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'ada@example.com' }, name: 'Ada Lovelace' }],
@@ -135,6 +136,20 @@ describe('startHitl', () => {
     })
   })
 
+  it('opens a new conversation for each escalation of the same user (never reuses the previous one)', async () => {
+    const props = makeProps()
+    seedSetup(props.fake)
+    const user = await seedEndUser(props.fake)
+    nockTokenRefresh()
+    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-1', '9001'))
+    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-2', '9002'))
+    const first = await run(props, { userId: user.id, messageHistory: [] })
+    const second = await run(props, { userId: user.id, messageHistory: [] })
+    expect(second.conversationId).not.toBe(first.conversationId)
+    expect(props.fake.conversations.get(first.conversationId)?.tags.hubspotThreadId).toBe('9001')
+    expect(props.fake.conversations.get(second.conversationId)?.tags.hubspotThreadId).toBe('9002')
+  })
+
   it('accepts an empty history and routes to another configured inbox', async () => {
     const props = makeProps({ configuration: { additionalInboxIds: ['1002'] } })
     seedSetup(props.fake)
@@ -153,7 +168,7 @@ describe('startHitl', () => {
     seedSetup(props.fake, { ...SETUP, channelAccounts: { '1001': { ...SETUP.channelAccounts['1001'], authorized: false } } })
     const user = await seedEndUser(props.fake)
     await expect(run(props, { userId: user.id, messageHistory: [], hitlSession: { inboxId: '3003' } })).rejects.toThrow(
-      /inbox 3003 is not configured/
+      'startHitl: inbox 3003 is not configured; use one of 1001.'
     )
     await expect(run(props, { userId: user.id, messageHistory: [] })).rejects.toThrow(/no longer authorized .* inbox 1001/)
     expect(props.fake.conversations.size).toBe(0)
@@ -253,6 +268,7 @@ describe('startHitl', () => {
     expect(neverConnected).toBeInstanceOf(sdk.RuntimeError)
     expect((deauthorized as Error).message).toBe(`startHitl: the channel is no longer authorized in HubSpot inbox 1001 ${reconnect}`)
     expect((neverConnected as Error).message).toBe(`startHitl: the channel is not connected in HubSpot inbox 1002 ${reconnect}`)
+    expect(((await errorOf('3003')) as Error).message).toBe('startHitl: inbox 3003 is not configured; use one of 1001, 1002.')
     expect(props.fake.conversations.size).toBe(0)
   })
 

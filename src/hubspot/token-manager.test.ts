@@ -6,7 +6,14 @@ import { HubspotHttp } from './http'
 import { createHubspotClient, httpTuning } from './index'
 import { refreshAccessToken } from './oauth'
 import { DEFAULT_RETRY_POLICY } from './retry'
-import { credentialsFingerprint, NotConnectedError, TokenManager, type CachedToken, type TokenStore } from './token-manager'
+import {
+  credentialsFingerprint,
+  NotConnectedError,
+  rememberStoredRefreshToken,
+  TokenManager,
+  type CachedToken,
+  type TokenStore,
+} from './token-manager'
 import { FakeBotpress } from '../../tests/helpers/fake-botpress'
 import { captureLogger } from '../../tests/helpers/props'
 import { expectAllInterceptorsUsed, renderings, until } from '../../tests/helpers/nock-guard'
@@ -301,6 +308,31 @@ describe('TokenManager', () => {
     expect(err).toBeInstanceOf(NotConnectedError)
     expect(err).toBeInstanceOf(sdk.RuntimeError)
     expect((err as Error).message).toBe(`HubSpot is not connected: no "Refresh token" is configured and none was obtained yet. ${hint}`)
+  })
+
+  it('re-reads a stored refresh token once it is 5 minutes old, and a disconnect on this instance takes effect at once', async () => {
+    const clock = { t: T0 }
+    const stored = { value: CREDS.refreshToken as string | undefined, loads: 0 }
+    const manager = new TokenManager({
+      clientId: CREDS.clientId,
+      refreshToken: { scope: 'bot_1:int_1', load: async () => (stored.loads++, stored.value), notConnectedHint: 'Connect it.' },
+      store: memoryStore().store,
+      refresh: () => refreshAccessToken(new HubspotHttp({ baseUrl: BASE, sleep: async () => {} }), CREDS),
+      now: () => clock.t,
+    })
+    nockRefresh('access-A-0001')
+    expect(await manager.getAccessToken()).toBe('access-A-0001')
+    clock.t = T0 + FIVE_MIN - 1
+    expect(await manager.getAccessToken()).toBe('access-A-0001')
+    expect(stored.loads).toBe(1)
+    clock.t = T0 + FIVE_MIN
+    expect(await manager.getAccessToken()).toBe('access-A-0001')
+    expect(stored.loads).toBe(2)
+    // The Connect flow on this instance removed the connection: no stale copy is used, even within the 5 minutes.
+    stored.value = undefined
+    rememberStoredRefreshToken('bot_1:int_1', undefined, clock.t)
+    await expect(manager.getAccessToken()).rejects.toThrow(NotConnectedError)
+    expect(stored.loads).toBe(3)
   })
 
   it('refreshes when the state cannot be read, and still returns a token when it cannot be saved', async () => {
