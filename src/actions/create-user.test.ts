@@ -1,3 +1,4 @@
+import * as sdk from '@botpress/sdk'
 import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { httpTuning } from '../hubspot'
@@ -174,5 +175,18 @@ describe('createUser', () => {
       .reply(403, { status: 'error', message: "This app hasn't been granted all required scopes", category: 'MISSING_SCOPES', correlationId: 'c-9' })
     await expect(run(props, { name: 'Ada', email: 'ada@example.com' })).rejects.toThrow(/search HubSpot contacts \[403 MISSING_SCOPES\].*c-9.*scope/)
     expect(props.fake.users.size).toBe(0)
+  })
+
+  it('before HubSpot is connected, tells the bot builder where to connect it, and creates no user', async () => {
+    // No refresh token configured (blank in Studio) and none stored by the Connect flow yet.
+    const props = makeProps({ configuration: { refreshToken: '' } })
+    const err = await run(props, { name: 'Ada', email: 'ada@example.com' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(sdk.RuntimeError)
+    expect((err as Error).message).toBe(
+      'HubSpot is not connected: no "Refresh token" is configured and none was obtained yet. ' +
+        "Open the integration's webhook URL (shown in Botpress) followed by /oauth/start to connect HubSpot."
+    )
+    expect(props.fake.users.size).toBe(0)
+    expect(props.fake.calls).toEqual(['listUsers', 'getState'])
   })
 })

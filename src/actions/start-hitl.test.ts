@@ -1,3 +1,5 @@
+import { InternalError } from '@botpress/client'
+import * as sdk from '@botpress/sdk'
 import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { httpTuning } from '../hubspot'
@@ -104,6 +106,7 @@ describe('startHitl', () => {
     })
 
     assertValidEgg(egg!)
+    expect(egg!.attachments).toEqual([])
     expect(egg).toMatchObject({
       channelAccountId: 'acc1',
       senders: [{ deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'ada@example.com' }, name: 'Ada Lovelace' }],
@@ -133,6 +136,20 @@ describe('startHitl', () => {
     })
   })
 
+  it('opens a new conversation for each escalation of the same user (never reuses the previous one)', async () => {
+    const props = makeProps()
+    seedSetup(props.fake)
+    const user = await seedEndUser(props.fake)
+    nockTokenRefresh()
+    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-1', '9001'))
+    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-2', '9002'))
+    const first = await run(props, { userId: user.id, messageHistory: [] })
+    const second = await run(props, { userId: user.id, messageHistory: [] })
+    expect(second.conversationId).not.toBe(first.conversationId)
+    expect(props.fake.conversations.get(first.conversationId)?.tags.hubspotThreadId).toBe('9001')
+    expect(props.fake.conversations.get(second.conversationId)?.tags.hubspotThreadId).toBe('9002')
+  })
+
   it('accepts an empty history and routes to another configured inbox', async () => {
     const props = makeProps({ configuration: { additionalInboxIds: ['1002'] } })
     seedSetup(props.fake)
@@ -151,7 +168,7 @@ describe('startHitl', () => {
     seedSetup(props.fake, { ...SETUP, channelAccounts: { '1001': { ...SETUP.channelAccounts['1001'], authorized: false } } })
     const user = await seedEndUser(props.fake)
     await expect(run(props, { userId: user.id, messageHistory: [], hitlSession: { inboxId: '3003' } })).rejects.toThrow(
-      /inbox 3003 is not configured/
+      'startHitl: inbox 3003 is not configured; use one of 1001.'
     )
     await expect(run(props, { userId: user.id, messageHistory: [] })).rejects.toThrow(/no longer authorized .* inbox 1001/)
     expect(props.fake.conversations.size).toBe(0)
@@ -171,7 +188,10 @@ describe('startHitl', () => {
     seedSetup(props.fake)
     const { user } = await props.fake.api.createUser({ name: 'x', tags: {} })
     await expect(run(props, { userId: user.id, messageHistory: [] })).rejects.toThrow(/call createUser before startHitl/)
-    await expect(run(props, { userId: 'user_nope', messageHistory: [] })).rejects.toThrow(/does not exist/)
+    // The fake's own ResourceNotFound text also says "does not exist": assert ours, which says what to pass instead.
+    await expect(run(props, { userId: 'user_nope', messageHistory: [] })).rejects.toThrow(
+      'startHitl: user user_nope does not exist; pass the userId returned by createUser.'
+    )
   })
 
   it('throws a RuntimeError and creates no conversation when HubSpot fails: never a fake id', async () => {
@@ -185,6 +205,70 @@ describe('startHitl', () => {
     await expect(run(props, { userId: user.id, messageHistory: [] })).rejects.toThrow(
       /publish the message to the HubSpot inbox \[400 VALIDATION_ERROR\].*not authorized.*c-5/
     )
+    expect(props.fake.conversations.size).toBe(0)
+  })
+
+  it('removes the conversation it made when the first publish fails, and the bot builder sees the HubSpot failure', async () => {
+    const props = makeProps()
+    seedSetup(props.fake)
+    const user = await seedEndUser(props.fake)
+    nockTokenRefresh()
+    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(403, { status: 'error', message: 'Forbidden', category: 'FORBIDDEN' })
+    const err = await run(props, { userId: user.id, messageHistory: [] }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(sdk.RuntimeError)
+    expect((err as Error).message).toMatch(/publish the message to the HubSpot inbox \[403 FORBIDDEN\]/)
+    expect(props.fake.calls.filter((c) => c.endsWith('Conversation'))).toEqual(['getOrCreateConversation', 'deleteConversation'])
+    expect(props.fake.conversations.size).toBe(0)
+    expect(props.lines).toEqual([])
+  })
+
+  it('still reports the HubSpot failure when removing the unused conversation fails too, and logs the leftover conversation', async () => {
+    const props = makeProps()
+    seedSetup(props.fake)
+    const user = await seedEndUser(props.fake)
+    nockTokenRefresh()
+    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(403, { status: 'error', message: 'Forbidden', category: 'FORBIDDEN' })
+    props.fake.failNext = { method: 'deleteConversation', error: new InternalError('Botpress is briefly unavailable') }
+    const err = await run(props, { userId: user.id, messageHistory: [] }).catch((e: unknown) => e)
+    expect((err as Error).message).toMatch(/publish the message to the HubSpot inbox \[403 FORBIDDEN\]/)
+    expect((err as Error).message).not.toContain('Botpress is briefly unavailable')
+    const [leftover] = [...props.fake.conversations.keys()]
+    expect(leftover).toBeDefined()
+    expect(props.lines).toEqual([
+      {
+        level: 'warn',
+        message: expect.stringMatching(new RegExp(`^Could not remove the unused HITL conversation ${leftover}: .*Botpress is briefly unavailable`)),
+      },
+    ])
+  })
+
+  it('reports a Botpress failure reading the user as that failure (not "does not exist"), and creates nothing', async () => {
+    const props = makeProps()
+    seedSetup(props.fake)
+    const user = await seedEndUser(props.fake)
+    props.fake.failNext = { method: 'getUser', error: new InternalError('database unavailable') }
+    const err = await run(props, { userId: user.id, messageHistory: [] }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(sdk.RuntimeError)
+    expect((err as Error).message).toBe(
+      `startHitl: Botpress could not return user ${user.id} (database unavailable); nothing was sent to HubSpot, try the escalation again.`
+    )
+    expect(props.fake.conversations.size).toBe(0)
+  })
+
+  it('tells the bot builder to reconnect a channel that HubSpot de-authorized or never connected, before any HubSpot call', async () => {
+    const props = makeProps({ configuration: { additionalInboxIds: ['1002'] } })
+    // 1001: the admin disconnected the channel in HubSpot; 1002: configured, but no channel account was ever made.
+    seedSetup(props.fake, { ...SETUP, channelAccounts: { '1001': { ...SETUP.channelAccounts['1001'], authorized: false } } })
+    const user = await seedEndUser(props.fake)
+    const errorOf = (inboxId: string) => run(props, { userId: user.id, messageHistory: [], hitlSession: { inboxId } }).catch((e: unknown) => e)
+    const reconnect = '(disconnected or removed there). Save the integration configuration again to reconnect it.'
+    const deauthorized = await errorOf('1001')
+    const neverConnected = await errorOf('1002')
+    expect(deauthorized).toBeInstanceOf(sdk.RuntimeError)
+    expect(neverConnected).toBeInstanceOf(sdk.RuntimeError)
+    expect((deauthorized as Error).message).toBe(`startHitl: the channel is no longer authorized in HubSpot inbox 1001 ${reconnect}`)
+    expect((neverConnected as Error).message).toBe(`startHitl: the channel is not connected in HubSpot inbox 1002 ${reconnect}`)
+    expect(((await errorOf('3003')) as Error).message).toBe('startHitl: inbox 3003 is not configured; use one of 1001, 1002.')
     expect(props.fake.conversations.size).toBe(0)
   })
 

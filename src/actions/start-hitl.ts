@@ -104,6 +104,10 @@ const getEndUser = async (client: bp.Client, userId: string) => {
     if (isNotFound(err)) {
       throw new sdk.RuntimeError(`startHitl: user ${userId} does not exist; pass the userId returned by createUser.`)
     }
-    throw err
+    // Anything else is Botpress failing, not the bot passing a wrong id: say which call failed, and that retrying is the fix.
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new sdk.RuntimeError(
+      `startHitl: Botpress could not return user ${userId} (${reason}); nothing was sent to HubSpot, try the escalation again.`
+    )
   }
 }

@@ -66,6 +66,7 @@ describe('hitl channel: end user → HubSpot', () => {
       text: 'Hello agent',
       attachments: [],
       senders: [{ deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'ada@example.com' } }],
+      recipients: [{ deliveryIdentifier: { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: 'botpress-1001' } }],
     })
     expect(acks).toEqual([{ hubspotMessageId: 'hs-1' }])
   })
@@ -191,6 +192,8 @@ describe('hitl channel: end user → HubSpot', () => {
     expect(uploadBody).toContain('fake-bytes')
     expect(uploadBody).toContain('name="folderPath"')
     expect(egg?.attachments).toEqual([{ type: 'FILE', fileId: 'file-9', fileUsageType: usage }])
+    // The title rides along as the message text; without one the attachment goes alone.
+    expect(egg?.text).toBe('title' in payload ? payload.title : '')
     expect(acks).toEqual([{ hubspotMessageId: 'hs-3' }])
   })
 

@@ -304,6 +304,24 @@ describe('retries', () => {
     expect(delays[1]).toBeLessThanOrEqual(1250)
   })
 
+  it('really waits between attempts when no sleep is injected (the production default), as long as the backoff says', async () => {
+    const RETRY_MS = 20
+    vi.spyOn(Math, 'random').mockReturnValue(0.5) // jitter factor exactly 1: the first retry waits baseDelayMs
+    const first = nock(BASE).get(PATH).reply(503, HUBSPOT_ERROR)
+    const second = nock(BASE).get(PATH).reply(200, threadBody)
+    // Real timers (a 20 ms wait), observed: which waits were asked for, and whether the retry went out before one ended.
+    const waits: { ms: number | undefined; retrySentBeforeItEnded: boolean }[] = []
+    const realSetTimeout = globalThis.setTimeout
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+      realSetTimeout(() => {
+        if (first.isDone()) waits.push({ ms, retrySentBeforeItEnded: second.isDone() })
+        callback(...args)
+      }, ms)) as unknown as typeof setTimeout)
+    const http = new HubspotHttp({ baseUrl: BASE, tokens: staticTokens, retryPolicy: { ...DEFAULT_RETRY_POLICY, baseDelayMs: RETRY_MS } })
+    expect(await getThread(http)).toMatchObject({ id: '77' })
+    expect(waits.filter((w) => w.ms === RETRY_MS)).toEqual([{ ms: RETRY_MS, retrySentBeforeItEnded: false }])
+  })
+
   it('does not resend a plain POST after a 500 (it may have been processed)', async () => {
     nock(BASE).post('/crm/v3/objects/contacts').reply(500, HUBSPOT_ERROR)
     const { http, delays } = makeHttp()
@@ -431,15 +449,48 @@ describe('retries', () => {
   })
 })
 
+describe('requests and statuses', () => {
+  it('asks for JSON and sends a list query parameter repeated, without brackets', async () => {
+    const scope = nock(BASE)
+      .get(PATH)
+      .matchHeader('accept', 'application/json')
+      .query((q) => JSON.stringify(q) === JSON.stringify({ properties: ['email', 'phone'] }))
+      .reply(200, threadBody)
+    const { http } = makeHttp()
+    await http.request({ method: 'GET', path: PATH, query: { properties: ['email', 'phone'] }, auth: 'oauth', operation: 'read thread 77' })
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it('treats a 3xx as a failure (redirects are not followed), even when it has a body the schema accepts', async () => {
+    nock(BASE).get(PATH).reply(300, threadBody).get(PATH).reply(302, threadBody, { Location: 'https://elsewhere.example/' })
+    const { http } = makeHttp()
+    expect(isHubspotStatus(await caught(getThread(http)), 300)).toBe(true)
+    expect(isHubspotStatus(await caught(getThread(http)), 302)).toBe(true)
+  })
+
+  it('refuses an OAuth request when it was given no token provider (a wiring bug, before any request)', async () => {
+    const { http } = makeHttp({ tokens: undefined })
+    expect((await caught(getThread(http))).message).toBe('HubspotHttp: OAuth request without a token provider')
+  })
+})
+
 describe('response parsing', () => {
   it('rejects a body that does not match the schema as an unexpected response', async () => {
     nock(BASE).get(PATH).reply(200, { name: 'no id here' })
     const { http, delays } = makeHttp()
     const err = await caught(getThread(http))
     expect(err).toBeInstanceOf(HubspotApiError)
-    expect(err.message).toContain('unexpected response')
-    expect(err.message).toContain('id')
+    expect(err.message).toContain('unexpected response (id: Invalid input)')
     expect(delays).toEqual([])
+  })
+
+  it('names at most three bad fields, and the body itself when it is not an object', async () => {
+    const schema = sdk.z.object({ a: sdk.z.string(), b: sdk.z.string(), c: sdk.z.string(), d: sdk.z.string() })
+    const read = (http: HubspotHttp) => http.request({ method: 'GET', path: PATH, auth: 'oauth', schema, operation: 'read thread 77' })
+    nock(BASE).get(PATH).reply(200, {}).get(PATH).reply(200, [])
+    const { http } = makeHttp()
+    expect((await caught(read(http))).message).toContain('unexpected response (a: Required; b: Required; c: Required)')
+    expect((await caught(read(http))).message).toContain('unexpected response ((body): Expected object, received array)')
   })
 
   it('rejects a non-JSON success body', async () => {
@@ -503,6 +554,19 @@ describe('401 on OAuth calls', () => {
     expect(await getThread(h.http)).toMatchObject({ id: '77' })
     expect(h.refreshes()).toBe(2) // the first use, then the 401
     expect(h.delays).toEqual([]) // the 401 retry is immediate
+  })
+
+  it('does not count the 401 refresh as a retry: the retries and backoff that follow are the full ones', async () => {
+    nockRefresh('token-A-aaaaaaaa')
+    const h = withTokenManager()
+    await h.tokens.getAccessToken()
+    const http = makeHttp({ tokens: h.tokens, retryPolicy: { ...DEFAULT_RETRY_POLICY, maxRetries: 1 } })
+    vi.spyOn(Math, 'random').mockReturnValue(0.5) // no jitter: the first retry waits baseDelayMs
+    nock(BASE).get(PATH).reply(401, { status: 'error', message: 'expired' })
+    nockRefresh('token-B-bbbbbbbb')
+    nock(BASE).get(PATH).reply(503, HUBSPOT_ERROR).get(PATH).reply(200, threadBody)
+    expect(await getThread(http.http)).toMatchObject({ id: '77' })
+    expect(http.delays).toEqual([DEFAULT_RETRY_POLICY.baseDelayMs])
   })
 
   it('does not loop on a second 401', async () => {

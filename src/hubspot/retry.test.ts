@@ -21,6 +21,7 @@ describe('parseRetryAfter', () => {
   it('reads seconds, fractional seconds and HTTP dates', () => {
     expect(parseRetryAfter('2')).toBe(2000)
     expect(parseRetryAfter(' 1.5 ')).toBe(1500)
+    expect(parseRetryAfter('1.25')).toBe(1250)
     expect(parseRetryAfter('0')).toBe(0)
     const now = Date.parse('2026-01-01T00:00:00Z')
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:07 GMT', now)).toBe(7000)
@@ -32,6 +33,8 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(undefined)).toBeUndefined()
     expect(parseRetryAfter('')).toBeUndefined()
     expect(parseRetryAfter('soon')).toBeUndefined()
+    // A number followed by anything else is neither form (and must never become NaN).
+    expect(parseRetryAfter('2x')).toBeUndefined()
     // Never a negative wait, whatever Date.parse makes of it.
     expect(parseRetryAfter('-3') ?? 0).toBeGreaterThanOrEqual(0)
   })
@@ -93,7 +96,7 @@ describe('retryDelay', () => {
   })
 
   it('never retries other statuses', () => {
-    for (const status of [400, 401, 403, 404, 409, 422]) expect(decide({ kind: 'status', status })).toBeUndefined()
+    for (const status of [300, 302, 400, 401, 403, 404, 409, 422, 600]) expect(decide({ kind: 'status', status })).toBeUndefined()
   })
 
   it('retries network failures when resending is safe', () => {

@@ -6,9 +6,17 @@ import { HubspotHttp } from './http'
 import { createHubspotClient, httpTuning } from './index'
 import { refreshAccessToken } from './oauth'
 import { DEFAULT_RETRY_POLICY } from './retry'
-import { credentialsFingerprint, TokenManager, type CachedToken, type TokenStore } from './token-manager'
+import {
+  credentialsFingerprint,
+  NotConnectedError,
+  rememberStoredRefreshToken,
+  TokenManager,
+  type CachedToken,
+  type TokenStore,
+} from './token-manager'
 import { FakeBotpress } from '../../tests/helpers/fake-botpress'
-import { expectAllInterceptorsUsed, renderings } from '../../tests/helpers/nock-guard'
+import { captureLogger } from '../../tests/helpers/props'
+import { expectAllInterceptorsUsed, renderings, until } from '../../tests/helpers/nock-guard'
 import { isNotFound } from '../botpress-errors'
 import { resetCaches } from '../cache'
 
@@ -55,7 +63,7 @@ const memoryStore = (initial?: CachedToken) => {
   return { s, store }
 }
 
-const makeManager = (opts: { store?: TokenStore; now?: () => number; creds?: typeof CREDS } = {}) => {
+const makeManager = (opts: { store?: TokenStore; now?: () => number; creds?: typeof CREDS; onCacheError?: (message: string) => void } = {}) => {
   const creds = opts.creds ?? CREDS
   const http = new HubspotHttp({ baseUrl: BASE, sleep: async () => {}, retryPolicy: { ...DEFAULT_RETRY_POLICY } })
   const counter = { refreshes: 0 }
@@ -68,8 +76,29 @@ const makeManager = (opts: { store?: TokenStore; now?: () => number; creds?: typ
       return refreshAccessToken(http, creds)
     },
     now: opts.now,
+    onCacheError: opts.onCacheError,
   })
   return { manager, counter }
+}
+
+/**
+ * A manager whose first `gated` refreshes wait until the test opens their gate (in call order), then
+ * go to HubSpot (nock) as usual; later ones go straight through.
+ */
+const gatedManager = (gated: number, store: TokenStore = memoryStore().store) => {
+  const http = new HubspotHttp({ baseUrl: BASE, sleep: async () => {}, retryPolicy: { ...DEFAULT_RETRY_POLICY } })
+  const gates: (() => void)[] = []
+  const counter = { refreshes: 0 }
+  const manager = new TokenManager({
+    clientId: CREDS.clientId,
+    refreshToken: CREDS.refreshToken,
+    store,
+    refresh: async () => {
+      if (++counter.refreshes <= gated) await new Promise<void>((open) => gates.push(open))
+      return refreshAccessToken(http, CREDS)
+    },
+  })
+  return { manager, gates, counter }
 }
 
 beforeAll(() => nock.disableNetConnect())
@@ -196,6 +225,114 @@ describe('TokenManager', () => {
     expect(await plain).toBe('state-token-rejected')
     expect(await afterReject).toBe('access-fresh-0001')
     expect(counter.refreshes).toBe(1)
+  })
+
+  it('keeps a newer refresh in flight when an older one settles after it started: a later caller joins it, no third refresh', async () => {
+    const { manager, gates, counter } = gatedManager(2)
+    const first = manager.getAccessToken()
+    await until(() => gates.length === 1)
+    // The in-flight table is bounded (src/cache.ts): another installation's refresh can empty it while this one runs.
+    resetCaches('tokenRefreshes')
+    const second = manager.getAccessToken()
+    await until(() => gates.length === 2)
+    nockRefresh('access-old-0001')
+    gates[0]!()
+    expect(await first).toBe('access-old-0001')
+    // A request that HubSpot refused with the older token must share the refresh still in flight.
+    const third = manager.getAccessToken({ rejected: 'access-old-0001' })
+    nockRefresh('access-new-0002')
+    gates[1]!()
+    expect(await second).toBe('access-new-0002')
+    expect(await third).toBe('access-new-0002')
+    expect(counter.refreshes).toBe(2)
+  })
+
+  it('stops after one more refresh when HubSpot hands back the rejected token again (no endless refreshing)', async () => {
+    nockRefresh('access-same-0001')
+    const { manager, counter } = makeManager()
+    const rejected = await manager.getAccessToken()
+    // Only two more answers: a third refresh would find no interceptor and fail the call.
+    nockRefresh('access-same-0001')
+    nockRefresh('access-same-0001')
+    expect(await manager.getAccessToken({ rejected })).toBe('access-same-0001')
+    expect(counter.refreshes).toBe(3)
+  })
+
+  it('uses the refreshed token when the state write fails, says so without the token, and does not refresh again', async () => {
+    nockRefresh('access-write-fail-0001')
+    const warnings: string[] = []
+    const s = { loads: 0, saves: 0 }
+    const store: TokenStore = {
+      load: async () => void s.loads++,
+      save: async (token) => {
+        s.saves++
+        // Botpress may echo the payload it refused: the warning must not carry the token.
+        throw new Error(`setState failed for payload ${JSON.stringify(token)}`)
+      },
+    }
+    const { manager, counter } = makeManager({ store, onCacheError: (m) => warnings.push(m) })
+    expect(await manager.getAccessToken()).toBe('access-write-fail-0001')
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/^Could not write the cached HubSpot access token \(setState failed for payload .*\); the new token is used anyway/)
+    expect(warnings[0]).toContain('[REDACTED]')
+    expect(warnings[0]).not.toContain('access-write-fail-0001')
+    // The token stays in memory: the next call needs neither HubSpot nor Botpress.
+    expect(await manager.getAccessToken()).toBe('access-write-fail-0001')
+    expect(counter.refreshes).toBe(1)
+    expect(s).toEqual({ loads: 1, saves: 1 })
+  })
+
+  it('says a failed state read costs a refresh, and refreshes', async () => {
+    nockRefresh('access-read-fail-0001')
+    const warnings: string[] = []
+    const store: TokenStore = {
+      load: async () => {
+        throw new Error('Botpress API unavailable')
+      },
+      save: async () => {},
+    }
+    const { manager } = makeManager({ store, onCacheError: (m) => warnings.push(m) })
+    expect(await manager.getAccessToken()).toBe('access-read-fail-0001')
+    expect(warnings).toEqual(['Could not read the cached HubSpot access token (Botpress API unavailable); refreshing instead.'])
+  })
+
+  it('tells the bot builder how to connect when no refresh token is configured nor stored, and asks HubSpot nothing', async () => {
+    const hint = "Open the integration's webhook URL (shown in Botpress) followed by /oauth/start to connect HubSpot."
+    const manager = new TokenManager({
+      clientId: CREDS.clientId,
+      refreshToken: { scope: 'bot_1:int_1', load: async () => undefined, notConnectedHint: hint },
+      store: memoryStore().store,
+      refresh: () => Promise.reject(new Error('must not refresh')),
+    })
+    const err = await manager.getAccessToken().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(NotConnectedError)
+    expect(err).toBeInstanceOf(sdk.RuntimeError)
+    expect((err as Error).message).toBe(`HubSpot is not connected: no "Refresh token" is configured and none was obtained yet. ${hint}`)
+  })
+
+  it('re-reads a stored refresh token once it is 5 minutes old, and a disconnect on this instance takes effect at once', async () => {
+    const clock = { t: T0 }
+    const stored = { value: CREDS.refreshToken as string | undefined, loads: 0 }
+    const manager = new TokenManager({
+      clientId: CREDS.clientId,
+      refreshToken: { scope: 'bot_1:int_1', load: async () => (stored.loads++, stored.value), notConnectedHint: 'Connect it.' },
+      store: memoryStore().store,
+      refresh: () => refreshAccessToken(new HubspotHttp({ baseUrl: BASE, sleep: async () => {} }), CREDS),
+      now: () => clock.t,
+    })
+    nockRefresh('access-A-0001')
+    expect(await manager.getAccessToken()).toBe('access-A-0001')
+    clock.t = T0 + FIVE_MIN - 1
+    expect(await manager.getAccessToken()).toBe('access-A-0001')
+    expect(stored.loads).toBe(1)
+    clock.t = T0 + FIVE_MIN
+    expect(await manager.getAccessToken()).toBe('access-A-0001')
+    expect(stored.loads).toBe(2)
+    // The Connect flow on this instance removed the connection: no stale copy is used, even within the 5 minutes.
+    stored.value = undefined
+    rememberStoredRefreshToken('bot_1:int_1', undefined, clock.t)
+    await expect(manager.getAccessToken()).rejects.toThrow(NotConnectedError)
+    expect(stored.loads).toBe(3)
   })
 
   it('refreshes when the state cannot be read, and still returns a token when it cannot be saved', async () => {
@@ -340,6 +477,25 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
       id: '1001',
     })
     expect(fake.calls).toEqual(['getState', 'setState'])
+  })
+
+  it('warns the bot when the token cannot be saved to state, and the HubSpot call still succeeds with it', async () => {
+    const fake = fakeBotpress()
+    fake.failNext = { method: 'setState', error: new Error('Botpress 503') }
+    nockRefresh('access-A-0001')
+    nock(BASE).get(INBOX).matchHeader('authorization', 'Bearer access-A-0001').reply(200, { id: '1001' })
+    const { logger, lines } = captureLogger()
+    await expect(createHubspotClient({ ctx: ctxWith(CONFIG), client: fake.client, logger }).conversations.getInbox('1001')).resolves.toMatchObject({
+      id: '1001',
+    })
+    expect(lines).toEqual([
+      {
+        level: 'warn',
+        message:
+          'Could not write the cached HubSpot access token (Botpress 503); the new token is used anyway, and other runtime instances refresh their own.',
+      },
+    ])
+    expect(fake.states.has('integration:int_1:oauth')).toBe(false)
   })
 
   it('uses the configured API base URL and httpTuning', async () => {

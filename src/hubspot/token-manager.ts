@@ -25,7 +25,7 @@ export type TokenManagerOptions = {
   store: TokenStore
   refresh: (refreshToken: string) => Promise<RefreshedToken>
   now?: () => number
-  /** Told when the state cache cannot be read or written (the call goes on with a refresh). */
+  /** Told when the state cache cannot be read or written (the call goes on: a refresh after a failed read, the new token after a failed write). */
   onCacheError?: (message: string) => void
 }
 
@@ -152,7 +152,9 @@ export class TokenManager {
 
   private _cacheError(op: 'read' | 'write', err: unknown): undefined {
     const reason = err instanceof Error ? err.message : 'unknown error'
-    this._opts.onCacheError?.(`Could not ${op} the cached HubSpot access token (${redact(reason)}); refreshing instead.`)
+    // What happens next differs: a failed read costs a refresh now; a failed write costs other instances one each.
+    const next = op === 'read' ? 'refreshing instead' : 'the new token is used anyway, and other runtime instances refresh their own'
+    this._opts.onCacheError?.(`Could not ${op} the cached HubSpot access token (${redact(reason)}); ${next}.`)
     return undefined
   }
 }

@@ -13,3 +13,12 @@ export const expectAllInterceptorsUsed = (): void => {
 
 /** Every rendering of an error a log line or a Botpress response could contain. */
 export const renderings = (err: Error): string[] => [err.message, String(err.stack), JSON.stringify(err), String(err), inspect(err, { depth: 10 })]
+
+/**
+ * Resolves once `done()` holds, letting I/O run in between (nock answers over real I/O), for a test
+ * that must act at one step of a request: open a gate, advance fake timers. Fails if it never does.
+ */
+export const until = async (done: () => boolean): Promise<void> => {
+  for (let i = 0; i < 1000 && !done(); i++) await new Promise((resolve) => setImmediate(resolve))
+  expect(done()).toBe(true)
+}
