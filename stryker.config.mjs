@@ -21,6 +21,14 @@ export default {
     'src/channels/forward-message.ts',
     'src/actions/start-hitl.ts',
     'src/hitl/url-guard.ts',
+    'src/hitl/media.ts',
+    // Issue 13's webhook edge: which URL is signed, which events are ours, which threads are unknown, rejection logging.
+    'src/webhook/public-url.ts',
+    'src/webhook/installation.ts',
+    'src/webhook/thread-filter.ts',
+    'src/webhook/rejection-log.ts',
+    'src/hitl/conversation-tags.ts',
+    'src/hitl/assignment.ts',
   ],
   // The machine this was tuned on has 2 cores; raise it (or pass --concurrency) on a bigger one.
   concurrency: 2,
