@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { configDefaults, defineConfig } from 'vitest/config'
 
-// Mutation testing only (`npm run mutation`, stryker.config.json): the fast unit tests beside the code, without the
+// Mutation testing only (`npm run mutation`, stryker.config.mjs): the fast unit tests beside the code, without the
 // build test (it bundles with esbuild), the dev tools' own tests and the e2e/browser/reliability suites, which are
 // far too slow to run once per mutant. Not a project of vitest.config.mts, so `npm test` never runs it twice.
 export default defineConfig({

@@ -161,7 +161,8 @@ export const conversationEventSchema = z
       ])
       .optional()
       .catch(undefined),
-    // Informational only: a signed event we can act on is not dropped for lacking them.
+    // Compared with this installation's account and app when both sides are known (webhook/installation.ts);
+    // a signed event we can act on is not dropped for lacking them.
     portalId: optId,
     appId: optId,
     attemptNumber: z.number().optional(),
