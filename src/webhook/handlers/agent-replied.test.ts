@@ -281,3 +281,23 @@ describe('a message with nothing the end user can be shown', () => {
     expect(sent.isDone()).toBe(true)
   })
 })
+
+describe('a redelivery after the session ended, of a message that was delivered', () => {
+  it('whose first attachment could not be shown (a location) finds the file it posted: no FAILED, no close', async () => {
+    const { props, conversation, deliver, seen, warnings } = await setup()
+    nockTokenRefresh()
+    const sent = receipt('m1', 'SENT')
+    const attachments = [
+      { type: 'LOCATION', latitude: 59.3, longitude: 18.1 },
+      { type: 'FILE', fileId: 'f1', name: 'label.pdf', url: 'https://files.example/label.pdf', fileUsageType: 'OTHER' },
+    ]
+    expect(await deliver('m1', attachments)).toBe(200)
+    expect(seen()).toEqual([['file', { fileUrl: 'https://files.example/label.pdf', title: 'label.pdf' }, 'm1:1']])
+    expect(sent.isDone()).toBe(true)
+    props.fake.states.set(`conversation:${conversation.id}:hitl`, { status: 'stopped' })
+    // Nothing is mocked any more: a FAILED receipt or a close would fail on nock and be warned about.
+    expect(await deliver('m1', attachments)).toBe(200)
+    expect(warnings()).toEqual([])
+    expect(seen()).toHaveLength(1)
+  })
+})

@@ -53,8 +53,10 @@ const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: Thr
   let state = await loadHitlState(client, conversationId)
   if (state.status === 'stopped') {
     // A redelivery of a reply that was delivered before the session ended must not turn FAILED.
-    // The first piece posted is keyed by the message id, or `<id>:0` for attachments without text.
-    const firstKey = agentMessageText(message) || !message.attachments?.length ? message.id : `${message.id}:0`
+    // The first piece posted is keyed by the message id, or, without text, `<id>:<index>` of the
+    // first attachment that is posted (one Botpress cannot show is skipped and has no message).
+    const firstShown = message.attachments.findIndex((a) => a.kind !== 'unsupported')
+    const firstKey = agentMessageText(message) || firstShown < 0 ? message.id : `${message.id}:${firstShown}`
     const { messages } = await client.listMessages({ conversationId, tags: { hubspotMessageId: firstKey } })
     if (messages.length > 0) return
     return refuseAfterEnd(ec, channelId, message.id, message.conversationsThreadId)
