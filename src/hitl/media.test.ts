@@ -96,6 +96,9 @@ describe('isBlockedAddress', () => {
     '2001::1',
     'not-an-ip',
     '1:2:3:4:5:6:7:8:9',
+    'fe80::1%eth0',
+    '::ffff:10.0.0.1%eth0',
+    '64:ff9b::192.168.1.1%2',
   ])('blocks %s', (address) => {
     expect(isBlockedAddress(address)).toBe(true)
   })
@@ -115,6 +118,9 @@ describe('isBlockedAddress', () => {
     '2002:5db8:d822::1',
     '2001:4860:4860::8888',
     '2001:db9::1',
+    // A zone id (scope) names an interface, not a host: the address before it is what counts.
+    '64:ff9b::8.8.8.8%eth0',
+    '0:0:0:0:0:ffff:8.8.8.8%1',
   ])('allows the public address %s', (address) => {
     expect(isBlockedAddress(address)).toBe(false)
   })
