@@ -14,10 +14,13 @@ export type InstallationIdentity = {
   channelId?: string
   /** undefined: the connection was not read in this process yet; null: read, no account recorded (configured refresh token). */
   hubId?: string | null
-  /** When a mismatching event last made this process re-read the state (ms epoch; 0: never). */
-  recheckedAt: number
-  /** That re-read while it runs, so concurrent events wait for it instead of reading again. */
-  recheck?: Promise<void>
+  /**
+   * Per state, when a mismatching event last made this process re-read it (ms epoch), and that
+   * re-read while it runs, so concurrent events wait for it instead of reading again. Per state: a
+   * re-read of the setup (a foreign channel) says nothing about the account, and must not use up
+   * the minute of a re-read of the connection (our own account, bound again elsewhere).
+   */
+  rechecks: Partial<Record<'setup' | 'connection', { at: number; running?: Promise<void> }>>
 }
 
 type Scope = { botId: string; webhookId: string }
@@ -32,7 +35,7 @@ export const cachedIdentity = (ctx: Scope): InstallationIdentity | undefined => 
 export const identityEntry = (ctx: Scope): InstallationIdentity => {
   let entry = installations.get(keyOf(ctx))
   if (!entry) {
-    entry = { recheckedAt: 0 }
+    entry = { rechecks: {} }
     installations.set(keyOf(ctx), entry)
   }
   return entry

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { httpTuning } from '../hubspot'
 import { publishedMessage, seedEndUser, seedSetup, SETUP } from '../../tests/helpers/hitl-fixtures'
 import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
-import { makeProps } from '../../tests/helpers/props'
+import { makeProps, SECRETS } from '../../tests/helpers/props'
 import { resetCaches } from '../cache'
 import { startHitl } from './start-hitl'
 
@@ -253,6 +253,21 @@ describe('startHitl', () => {
       `startHitl: Botpress could not return user ${user.id} (database unavailable); nothing was sent to HubSpot, try the escalation again.`
     )
     expect(props.fake.conversations.size).toBe(0)
+  })
+
+  it('quotes that Botpress failure without any credential it may carry', async () => {
+    const props = makeProps()
+    seedSetup(props.fake)
+    const user = await seedEndUser(props.fake)
+    const token = 'CNbXoc-access-token-quoted-by-botpress'
+    props.fake.failNext = {
+      method: 'getUser',
+      error: new InternalError(`upstream said Authorization: Bearer ${token}, refresh_token=${SECRETS.refreshToken}`),
+    }
+    const err = (await run(props, { userId: user.id, messageHistory: [] }).catch((e: unknown) => e)) as Error
+    expect(err.message).toMatch(/^startHitl: Botpress could not return user .*\[REDACTED\].*try the escalation again\.$/)
+    expect(err.message).not.toContain(token)
+    expect(err.message).not.toContain(SECRETS.refreshToken)
   })
 
   it('tells the bot builder to reconnect a channel that HubSpot de-authorized or never connected, before any HubSpot call', async () => {

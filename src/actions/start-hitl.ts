@@ -6,6 +6,7 @@ import { isNotFound } from '../botpress-errors'
 import { rememberThread } from '../hitl/conversation-tags'
 import { contactIdOf, inboxRecipient, senderOf, senderTagsOf } from '../hitl/participants'
 import { createHubspotClient } from '../hubspot'
+import { redact } from '../hubspot/redact'
 import type { HubspotMessage } from '../hubspot/schemas'
 import { renderTranscript } from '../render/transcript'
 import { defaultInboxOf, routableInboxes } from '../setup/inboxes'
@@ -105,7 +106,8 @@ const getEndUser = async (client: bp.Client, userId: string) => {
       throw new sdk.RuntimeError(`startHitl: user ${userId} does not exist; pass the userId returned by createUser.`)
     }
     // Anything else is Botpress failing, not the bot passing a wrong id: say which call failed, and that retrying is the fix.
-    const reason = err instanceof Error ? err.message : String(err)
+    // Botpress's message is quoted to the bot builder: scrubbed like every error text that leaves the integration.
+    const reason = redact(err instanceof Error ? err.message : String(err))
     throw new sdk.RuntimeError(
       `startHitl: Botpress could not return user ${userId} (${reason}); nothing was sent to HubSpot, try the escalation again.`
     )

@@ -93,6 +93,10 @@ export const findThread = async (client: bp.Client, botId: string, threadId: str
   const { conversations } = await client.listConversations({ channel: 'hitl', tags: { hubspotThreadId: threadId } })
   const found = conversations[0]
   if (!found) {
+    // startHitl on this instance may have published the thread while the lookup ran (its tag is
+    // written after): it is ours, and an "unknown" recorded now would outlive rememberThread.
+    const opened = cachedThread(botId, threadId)
+    if (opened) return opened
     unknownThreads.set(`${botId}:${threadId}`, Date.now() + UNKNOWN_THREAD_TTL_MS)
     return undefined
   }

@@ -5,6 +5,7 @@ import axios from 'axios'
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { downloadMedia, fileNameFor, mediaTuning } from './media'
+import { startRecordingProxy, type RecordingProxy } from '../../tests/helpers/recording-proxy'
 import { ALLOW_PRIVATE_MEDIA_ENV, checkFetchableUrl, checkPassableUrl, isBlockedAddress, pinnedLookup } from './url-guard'
 
 const MEDIA = 'https://media.example.com'
@@ -95,6 +96,9 @@ describe('isBlockedAddress', () => {
     '2001::1',
     'not-an-ip',
     '1:2:3:4:5:6:7:8:9',
+    'fe80::1%eth0',
+    '::ffff:10.0.0.1%eth0',
+    '64:ff9b::192.168.1.1%2',
   ])('blocks %s', (address) => {
     expect(isBlockedAddress(address)).toBe(true)
   })
@@ -114,6 +118,9 @@ describe('isBlockedAddress', () => {
     '2002:5db8:d822::1',
     '2001:4860:4860::8888',
     '2001:db9::1',
+    // A zone id (scope) names an interface, not a host: the address before it is what counts.
+    '64:ff9b::8.8.8.8%eth0',
+    '0:0:0:0:0:ffff:8.8.8.8%1',
   ])('allows the public address %s', (address) => {
     expect(isBlockedAddress(address)).toBe(false)
   })
@@ -412,33 +419,16 @@ it('a DNS lookup that never answers counts against the same deadline', async () 
 })
 
 describe('downloadMedia ignores HTTP_PROXY and HTTPS_PROXY', () => {
-  const VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'] as const
-  let proxy: http.Server
-  let proxied: string[] = []
-  let saved: Partial<Record<(typeof VARS)[number], string>> = {}
+  let proxy: RecordingProxy
   beforeAll(async () => {
-    // A recording stand-in for a proxy: it would fetch the name itself, past the address pinning.
-    proxy = http.createServer((req, res) => {
-      proxied.push(req.url ?? '')
-      res.writeHead(200, { 'content-type': 'image/png' }).end('via-proxy')
-    })
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    proxy = await startRecordingProxy()
   })
-  afterAll(() => new Promise<void>((r) => proxy.close(() => r())))
+  afterAll(() => proxy.close())
   beforeEach(() => {
-    saved = Object.fromEntries(VARS.map((v) => [v, process.env[v]]))
-    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
-    for (const v of VARS) delete process.env[v]
-    for (const v of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy'] as const) process.env[v] = url
+    proxy.useAsEnvProxy()
     nock.enableNetConnect('127.0.0.1')
-    proxied = []
   })
-  afterEach(() => {
-    for (const v of VARS) {
-      if (saved[v] === undefined) delete process.env[v]
-      else process.env[v] = saved[v]
-    }
-  })
+  afterEach(() => proxy.restore())
 
   // http only: for https axios would tunnel with CONNECT through an agent that nock bypasses, so
   // nock cannot show it; `proxy: false` turns off both.
@@ -448,7 +438,7 @@ describe('downloadMedia ignores HTTP_PROXY and HTTPS_PROXY', () => {
     const media = await downloadMedia(`${origin}/pic.png`, 'image')
     expect(media.content.toString()).toBe('direct')
     expect(direct.isDone()).toBe(true)
-    expect(proxied).toEqual([])
+    expect(proxy.hits).toEqual([])
   })
 })
 

@@ -45,7 +45,8 @@ for (const [net, prefix] of [
 
 /** The eight 16-bit groups of an IPv6 address (any valid textual form, incl. a trailing dotted IPv4). */
 const ipv6Groups = (address: string): number[] | undefined => {
-  let text = address.toLowerCase()
+  // A zone id (`fe80::1%eth0`) names an interface, not part of the address.
+  let text = address.toLowerCase().replace(/%.*$/, '')
   const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text)
   if (dotted) {
     const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number]

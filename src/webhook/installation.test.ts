@@ -173,6 +173,35 @@ describe('cost: in memory on the warm path, one re-read per minute on a mismatch
     expect(nock.isDone()).toBe(true)
   })
 
+  it('a re-read that fails answers 500 and does not use up the minute: the redelivery re-reads and is delivered', async () => {
+    const { props, deliver } = await setup({ connected: false })
+    expect(await deliver([change(1, 'status', 'OPEN')])).toBe(200) // identity cached with ch1
+    props.fake.states.set(SETUP_KEY, { ...SETUP, channelId: 'ch9' })
+    const reply = { ...agentReply('m1', { channelId: 'ch9' }), channelId: 'ch9' }
+    props.fake.failNext = { method: 'getState', error: new Error('Botpress 503') }
+    expect(await deliver(reply)).toBe(500)
+    expect(props.fake.messages.size).toBe(0)
+    nockTokenRefresh()
+    hubspot().get('/conversations/v3/conversations/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
+    hubspot().patch('/conversations/v3/custom-channels/ch9/messages/m1').reply(200, {})
+    expect(await deliver(reply)).toBe(200)
+    expect(props.fake.messages.size).toBe(1)
+    expect(nock.isDone()).toBe(true)
+  })
+
+  it('a re-read of the setup (a foreign channel) does not use up the re-read of the connection (our account bound again elsewhere)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { props, deliver, stopped } = await setup({ hubId: '555' })
+    expect(await deliver([change(1, 'status', 'OPEN')])).toBe(200) // identity cached: ch1, account 555 (this event's portal differs: re-read once)
+    vi.setSystemTime(Date.now() + BINDING_RECHECK_MS)
+    // A reply naming another channel: the setup is re-read (and still says ch1).
+    expect(await deliver({ ...agentReply('m1', { channelId: 'ch-other' }), channelId: 'ch-other' })).toBe(200)
+    // Meanwhile Connect bound our portal on another instance: its close must re-read the connection and act.
+    props.fake.states.set(CONNECTION, { refreshToken: 'stored-refresh', hubId: OUR_PORTAL })
+    expect(await deliver([close({}, 2)])).toBe(200)
+    expect(stopped()).toBe(1)
+  })
+
   it('another account bound by Connect in this process is known at once, without a read', async () => {
     const { props, deliver, stateReads, stopped } = await setup({ hubId: '555' })
     expect(await deliver([close({}, 1)])).toBe(200) // portal 243842089 ≠ 555: ignored (and re-read once)

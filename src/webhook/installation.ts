@@ -76,7 +76,7 @@ const oursOf = (identity: InstallationIdentity | undefined, config: { appId?: st
  * state (already read to verify the signature) and, when an event names a portal, the connection
  * state once. The channel may have been re-created by register on another instance, or another
  * account bound by Connect there, so a mismatch re-reads what mismatched, but at most once per
- * minute per installation (concurrent events wait for that one read): a flood of foreign events
+ * minute per state (setup, connection) and installation (concurrent events wait for that one read): a flood of foreign events
  * cannot make us read per request. The app id comes from the configuration, always current.
  */
 export const partitionByInstallation = async <T>(
@@ -106,20 +106,34 @@ export const partitionByInstallation = async <T>(
   return { ours, foreign }
 }
 
-/** Re-reads the mismatching state unless that was done within the minute; true when the identity may have changed. */
+/** Re-reads each mismatching state unless that was done within the minute; true when the identity may have changed. */
 const recheck = async (props: Props, what: { setup: boolean; connection: boolean }, now: number): Promise<boolean> => {
   const entry = identityEntry(props.ctx)
-  if (entry.recheck) {
-    await entry.recheck
+  const reads = await Promise.all([
+    what.setup ? recheckOne(entry, 'setup', () => loadSetupState(props), now) : false,
+    what.connection ? recheckOne(entry, 'connection', () => loadConnection(props), now) : false,
+  ])
+  return reads.some(Boolean)
+}
+
+const recheckOne = async (entry: InstallationIdentity, name: 'setup' | 'connection', read: () => Promise<unknown>, now: number): Promise<boolean> => {
+  const slot = (entry.rechecks[name] ??= { at: 0 })
+  if (slot.running) {
+    await slot.running
     return true
   }
-  if (entry.recheckedAt !== 0 && now - entry.recheckedAt < BINDING_RECHECK_MS) return false
-  entry.recheckedAt = now
-  entry.recheck = (async () => {
-    await Promise.all([what.setup ? loadSetupState(props) : undefined, what.connection ? loadConnection(props) : undefined])
-  })().finally(() => {
-    entry.recheck = undefined
-  })
-  await entry.recheck
+  if (slot.at !== 0 && now - slot.at < BINDING_RECHECK_MS) return false
+  slot.at = now
+  slot.running = read()
+    .then(() => undefined)
+    .catch((err: unknown) => {
+      // A failed read learned nothing: the redelivery (this delivery answers 500) may read again.
+      slot.at = 0
+      throw err
+    })
+    .finally(() => {
+      slot.running = undefined
+    })
+  await slot.running
   return true
 }

@@ -107,6 +107,25 @@ describe('unknown threads: remembered briefly, trusted only by assignments', () 
     expect(props.fake.events.filter((e) => e.type === 'hitlAssigned')).toHaveLength(1)
   })
 
+  it('a lookup that finds nothing while this process opens the thread records no "unknown" (later assignments are not lost)', async () => {
+    const { props, user, deliver, lookups } = await setup()
+    const conversation = await seedHitlConversation(props.fake, user.id, '9001')
+    const list = props.fake.api.listConversations
+    // startHitl publishes the thread, then tags the conversation: the lookup runs in between and
+    // finds no tag, while startHitl (this process) remembers the thread before the lookup answers.
+    props.fake.api.listConversations = async (input) => {
+      props.fake.api.listConversations = list
+      rememberThread(props.ctx.botId, '9001', { conversationId: conversation.id, openedAt: Date.now() - 60_000 })
+      return { ...(await list(input)), conversations: [] }
+    }
+    expect(await deliver([change(1, 'assignedTo', '', 9001)])).toBe(200)
+    expect(lookups()).toBe(1)
+    nockTokenRefresh()
+    hubspot().get('/conversations/v3/conversations/actors/A-12').reply(200, { id: 'A-12', type: 'AGENT', name: 'Sam' })
+    expect(await deliver([change(2, 'assignedTo', '12', 9001)])).toBe(200)
+    expect(props.fake.events.filter((e) => e.type === 'hitlAssigned')).toHaveLength(1)
+  })
+
   it('a thread of this bot costs no more than before: found once, then from memory', async () => {
     const { props, user, deliver, lookups } = await setup()
     await seedHitlConversation(props.fake, user.id, '9001')

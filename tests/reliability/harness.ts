@@ -505,8 +505,10 @@ export const assertAgentRepliesDelivered = (world: World, conversationIds: strin
       expect(author?.tags.hubspotActorId, `author of ${reply.id}`).toBe(reply.createdBy)
       expect(copies[0]?.payload, `text of ${reply.id}`).toEqual({ text: reply.text })
     }
-    // Nothing in the conversation that HubSpot does not have.
-    expect(inBotpress.map((m) => m.tags.hubspotMessageId).sort()).toEqual(delivered.map((r) => r.id).sort())
+    // Nothing in the conversation that HubSpot does not have: each reply, and each of its file attachments
+    // (the file, or the notice that it could not be passed on), keyed `<reply id>:<index>`.
+    const expected = delivered.flatMap((r) => [r.id, ...(r.attachments ?? []).map((_, i) => `${r.id}:${i}`)])
+    expect(inBotpress.map((m) => m.tags.hubspotMessageId).sort()).toEqual(expected.sort())
   }
 }
 

@@ -109,6 +109,27 @@ describe('HubSpot echoing credentials', () => {
     assertInvariants(world, env.inst, [])
   })
 
+  it('on an agent attachment HubSpot refuses (signed link, then the note to the agent): the warnings quote HubSpot without any credential', async () => {
+    const { w, conversationId, threadId } = await env.ready()
+    const token = currentToken(w)
+    w.emu.faults.failNext(1, {
+      status: 403,
+      body: echoBody(token),
+      match: (m, p) => m === 'GET' && /^\/files\/v3\/files\/[^/]+\/signed-url$/.test(p),
+    })
+    w.emu.faults.failNext(1, {
+      status: 403,
+      body: echoBody(token),
+      match: (m, p) => m === 'POST' && /^\/conversations\/v3\/conversations\/threads\/[^/]+\/messages$/.test(p),
+    })
+    const attachments = [{ name: 'label.pdf', mimeType: 'application/pdf', content: Buffer.from('%PDF-1.4') }]
+    expect((await w.emu.agent.reply(threadId, { text: 'the label', attachments, agentId: '555' })).statuses).toEqual([200])
+    const warned = w.lines.filter((l) => l.level === 'warn' && /label\.pdf/.test(l.message)).map((l) => l.message)
+    expect(warned.some((m) => /was not passed on to the end user: .*\[403 VALIDATION_ERROR\].*\[REDACTED\]/.test(m))).toBe(true)
+    expect(warned.some((m) => /Could not tell the agent .*\[403 VALIDATION_ERROR\].*\[REDACTED\]/.test(m))).toBe(true)
+    assertInvariants(w, env.inst, [conversationId])
+  })
+
   it('on unregister: the logged error carries no developer key', async () => {
     const { w, conversationId } = await env.ready()
     w.emu.faults.failNext(1, {

@@ -8,8 +8,9 @@ import { signedRequest } from '../../../tests/helpers/sign'
 import { agentReply } from '../../../tests/helpers/webhook-events'
 import { resetCaches } from '../../cache'
 import { ALLOW_PRIVATE_MEDIA_ENV } from '../../hitl/url-guard'
+import { loadHitlState } from '../../hitl/hitl-state'
 import { handler } from '../handler'
-import { attachmentDroppedNotice } from './agent-replied'
+import { attachmentDroppedNotice, NOTHING_TO_SHOW_REASON } from './agent-replied'
 
 /** Agent attachments: which links reach the end user, and what happens when one cannot. */
 
@@ -19,14 +20,14 @@ const setup = async () => {
   const props = makeProps()
   seedSetup(props.fake)
   const user = await seedEndUser(props.fake)
-  await seedHitlConversation(props.fake, user.id)
+  const conversation = await seedHitlConversation(props.fake, user.id)
   const deliver = async (id: string, attachments: object[], text = '') =>
     (await handler({ ...props, req: signedRequest(agentReply(id, { text, richText: text ? `<p>${text}</p>` : '', attachments })) }))?.status
   /** What the end user sees, in order: [type, payload, tag]. */
   const seen = () => [...props.fake.messages.values()].map((m) => [m.type, m.payload, m.tags.hubspotMessageId])
   /** This module's warnings (an unreadable agent profile, not mocked here, warns too). */
   const warnings = () => props.lines.filter((l) => l.level === 'warn' && !l.message.startsWith('Could not read HubSpot agent')).map((l) => l.message)
-  return { props, deliver, seen, warnings }
+  return { props, conversation, deliver, seen, warnings }
 }
 
 const receipt = (messageId: string, statusType: 'SENT' | 'FAILED', times = 1) =>
@@ -243,5 +244,60 @@ describe('agent attachments: failures a retry can fix still answer 500 (HubSpot 
     receipt('m1', 'FAILED')
     props.fake.failNext = { method: 'getOrCreateMessage', error: new Error('botpress down') }
     expect(await deliver('m1', [{ type: 'FILE', fileId: 'gone', name: 'contract.pdf' }])).toBe(500)
+  })
+})
+
+describe('a message with nothing the end user can be shown', () => {
+  it('no text and only a location and quick replies: nothing posted, FAILED with the reason (never SENT), 200; the same on redelivery', async () => {
+    const { props, conversation, deliver, seen } = await setup()
+    nockTokenRefresh()
+    const failed: string[] = []
+    hubspot()
+      .patch(
+        '/conversations/v3/custom-channels/ch1/messages/m1',
+        (b: { statusType: string; errorMessage?: string }) => (failed.push(`${b.statusType}: ${b.errorMessage}`), true)
+      )
+      .times(2)
+      .reply(200, {})
+    const attachments = [
+      { type: 'LOCATION', latitude: 59.3, longitude: 18.1, name: 'Pickup point' },
+      { type: 'QUICK_REPLIES', quickReplies: [{ value: 'yes', valueType: 'TEXT', label: 'Yes' }] },
+    ]
+    expect(await deliver('m1', attachments)).toBe(200)
+    expect(await deliver('m1', attachments)).toBe(200)
+    expect(seen()).toEqual([])
+    expect(failed).toEqual([`FAILED: ${NOTHING_TO_SHOW_REASON}`, `FAILED: ${NOTHING_TO_SHOW_REASON}`])
+    // The plugin was given no message, so it assigned nobody: nothing is recorded as its assignment.
+    expect((await loadHitlState(props.client, conversation.id)).assigneeActorId).toBeUndefined()
+    expect(nock.isDone()).toBe(true)
+  })
+
+  it('text with a location: the text is posted and SENT, as before', async () => {
+    const { deliver, seen } = await setup()
+    nockTokenRefresh()
+    const sent = receipt('m2', 'SENT')
+    expect(await deliver('m2', [{ type: 'LOCATION', latitude: 59.3, longitude: 18.1 }], 'See you there')).toBe(200)
+    expect(seen()).toEqual([['text', expect.objectContaining({ text: expect.stringContaining('See you there') }), 'm2']])
+    expect(sent.isDone()).toBe(true)
+  })
+})
+
+describe('a redelivery after the session ended, of a message that was delivered', () => {
+  it('whose first attachment could not be shown (a location) finds the file it posted: no FAILED, no close', async () => {
+    const { props, conversation, deliver, seen, warnings } = await setup()
+    nockTokenRefresh()
+    const sent = receipt('m1', 'SENT')
+    const attachments = [
+      { type: 'LOCATION', latitude: 59.3, longitude: 18.1 },
+      { type: 'FILE', fileId: 'f1', name: 'label.pdf', url: 'https://files.example/label.pdf', fileUsageType: 'OTHER' },
+    ]
+    expect(await deliver('m1', attachments)).toBe(200)
+    expect(seen()).toEqual([['file', { fileUrl: 'https://files.example/label.pdf', title: 'label.pdf' }, 'm1:1']])
+    expect(sent.isDone()).toBe(true)
+    props.fake.states.set(`conversation:${conversation.id}:hitl`, { status: 'stopped' })
+    // Nothing is mocked any more: a FAILED receipt or a close would fail on nock and be warned about.
+    expect(await deliver('m1', attachments)).toBe(200)
+    expect(warnings()).toEqual([])
+    expect(seen()).toHaveLength(1)
   })
 })

@@ -39,6 +39,10 @@ export const SESSION_ENDED_REASON =
 export const SESSION_STARTING_REASON =
   "Not delivered: the customer's chat session with the bot was still starting, so they would not see this reply. Send it again in a moment."
 
+/** Shown to the agent on a message with nothing the bot's chat can show. */
+export const NOTHING_TO_SHOW_REASON =
+  'Not delivered: this message has no text, and its attachments (such as a location or quick replies) cannot be shown in the bot chat. Send it as text or as a file.'
+
 const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: ThreadEntry): Promise<void> => {
   const { client, hs, ctx, logger } = ec
   const { message } = event
@@ -49,8 +53,10 @@ const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: Thr
   let state = await loadHitlState(client, conversationId)
   if (state.status === 'stopped') {
     // A redelivery of a reply that was delivered before the session ended must not turn FAILED.
-    // The first piece posted is keyed by the message id, or `<id>:0` for attachments without text.
-    const firstKey = agentMessageText(message) || !message.attachments?.length ? message.id : `${message.id}:0`
+    // The first piece posted is keyed by the message id, or, without text, `<id>:<index>` of the
+    // first attachment that is posted (one Botpress cannot show is skipped and has no message).
+    const firstShown = message.attachments.findIndex((a) => a.kind !== 'unsupported')
+    const firstKey = agentMessageText(message) || firstShown < 0 ? message.id : `${message.id}:${firstShown}`
     const { messages } = await client.listMessages({ conversationId, tags: { hubspotMessageId: firstKey } })
     if (messages.length > 0) return
     return refuseAfterEnd(ec, channelId, message.id, message.conversationsThreadId)
@@ -68,6 +74,7 @@ const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: Thr
     if (channelId) await reportStatus(ec, channelId, message.id, 'FAILED', SESSION_STARTING_REASON)
     return
   }
+  let shown = 0
   try {
     const userId = await getAgentUserId({ client, hs, botId: ctx.botId, warn }, actorId, { name: sender?.name })
     // An assignment held during activation goes first, so the plugin announces it before the reply.
@@ -83,15 +90,24 @@ const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: Thr
 
     const text = agentMessageText(message)
     if (text) await create(message.id, { type: 'text', payload: { text } })
+    shown += text ? 1 : 0
     for (const [index, attachment] of message.attachments.entries()) {
       const key = `${message.id}:${index}`
       const outcome = await toMedia(ec, attachment, message.id)
       if (outcome.kind === 'media') await create(key, outcome.media)
       if (outcome.kind === 'dropped') await reportDropped(ec, { conversationId, threadId: message.conversationsThreadId, key, create }, outcome)
+      shown += outcome.kind === 'skipped' ? 0 : 1
     }
   } catch (err) {
     if (channelId) await reportStatus(ec, channelId, message.id, 'FAILED', 'The message could not be delivered to the bot user; it will be retried.')
     throw err
+  }
+  // No text and only attachments Botpress cannot show (a location, quick replies): nothing was
+  // posted, so the end user sees nothing and SENT would be a lie (and the plugin assigned nobody).
+  if (shown === 0) {
+    logger.debug(`Message ${message.id} has nothing the end user can be shown (no text; attachments of types without a Botpress equivalent).`)
+    if (channelId) await reportStatus(ec, channelId, message.id, 'FAILED', NOTHING_TO_SHOW_REASON)
+    return
   }
   if (channelId) await reportStatus(ec, channelId, message.id, 'SENT')
   // The plugin assigns the author of the first agent message itself (when nobody is assigned):

@@ -58,6 +58,32 @@ const setup = async () => {
   return { props, conversation, send, deliver, hitlState, setHitlState, announced, staleLines }
 }
 
+describe('the same agent assigned again later', () => {
+  it('moves the bar: the unassignment in between, delivered after it, is stale (the agent stays, and is not announced again)', async () => {
+    const { deliver, hitlState, announced } = await setup()
+    nockTokenRefresh()
+    nockActor('A-12', 'Sam')
+    await deliver([assign(1, '12', T + 1)])
+    // In HubSpot: unassigned at T+2, assigned to Sam again at T+3; delivered out of order.
+    await deliver([assign(3, '12', T + 3)])
+    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-12', lastChangeAt: T + 3 })
+    await deliver([unassign(2, T + 2)])
+    expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-12', lastChangeAt: T + 3 })
+    await deliver([assign(4, '12', T + 4)])
+    expect(announced()).toEqual(['A-12'])
+  })
+
+  it('a redelivery (same time) writes nothing', async () => {
+    const { props, deliver } = await setup()
+    nockTokenRefresh()
+    nockActor('A-12', 'Sam')
+    await deliver([assign(1, '12', T + 1)])
+    props.fake.calls.length = 0
+    await deliver([assign(1, '12', T + 1)])
+    expect(props.fake.calls).not.toContain('setState')
+  })
+})
+
 describe('an assignment older than the last applied change is ignored', () => {
   it.each([
     ['v3', false],

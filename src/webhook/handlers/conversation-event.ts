@@ -59,9 +59,16 @@ const applyChange = async (ec: EventContext, entry: ThreadEntry, event: ThreadCh
 
   switch (event.kind) {
     case 'assigned': {
-      // Same assignee: nothing to write, not even a later time (a newer time would only matter
-      // for a stale other agent's assignment overtaking two events; not worth a request each time).
-      if (state.assigneeActorId === event.actorId) return
+      if (state.assigneeActorId === event.actorId) {
+        // Same assignee, announced already. A later time still moves the bar when there is one:
+        // HubSpot unassigned and re-assigned the agent, and the unassignment may come after this
+        // event; applied then, it would drop an agent HubSpot has assigned. A redelivery (same
+        // time) and an agent the plugin assigned on their reply with no bar yet write nothing.
+        if (event.occurredAt !== undefined && state.lastChangeAt !== undefined && event.occurredAt > state.lastChangeAt) {
+          await saveHitlState(client, conversationId, { ...state, lastChangeAt: event.occurredAt })
+        }
+        return
+      }
       const warn = (m: string) => ec.logger.forBot().warn(m)
       const agentUserId = await getAgentUserId({ client, hs: ec.hs, botId: ctx.botId, warn }, event.actorId)
       const assignee = { actorId: event.actorId, agentUserId }
