@@ -5,6 +5,7 @@ import axios from 'axios'
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { downloadMedia, fileNameFor, mediaTuning } from './media'
+import { startMediaServer } from '../../tests/helpers/media-server'
 import { startRecordingProxy, type RecordingProxy } from '../../tests/helpers/recording-proxy'
 import { ALLOW_PRIVATE_MEDIA_ENV, checkFetchableUrl, checkPassableUrl, isBlockedAddress, pinnedLookup } from './url-guard'
 
@@ -447,5 +448,89 @@ describe('fileNameFor', () => {
     expect(fileNameFor('https://x.example/a/b%20c.pdf', 'file')).toBe('b c.pdf')
     expect(fileNameFor('https://x.example/', 'file', 'Invoice #3')).toBe('Invoice _3')
     expect(fileNameFor('not a url', 'image')).toBe('image')
+  })
+})
+
+describe('downloadMedia: what a response turns into', () => {
+  it('binary bytes come back exactly as served (never decoded as text)', async () => {
+    const bytes = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x80, 0xc3, 0x28, 0xfe])
+    const server = await startMediaServer(() => bytes)
+    nock.enableNetConnect('127.0.0.1')
+    try {
+      expect(await downloadMedia(`${server.url}/photo.png`, 'image')).toEqual({ name: 'photo.png', mimeType: 'image/png', content: bytes })
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('an error status fails the download instead of uploading the error page', async () => {
+    const server = await startMediaServer()
+    nock.enableNetConnect('127.0.0.1')
+    try {
+      await expect(downloadMedia(`${server.url}/missing.png`, 'image')).rejects.toThrow('Request failed with status code 404')
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('HTTP 400 fails the download (only 2xx is content, 3xx a redirect)', async () => {
+    nock(MEDIA).get('/pic.png').reply(400, 'bad request page', { 'content-type': 'text/html' })
+    await expect(downloadMedia(`${MEDIA}/pic.png`, 'image')).rejects.toThrow('Request failed with status code 400')
+  })
+
+  it('HTTP 300 with a Location is followed like any redirect', async () => {
+    nock(MEDIA)
+      .get('/pic.png')
+      .reply(300, 'choices page', { location: '/real.png' })
+      .get('/real.png')
+      .reply(200, Buffer.from('png'), { 'content-type': 'image/png' })
+    expect(await downloadMedia(`${MEDIA}/pic.png`, 'image')).toEqual({ name: 'pic.png', mimeType: 'image/png', content: Buffer.from('png') })
+  })
+
+  it('a redirect with an empty Location fails at once (no loop back to the same URL)', async () => {
+    const hop = nock(MEDIA).get('/pic.png').reply(302, '', { location: '' })
+    await expect(downloadMedia(`${MEDIA}/pic.png`, 'image')).rejects.toThrow('media download got HTTP 302 without a Location')
+    expect(hop.isDone()).toBe(true)
+    expect(lookup).toHaveBeenCalledTimes(1)
+  })
+
+  it.each([
+    ['', 'image/png'], // the kind's default, not an empty type
+    ['image/webp ; charset=binary', 'image/webp'],
+  ])('content type %j is stored as %s', async (header, mimeType) => {
+    nock(MEDIA).get('/pic').reply(200, Buffer.from('x'), { 'content-type': header })
+    expect((await downloadMedia(`${MEDIA}/pic`, 'image')).mimeType).toBe(mimeType)
+  })
+
+  it('a download over its deadline keeps what stopped it as the cause', async () => {
+    mediaTuning.downloadTimeoutMs = 100
+    lookup.mockImplementation(() => new Promise(() => {}))
+    try {
+      const err = await downloadMedia(`${MEDIA}/pic.png`, 'image').catch((e: unknown) => e)
+      expect(err).toMatchObject({ message: 'media download took longer than 100 ms', cause: expect.any(Error) })
+    } finally {
+      mediaTuning.downloadTimeoutMs = 15_000
+    }
+  })
+
+  it('a finished download leaves no deadline timer behind', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      nock(MEDIA).get('/pic.png').reply(200, Buffer.from('png'), { 'content-type': 'image/png' })
+      await downloadMedia(`${MEDIA}/pic.png`, 'image')
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
+describe('fileNameFor: unsafe characters and length', () => {
+  it('replaces each run of unsafe characters with one underscore', () => {
+    expect(fileNameFor('https://x.example/', 'file', 'Q3 report: ##final## <v2>/draft')).toBe('Q3 report_ _final_ _v2_draft')
+  })
+
+  it('keeps at most 100 characters', () => {
+    expect(fileNameFor(`https://x.example/${'a'.repeat(150)}.pdf`, 'file')).toBe('a'.repeat(100))
   })
 })
