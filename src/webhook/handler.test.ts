@@ -291,3 +291,83 @@ describe('webhook: channel accounts', () => {
     expect(props.fake.setupState('int_1')).toMatchObject({ channelAccounts: { '1001': { authorized: false } } })
   })
 })
+
+describe('webhook: what HubSpot reads in the answer, and what the bot builder reads in the log', () => {
+  const bodyOf = (res: { body?: string } | void | undefined) => JSON.parse(res?.body ?? '{}') as { message?: string }
+
+  it('every answer is JSON with a message saying why (405, 401, 400, 200 ignored, 200 ok, 500)', async () => {
+    const { deliver, props } = await setup()
+    const answers: [number | undefined, string | undefined, string | undefined][] = []
+    const note = (res: Awaited<ReturnType<typeof deliver>>) => answers.push([res?.status, res?.headers?.['content-type'], bodyOf(res).message])
+    note(await deliver({ ...signedRequest(outgoing('m1')), method: 'GET', path: '/not-a-page' }))
+    note(await deliver(signedRequest(outgoing('m1'), { secret: 'wrong' })))
+    const v1Only = signedRequest(outgoing('m1'), { v1: true })
+    delete v1Only.headers['x-hubspot-signature-v3']
+    delete v1Only.headers['x-hubspot-request-timestamp']
+    note(await deliver(v1Only))
+    note(await deliver(signedRequest('{"type": ')))
+    note(await deliver(signedRequest('"just a string"')))
+    note(await deliver(signedRequest({ type: 'SOMETHING_NEW', portalId: 1 })))
+    note(await deliver(signedRequest({ ...outgoing('m1'), channelId: 'other' })))
+    note(await deliver(signedRequest([change(1, 'status', 'OPEN')])))
+    nockTokenRefresh()
+    statusPatch('m2')
+    note(await deliver(signedRequest(outgoing('m2'))))
+    statusPatch('m3', 'FAILED')
+    props.fake.failNext = { method: 'getOrCreateMessage', error: new Error('botpress down') }
+    note(await deliver(signedRequest(outgoing('m3'))))
+    const json = 'application/json'
+    expect(answers).toEqual([
+      [405, json, 'Only POST is accepted.'],
+      [401, json, 'Invalid or missing HubSpot signature.'],
+      [401, json, 'Invalid or missing HubSpot signature.'],
+      [400, json, 'Body is not valid JSON.'],
+      [400, json, 'Body is not a HubSpot webhook payload.'],
+      [200, json, 'ignored'],
+      [200, json, 'ignored'],
+      [200, json, 'ok'],
+      [200, json, 'ok'],
+      [500, json, 'Processing failed; retry later.'],
+    ])
+  })
+
+  it('a request without a body is verified over the empty body: signed, it is malformed JSON (400), not a bad signature', async () => {
+    const { deliver } = await setup()
+    const req: Omit<ReturnType<typeof signedRequest>, 'body'> & { body?: string } = signedRequest('')
+    delete req.body
+    const res = await deliver(req as ReturnType<typeof signedRequest>)
+    expect([res?.status, bodyOf(res).message]).toEqual([400, 'Body is not valid JSON.'])
+  })
+
+  it('a failure on a valid delivery is logged as an error that says HubSpot will redeliver it', async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    statusPatch('m4', 'FAILED')
+    props.fake.failNext = { method: 'getOrCreateMessage', error: new Error('botpress down') }
+    expect((await deliver(signedRequest(outgoing('m4'))))?.status).toBe(500)
+    expect(props.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([
+      'Processing a HubSpot webhook failed; HubSpot will redeliver it: botpress down',
+    ])
+  })
+
+  it('debug lines name what was ignored: an unknown event type, malformed events of a batch, foreign events, threads not ours', async () => {
+    const { deliver, props } = await setup()
+    const debug = () => props.lines.filter((l) => l.level === 'debug').map((l) => l.message)
+    await deliver(signedRequest({ type: 'SOMETHING_NEW', portalId: 1 }))
+    expect(debug()).toContain('Ignoring HubSpot event of type SOMETHING_NEW')
+    props.lines.length = 0
+    await deliver(signedRequest([change(1, 'status', 'OPEN', 7001)]))
+    expect(debug().filter((m) => m.includes('malformed'))).toEqual([]) // nothing skipped, nothing said
+    await deliver(signedRequest([{ eventId: 'not an event' }, change(2, 'status', 'CLOSED', 7002)]))
+    expect(debug()).toContain('Skipped 1 malformed event(s) in a HubSpot batch')
+    expect(debug()).toContain('Ignoring closed for thread 7002: not opened by this bot.')
+    props.lines.length = 0
+    await deliver(signedRequest([{ ...change(3, 'status', 'CLOSED'), appId: 7 }]))
+    await deliver(signedRequest([3, 4].map((i) => ({ ...change(i, 'status', 'CLOSED'), appId: 7 }))))
+    const foreign = debug().filter((m) => m.includes('another installation'))
+    expect(foreign).toHaveLength(2)
+    expect(foreign[0]).toMatch(/\(HubSpot app 7, while the configured app is 424242\)\.$/)
+    expect(foreign[1]).toMatch(/^Ignored 2 event\(s\) .*\(HubSpot app 7, while the configured app is 424242, …\)\.$/)
+    expect(props.fake.events).toHaveLength(0)
+  })
+})
