@@ -371,3 +371,58 @@ describe('webhook: what HubSpot reads in the answer, and what the bot builder re
     expect(props.fake.events).toHaveLength(0)
   })
 })
+
+describe('webhook: agent replies, receipts and kinds', () => {
+  const warnings = (lines: { level: string; message: string }[]) => lines.filter((l) => l.level === 'warn').map((l) => l.message)
+
+  it('a message without its own channel id is reported on the channel the event names', async () => {
+    const { deliver } = await setup()
+    nockTokenRefresh()
+    const sent = statusPatch('m7')
+    expect((await deliver(signedRequest(outgoing('m7', { channelId: undefined }))))?.status).toBe(200)
+    expect(sent.isDone()).toBe(true)
+  })
+
+  it('a receipt HubSpot refuses is a warning; the reply stays delivered and HubSpot gets 200', async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    hubspot()
+      .patch('/conversations/v3/custom-channels/ch1/messages/m8')
+      .reply(404, { status: 'error', message: 'message not found', category: 'OBJECT_NOT_FOUND' })
+    expect((await deliver(signedRequest(outgoing('m8'))))?.status).toBe(200)
+    expect(props.fake.messages.size).toBe(1)
+    expect(warnings(props.lines).filter((m) => m.startsWith('Could not report delivery status of message m8 to HubSpot: '))).toHaveLength(1)
+  })
+
+  it('the FAILED receipt of a reply Botpress could not take tells the agent it will be retried', async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    const failed = hubspot()
+      .patch(
+        '/conversations/v3/custom-channels/ch1/messages/m4',
+        (b: { statusType: string; errorMessage?: string }) =>
+          b.statusType === 'FAILED' && b.errorMessage === 'The message could not be delivered to the bot user; it will be retried.'
+      )
+      .reply(200, {})
+    props.fake.failNext = { method: 'getOrCreateMessage', error: new Error('botpress down') }
+    expect((await deliver(signedRequest(outgoing('m4'))))?.status).toBe(500)
+    expect(failed.isDone()).toBe(true)
+  })
+
+  it("HubSpot's file usage decides the kind when the name has no extension; a file without a link gets a signed one, without a warning", async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    statusPatch('m2')
+    hubspot().get('/files/v3/files/f2/signed-url').query(true).reply(200, { url: 'https://signed.example/f2' })
+    const attachments = [
+      { type: 'FILE', fileId: 'f1', name: 'scan', url: 'https://files.example/scan', fileUsageType: 'IMAGE' },
+      { type: 'FILE', fileId: 'f2', name: 'notes', fileUsageType: 'OTHER' },
+    ]
+    expect((await deliver(signedRequest(outgoing('m2', { text: '', richText: '', attachments }))))?.status).toBe(200)
+    expect([...props.fake.messages.values()].map((m) => [m.type, m.payload])).toEqual([
+      ['image', { imageUrl: 'https://files.example/scan', title: 'scan' }],
+      ['file', { fileUrl: 'https://signed.example/f2', title: 'notes' }],
+    ])
+    expect(warnings(props.lines).filter((m) => m.startsWith('Not passing on'))).toEqual([])
+  })
+})
