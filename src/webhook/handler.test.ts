@@ -426,3 +426,17 @@ describe('webhook: agent replies, receipts and kinds', () => {
     expect(warnings(props.lines).filter((m) => m.startsWith('Not passing on'))).toEqual([])
   })
 })
+
+describe('webhook: one thread failing in a batch', () => {
+  it("does not hold back another thread's events: the other thread is acted on, the batch answers 500, and the redelivery adds nothing twice", async () => {
+    const { deliver, props } = await setup()
+    await seedHitlConversation(props.fake, 'user_x', '9002')
+    const stopped = () => props.fake.events.filter((e) => e.type === 'hitlStopped').length
+    const batch = [change(1, 'status', 'CLOSED', 9001), change(2, 'status', 'CLOSED', 9002)]
+    props.fake.failNext = { method: 'createEvent', error: new Error('botpress down') }
+    expect((await deliver(signedRequest(batch)))?.status).toBe(500)
+    expect(stopped()).toBe(1)
+    expect((await deliver(signedRequest(batch)))?.status).toBe(200)
+    expect(stopped()).toBe(2)
+  })
+})
