@@ -175,6 +175,7 @@ describe('webhook: agent replies', () => {
     const res = await deliver(signedRequest({ ...outgoing('m3', {}, '5555'), channelIntegrationThreadIds: ['someone-else'] }))
     expect(res?.status).toBe(200)
     expect(props.fake.messages.size).toBe(0)
+    expect(props.lines).toContainEqual({ level: 'debug', message: 'Ignoring message m3: thread 5555 was not opened by this bot.' })
   })
 
   it('finds the conversation by integration thread id when HubSpot moved it to a new thread', async () => {
