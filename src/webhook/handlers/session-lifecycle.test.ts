@@ -187,6 +187,21 @@ describe('an assignment HubSpot reports while the HITL plugin activates the sess
     expect(assigned()).toHaveLength(1)
   })
 
+  it('a reply while the session is still not surely active (another instance, its opening time ahead of ours) is posted, but the held assignment stays held', async () => {
+    const { deliver, assigned, conversation, hitlState, props } = await setup('opening')
+    nockTokenRefresh()
+    nockActor('A-12', 'Sam')
+    await deliver([change(1, 'assignedTo', '12')])
+    expect(hitlState()).toMatchObject({ pendingAssigneeActorId: 'A-12' })
+    // Only the openedAt tag, from a clock ahead of ours by more than the wait bound: no "opening" flag to refuse on.
+    rememberThread('bot_1', '9001', { conversationId: conversation.id, openedAt: clock + MAX_WAIT + GRACE })
+    statusPatch('m1', (b) => b.statusType === 'SENT')
+    expect((await deliver(reply('m1', 'A-12')))?.status).toBe(200)
+    expect(props.fake.messages.size).toBe(1)
+    expect(assigned()).toHaveLength(0)
+    expect(hitlState()).toMatchObject({ pendingAssigneeActorId: 'A-12' })
+  })
+
   it('a held assignment is announced by the next agent reply once the session is active, before the reply is posted', async () => {
     const { deliver, assigned, conversation, current, hitlState, props } = await setup('opening')
     nockTokenRefresh()
