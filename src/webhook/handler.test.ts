@@ -175,6 +175,7 @@ describe('webhook: agent replies', () => {
     const res = await deliver(signedRequest({ ...outgoing('m3', {}, '5555'), channelIntegrationThreadIds: ['someone-else'] }))
     expect(res?.status).toBe(200)
     expect(props.fake.messages.size).toBe(0)
+    expect(props.lines).toContainEqual({ level: 'debug', message: 'Ignoring message m3: thread 5555 was not opened by this bot.' })
   })
 
   it('finds the conversation by integration thread id when HubSpot moved it to a new thread', async () => {
@@ -289,5 +290,154 @@ describe('webhook: channel accounts', () => {
     expect(props.fake.setupState('int_1')).toEqual(SETUP)
     await deliver(signedRequest({ type: 'CHANNEL_ACCOUNT_PURGED', portalId: 1, channelId: 'ch1', channelAccountId: 'acc1' }))
     expect(props.fake.setupState('int_1')).toMatchObject({ channelAccounts: { '1001': { authorized: false } } })
+  })
+})
+
+describe('webhook: what HubSpot reads in the answer, and what the bot builder reads in the log', () => {
+  const bodyOf = (res: { body?: string } | void | undefined) => JSON.parse(res?.body ?? '{}') as { message?: string }
+
+  it('every answer is JSON with a message saying why (405, 401, 400, 200 ignored, 200 ok, 500)', async () => {
+    const { deliver, props } = await setup()
+    const answers: [number | undefined, string | undefined, string | undefined][] = []
+    const note = (res: Awaited<ReturnType<typeof deliver>>) => answers.push([res?.status, res?.headers?.['content-type'], bodyOf(res).message])
+    note(await deliver({ ...signedRequest(outgoing('m1')), method: 'GET', path: '/not-a-page' }))
+    note(await deliver(signedRequest(outgoing('m1'), { secret: 'wrong' })))
+    const v1Only = signedRequest(outgoing('m1'), { v1: true })
+    delete v1Only.headers['x-hubspot-signature-v3']
+    delete v1Only.headers['x-hubspot-request-timestamp']
+    note(await deliver(v1Only))
+    note(await deliver(signedRequest('{"type": ')))
+    note(await deliver(signedRequest('"just a string"')))
+    note(await deliver(signedRequest({ type: 'SOMETHING_NEW', portalId: 1 })))
+    note(await deliver(signedRequest({ ...outgoing('m1'), channelId: 'other' })))
+    note(await deliver(signedRequest([change(1, 'status', 'OPEN')])))
+    nockTokenRefresh()
+    statusPatch('m2')
+    note(await deliver(signedRequest(outgoing('m2'))))
+    statusPatch('m3', 'FAILED')
+    props.fake.failNext = { method: 'getOrCreateMessage', error: new Error('botpress down') }
+    note(await deliver(signedRequest(outgoing('m3'))))
+    const json = 'application/json'
+    expect(answers).toEqual([
+      [405, json, 'Only POST is accepted.'],
+      [401, json, 'Invalid or missing HubSpot signature.'],
+      [401, json, 'Invalid or missing HubSpot signature.'],
+      [400, json, 'Body is not valid JSON.'],
+      [400, json, 'Body is not a HubSpot webhook payload.'],
+      [200, json, 'ignored'],
+      [200, json, 'ignored'],
+      [200, json, 'ok'],
+      [200, json, 'ok'],
+      [500, json, 'Processing failed; retry later.'],
+    ])
+  })
+
+  it('a request without a body is verified over the empty body: signed, it is malformed JSON (400), not a bad signature', async () => {
+    const { deliver } = await setup()
+    const req: Omit<ReturnType<typeof signedRequest>, 'body'> & { body?: string } = signedRequest('')
+    delete req.body
+    const res = await deliver(req as ReturnType<typeof signedRequest>)
+    expect([res?.status, bodyOf(res).message]).toEqual([400, 'Body is not valid JSON.'])
+  })
+
+  it('a failure on a valid delivery is logged as an error that says HubSpot will redeliver it', async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    statusPatch('m4', 'FAILED')
+    props.fake.failNext = { method: 'getOrCreateMessage', error: new Error('botpress down') }
+    expect((await deliver(signedRequest(outgoing('m4'))))?.status).toBe(500)
+    expect(props.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([
+      'Processing a HubSpot webhook failed; HubSpot will redeliver it: botpress down',
+    ])
+  })
+
+  it('debug lines name what was ignored: an unknown event type, malformed events of a batch, foreign events, threads not ours', async () => {
+    const { deliver, props } = await setup()
+    const debug = () => props.lines.filter((l) => l.level === 'debug').map((l) => l.message)
+    await deliver(signedRequest({ type: 'SOMETHING_NEW', portalId: 1 }))
+    expect(debug()).toContain('Ignoring HubSpot event of type SOMETHING_NEW')
+    props.lines.length = 0
+    await deliver(signedRequest([change(1, 'status', 'OPEN', 7001)]))
+    expect(debug().filter((m) => m.includes('malformed'))).toEqual([]) // nothing skipped, nothing said
+    await deliver(signedRequest([{ eventId: 'not an event' }, change(2, 'status', 'CLOSED', 7002)]))
+    expect(debug()).toContain('Skipped 1 malformed event(s) in a HubSpot batch')
+    expect(debug()).toContain('Ignoring closed for thread 7002: not opened by this bot.')
+    props.lines.length = 0
+    await deliver(signedRequest([{ ...change(3, 'status', 'CLOSED'), appId: 7 }]))
+    await deliver(signedRequest([3, 4].map((i) => ({ ...change(i, 'status', 'CLOSED'), appId: 7 }))))
+    const foreign = debug().filter((m) => m.includes('another installation'))
+    expect(foreign).toHaveLength(2)
+    expect(foreign[0]).toMatch(/\(HubSpot app 7, while the configured app is 424242\)\.$/)
+    expect(foreign[1]).toMatch(/^Ignored 2 event\(s\) .*\(HubSpot app 7, while the configured app is 424242, …\)\.$/)
+    expect(props.fake.events).toHaveLength(0)
+  })
+})
+
+describe('webhook: agent replies, receipts and kinds', () => {
+  const warnings = (lines: { level: string; message: string }[]) => lines.filter((l) => l.level === 'warn').map((l) => l.message)
+
+  it('a message without its own channel id is reported on the channel the event names', async () => {
+    const { deliver } = await setup()
+    nockTokenRefresh()
+    const sent = statusPatch('m7')
+    expect((await deliver(signedRequest(outgoing('m7', { channelId: undefined }))))?.status).toBe(200)
+    expect(sent.isDone()).toBe(true)
+  })
+
+  it('a receipt HubSpot refuses is a warning; the reply stays delivered and HubSpot gets 200', async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    hubspot()
+      .patch('/conversations/v3/custom-channels/ch1/messages/m8')
+      .reply(404, { status: 'error', message: 'message not found', category: 'OBJECT_NOT_FOUND' })
+    expect((await deliver(signedRequest(outgoing('m8'))))?.status).toBe(200)
+    expect(props.fake.messages.size).toBe(1)
+    expect(warnings(props.lines).filter((m) => m.startsWith('Could not report delivery status of message m8 to HubSpot: '))).toHaveLength(1)
+  })
+
+  it('the FAILED receipt of a reply Botpress could not take tells the agent it will be retried', async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    const failed = hubspot()
+      .patch(
+        '/conversations/v3/custom-channels/ch1/messages/m4',
+        (b: { statusType: string; errorMessage?: string }) =>
+          b.statusType === 'FAILED' && b.errorMessage === 'The message could not be delivered to the bot user; it will be retried.'
+      )
+      .reply(200, {})
+    props.fake.failNext = { method: 'getOrCreateMessage', error: new Error('botpress down') }
+    expect((await deliver(signedRequest(outgoing('m4'))))?.status).toBe(500)
+    expect(failed.isDone()).toBe(true)
+  })
+
+  it("HubSpot's file usage decides the kind when the name has no extension; a file without a link gets a signed one, without a warning", async () => {
+    const { deliver, props } = await setup()
+    nockTokenRefresh()
+    statusPatch('m2')
+    hubspot().get('/files/v3/files/f2/signed-url').query(true).reply(200, { url: 'https://signed.example/f2' })
+    const attachments = [
+      { type: 'FILE', fileId: 'f1', name: 'scan', url: 'https://files.example/scan', fileUsageType: 'IMAGE' },
+      { type: 'FILE', fileId: 'f2', name: 'notes', fileUsageType: 'OTHER' },
+    ]
+    expect((await deliver(signedRequest(outgoing('m2', { text: '', richText: '', attachments }))))?.status).toBe(200)
+    expect([...props.fake.messages.values()].map((m) => [m.type, m.payload])).toEqual([
+      ['image', { imageUrl: 'https://files.example/scan', title: 'scan' }],
+      ['file', { fileUrl: 'https://signed.example/f2', title: 'notes' }],
+    ])
+    expect(warnings(props.lines).filter((m) => m.startsWith('Not passing on'))).toEqual([])
+  })
+})
+
+describe('webhook: one thread failing in a batch', () => {
+  it("does not hold back another thread's events: the other thread is acted on, the batch answers 500, and the redelivery adds nothing twice", async () => {
+    const { deliver, props } = await setup()
+    await seedHitlConversation(props.fake, 'user_x', '9002')
+    const stopped = () => props.fake.events.filter((e) => e.type === 'hitlStopped').length
+    const batch = [change(1, 'status', 'CLOSED', 9001), change(2, 'status', 'CLOSED', 9002)]
+    props.fake.failNext = { method: 'createEvent', error: new Error('botpress down') }
+    expect((await deliver(signedRequest(batch)))?.status).toBe(500)
+    expect(stopped()).toBe(1)
+    expect((await deliver(signedRequest(batch)))?.status).toBe(200)
+    expect(stopped()).toBe(2)
   })
 })

@@ -89,6 +89,56 @@ describe('app-webhook batches: portal and app', () => {
   })
 })
 
+describe('app-webhook batches: the configuration as typed, mixed batches', () => {
+  const typed = async (configuration: Record<string, unknown>) => {
+    const props = makeProps({ configuration })
+    seedSetup(props.fake)
+    props.fake.states.set(CONNECTION, { refreshToken: 'stored-refresh', hubId: OUR_PORTAL })
+    await seedHitlConversation(props.fake, (await seedEndUser(props.fake)).id)
+    const deliver = async (body: unknown) => (await handler({ ...props, req: signedRequest(body) }))?.status
+    return { deliver, stopped: () => props.fake.events.filter((e) => e.type === 'hitlStopped').length }
+  }
+
+  it('an app id typed with spaces still binds our app; a blank refresh token is no configured token (the portal is compared)', async () => {
+    const { deliver, stopped } = await typed({ appId: ' 424242 ', refreshToken: '   ' })
+    expect(await deliver([close({ portalId: 999 })])).toBe(200)
+    expect(stopped()).toBe(0)
+    expect(await deliver([close({}, 6)])).toBe(200)
+    expect(stopped()).toBe(1)
+  })
+
+  it('cold, a batch where only some events name a portal still reads our account and ignores the foreign one', async () => {
+    const { props, deliver, stopped } = await setup()
+    await seedHitlConversation(props.fake, 'user_x', '9002')
+    const { portalId: _p, ...bare } = close({ objectId: 9002 }, 1)
+    expect(await deliver([bare, close({ portalId: 999 }, 2)])).toBe(200)
+    expect(stopped()).toBe(1) // 9002 only
+  })
+
+  it('our account bound again elsewhere: a batch where only one event names the new account still re-reads, and acts on it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { props, deliver, stopped } = await setup({ hubId: '555' })
+    expect(await deliver([change(1, 'status', 'OPEN', 7001)])).toBe(200) // identity cached with account 555, re-read used
+    vi.setSystemTime(Date.now() + BINDING_RECHECK_MS)
+    props.fake.states.set(CONNECTION, { refreshToken: 'stored-refresh', hubId: OUR_PORTAL })
+    const { portalId: _p, ...bare } = change(3, 'status', 'OPEN', 7002) // names no account: never a mismatch
+    expect(await deliver([close({}, 2), bare])).toBe(200)
+    expect(stopped()).toBe(1)
+  })
+
+  it('concurrent deliveries waiting on one re-read all use what it found', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { props, deliver, stopped } = await setup({ hubId: '555' })
+    for (const thread of ['9002', '9003']) await seedHitlConversation(props.fake, `user_${thread}`, thread)
+    expect(await deliver([change(1, 'status', 'OPEN', 7001)])).toBe(200) // identity cached with 555, re-read used
+    vi.setSystemTime(Date.now() + BINDING_RECHECK_MS)
+    props.fake.states.set(CONNECTION, { refreshToken: 'stored-refresh', hubId: OUR_PORTAL })
+    const statuses = await Promise.all([9001, 9002, 9003].map((thread, i) => deliver([close({ objectId: thread }, 10 + i)])))
+    expect(statuses).toEqual([200, 200, 200])
+    expect(stopped()).toBe(3)
+  })
+})
+
 describe('custom-channel events: channel and portal', () => {
   it('an agent reply naming another channel, at the top level or in the message, posts nothing and calls nobody', async () => {
     const { props, deliver, debug } = await setup({ connected: false })

@@ -69,6 +69,17 @@ describe('webhook URL: the app target with and without a trailing slash', () => 
     expect((await deliver(called(`${WEBHOOK_URL}/`, { path: '/', query: '' }, closeBatch)))?.status).toBe(200)
   })
 
+  it('a sub-path is verified as called; a query verifies with or without the runtime\'s leading "?", and a "?" inside it is kept', async () => {
+    const { deliver } = await setup()
+    const accepted: [string, { path: string; query: string }][] = [
+      [`${WEBHOOK_URL}/events`, { path: '/events', query: '' }],
+      [`${WEBHOOK_URL}/events?a=1`, { path: '/events', query: 'a=1' }],
+      [`${WEBHOOK_URL}?portal=1`, { path: '', query: '?portal=1' }],
+      [`${WEBHOOK_URL}?next=/x?y=1`, { path: '', query: 'next=/x?y=1' }],
+    ]
+    for (const [url, runtime] of accepted) expect((await deliver(called(url, runtime, [change(1, 'status', 'OPEN')])))?.status, url).toBe(200)
+  })
+
   it('nothing looser: signed for another path, a double slash, another host or another query → 401, nothing done', async () => {
     const { deliver, stopped } = await setup()
     const forged: [string, { path: string; query: string }][] = [

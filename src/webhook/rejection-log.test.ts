@@ -6,7 +6,8 @@ import { signedRequest } from '../../tests/helpers/sign'
 import { agentReply, propertyChange as change } from '../../tests/helpers/webhook-events'
 import { resetCaches } from '../cache'
 import { handler } from './handler'
-import { REJECTION_LOG_WINDOW_MS } from './rejection-log'
+import { captureLogger } from '../../tests/helpers/props'
+import { logRejection, REJECTION_LOG_WINDOW_MS } from './rejection-log'
 import type * as bp from '.botpress'
 
 beforeEach(() => {
@@ -65,5 +66,25 @@ describe('rejected webhook requests: one warning per bot per minute, with a coun
     const props = makeProps()
     for (let i = 0; i < 5; i++) expect((await handler({ ...props, req: signedRequest([]) }))?.status).toBe(401)
     expect(rejections(props.lines).map((l) => l.message)).toEqual(['Rejected a webhook request: integration not installed.'])
+  })
+
+  it('the count line lists reasons most frequent first, whatever came first; a quiet window adds no count', () => {
+    const { logger, lines } = captureLogger()
+    const t0 = Date.parse('2026-11-30T12:00:00Z')
+    logRejection(logger, 'bot_9', 'mismatch', t0)
+    logRejection(logger, 'bot_9', 'missing-signature', t0 + 1)
+    for (let i = 0; i < 2; i++) logRejection(logger, 'bot_9', 'stale-timestamp', t0 + 2)
+    for (let i = 0; i < 3; i++) logRejection(logger, 'bot_9', 'mismatch', t0 + 3)
+    logRejection(logger, 'bot_9', 'mismatch', t0 + REJECTION_LOG_WINDOW_MS)
+    logRejection(logger, 'bot_9', 'mismatch', t0 + 2 * REJECTION_LOG_WINDOW_MS)
+    expect(lines).toEqual([
+      { level: 'warn', message: 'Rejected a webhook request: mismatch.' },
+      {
+        level: 'warn',
+        message:
+          'Rejected a webhook request: mismatch. Rejected 6 more webhook request(s) since 12:00:00 UTC (mismatch: 3, stale-timestamp: 2, missing-signature: 1).',
+      },
+      { level: 'warn', message: 'Rejected a webhook request: mismatch.' },
+    ])
   })
 })

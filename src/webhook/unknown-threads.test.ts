@@ -52,6 +52,23 @@ describe('unknown threads: remembered briefly, trusted only by assignments', () 
     expect(lookups()).toBe(1)
   })
 
+  it('events that change nothing (reopened) cost no lookup, and do not spoil the trust of the assignments beside them', async () => {
+    const { deliver, lookups } = await setup()
+    expect(await deliver([change(1, 'status', 'OPEN', 778), change(2, 'status', 'OPEN', 779)])).toBe(200)
+    expect(lookups()).toBe(0)
+    expect(await deliver([change(3, 'assignedTo', '12', 777)])).toBe(200) // recorded as unknown
+    expect(lookups()).toBe(1)
+    expect(await deliver([change(4, 'status', 'OPEN', 777), change(5, 'assignedTo', '13', 777)])).toBe(200)
+    expect(lookups()).toBe(1)
+  })
+
+  it('two deletions of one unknown thread in a batch cost one lookup', async () => {
+    const { deliver, lookups } = await setup()
+    const deletion = (id: number) => ({ ...change(id, 'isArchived', 'true', 780), subscriptionType: 'conversation.deletion' })
+    expect(await deliver([deletion(1), change(2, 'isArchived', 'true', 780), deletion(3)])).toBe(200)
+    expect(lookups()).toBe(1)
+  })
+
   it('a close never trusts "unknown": another instance may have opened the thread since (its tag written after the first event)', async () => {
     const { props, user, deliver, lookups, stopped } = await setup()
     expect(await deliver([change(1, 'assignedTo', '', 9001)])).toBe(200) // recorded as unknown

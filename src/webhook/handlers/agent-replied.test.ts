@@ -216,7 +216,10 @@ describe('agent attachments: failures a retry can fix still answer 500 (HubSpot 
       .times(6)
       .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
     receipt('m1', 'FAILED')
+    // A retry can fix it: nobody is told the attachment was dropped (the note would be accepted).
+    const note = comments()
     expect(await deliver('m1', [{ type: 'FILE', fileId: 'f3', name: 'guide.pdf' }])).toBe(500)
+    expect(note.posted).toEqual([])
   })
 
   it('a transient failure posting the note: 500 and no notice yet; the redelivery tells both, once', async () => {

@@ -219,6 +219,8 @@ describe('the unassignment branch', () => {
     await deliver([unassign(2, T + 2)])
     expect(hitlState()).toEqual({ status: 'open', lastChangeAt: T + 2 })
     expect(props.fake.events).toEqual([])
+    // Nothing was held, so nothing is said to be dropped.
+    expect(props.lines.filter((l) => l.message.startsWith('Dropped the held assignment'))).toEqual([])
   })
 
   it('drops a held assignment (the plugin had not activated the session), keeping the bar without a time', async () => {
@@ -287,5 +289,18 @@ describe("an agent's reply that makes the plugin assign its author", () => {
     expect(hitlState()).toEqual({ status: 'open', assigneeActorId: 'A-77', lastChangeAt: REPLY_AT + 5_000 })
     await deliver([assign(2, '78', REPLY_AT)])
     expect(announced()).toEqual([])
+  })
+})
+
+describe('an assignment whose agent profile HubSpot will not show', () => {
+  it('is still announced (under the id), and the bot builder is warned', async () => {
+    const { deliver, announced, props } = await setup()
+    nockTokenRefresh()
+    hubspot()
+      .get('/conversations/v3/conversations/actors/A-12')
+      .reply(403, { status: 'error', message: 'no scope', category: 'MISSING_SCOPES', correlationId: 'c' })
+    await deliver([assign(1, '12', T + 1)])
+    expect(announced()).toEqual(['A-12'])
+    expect(props.lines.filter((l) => l.level === 'warn' && /Could not read HubSpot agent A-12/.test(l.message))).toHaveLength(1)
   })
 })

@@ -60,6 +60,13 @@ const nockActor = (id: string, name: string) => hubspot().get(`/conversations/v3
 const statusPatch = (messageId: string, check: (b: { statusType: string; errorMessage?: string }) => boolean) =>
   hubspot().patch(`/conversations/v3/custom-channels/ch1/messages/${messageId}`, check).reply(200, {})
 
+/** A reply that names no channel at all (both channel ids are optional in HubSpot's payload): there is nowhere to send a receipt. */
+const withoutChannel = (body: ReturnType<typeof agentReply>) => {
+  const { channelId: _top, ...rest } = body
+  return { ...rest, message: { ...body.message, channelId: undefined } }
+}
+const receiptAttempts = (lines: { message: string }[]) => lines.filter((l) => l.message.startsWith('Could not report delivery status'))
+
 /** An escalation whose startHitl returned `ageMs` ago (the `openedAt` tag startHitl writes). */
 const setup = async (ageMs: number | 'opening') => {
   const props = makeProps()
@@ -180,6 +187,21 @@ describe('an assignment HubSpot reports while the HITL plugin activates the sess
     expect(assigned()).toHaveLength(1)
   })
 
+  it('a reply while the session is still not surely active (another instance, its opening time ahead of ours) is posted, but the held assignment stays held', async () => {
+    const { deliver, assigned, conversation, hitlState, props } = await setup('opening')
+    nockTokenRefresh()
+    nockActor('A-12', 'Sam')
+    await deliver([change(1, 'assignedTo', '12')])
+    expect(hitlState()).toMatchObject({ pendingAssigneeActorId: 'A-12' })
+    // Only the openedAt tag, from a clock ahead of ours by more than the wait bound: no "opening" flag to refuse on.
+    rememberThread('bot_1', '9001', { conversationId: conversation.id, openedAt: clock + MAX_WAIT + GRACE })
+    statusPatch('m1', (b) => b.statusType === 'SENT')
+    expect((await deliver(reply('m1', 'A-12')))?.status).toBe(200)
+    expect(props.fake.messages.size).toBe(1)
+    expect(assigned()).toHaveLength(0)
+    expect(hitlState()).toMatchObject({ pendingAssigneeActorId: 'A-12' })
+  })
+
   it('a held assignment is announced by the next agent reply once the session is active, before the reply is posted', async () => {
     const { deliver, assigned, conversation, current, hitlState, props } = await setup('opening')
     nockTokenRefresh()
@@ -220,6 +242,19 @@ describe('an agent who replies before being assigned', () => {
     expect((await deliver([change(1, 'assignedTo', '77')]))?.status).toBe(200)
     expect(assigned()).toHaveLength(0)
     expect((await deliver([{ ...change(2, 'assignedTo', '78'), occurredAt: REPLY_AT + 60_000 }]))?.status).toBe(200)
+    expect(assigned()).toHaveLength(1)
+  })
+
+  it('a reply without a sender is posted (as an unknown agent) and records no assignee: the first assignment is still announced', async () => {
+    const { deliver, assigned, hitlState, props } = await setup(10 * 60_000)
+    nockTokenRefresh()
+    nockActor('A-77', 'Maya')
+    const sent = statusPatch('m1', (b) => b.statusType === 'SENT')
+    expect((await deliver(agentReply('m1', { senders: undefined })))?.status).toBe(200)
+    expect([...props.fake.messages.values()].map((m) => m.payload)).toEqual([{ text: 'Hi, I am **Maya**' }])
+    expect(sent.isDone()).toBe(true)
+    expect(hitlState()?.assigneeActorId).toBeUndefined()
+    expect((await deliver([change(1, 'assignedTo', '77')]))?.status).toBe(200)
     expect(assigned()).toHaveLength(1)
   })
 
@@ -293,5 +328,71 @@ describe('a reply after the session ended', () => {
     expect((await deliver(reply('m1')))?.status).toBe(200)
     expect(props.fake.messages.size).toBe(1)
     expect(nock.pendingMocks()).toEqual([])
+  })
+
+  it('a text reply redelivered after the end asks for neither a FAILED receipt nor a close', async () => {
+    const { deliver, props, conversation } = await setup(10 * 60_000)
+    nockTokenRefresh()
+    nockActor('A-77', 'Maya')
+    statusPatch('m1', (b) => b.statusType === 'SENT')
+    await deliver(reply('m1'))
+    props.fake.states.set(`conversation:${conversation.id}:hitl`, { status: 'stopped' })
+    const failed = statusPatch('m1', (b) => b.statusType === 'FAILED')
+    const close = hubspot().patch('/conversations/v3/conversations/threads/9001').reply(200, { id: '9001', status: 'CLOSED' })
+    expect((await deliver(reply('m1')))?.status).toBe(200)
+    expect(failed.isDone() || close.isDone()).toBe(false)
+    expect(props.fake.messages.size).toBe(1)
+  })
+
+  it('a new reply after the end is refused even when earlier replies of the session were posted', async () => {
+    const { deliver, props, conversation } = await setup(10 * 60_000)
+    nockTokenRefresh()
+    nockActor('A-77', 'Maya')
+    statusPatch('m1', (b) => b.statusType === 'SENT')
+    await deliver(reply('m1'))
+    props.fake.states.set(`conversation:${conversation.id}:hitl`, { status: 'stopped' })
+    const failed = statusPatch('m2', (b) => b.statusType === 'FAILED' && b.errorMessage === SESSION_ENDED_REASON)
+    const close = hubspot().patch('/conversations/v3/conversations/threads/9001').reply(200, { id: '9001', status: 'CLOSED' })
+    expect((await deliver(reply('m2')))?.status).toBe(200)
+    expect(failed.isDone() && close.isDone()).toBe(true)
+    expect(props.fake.messages.size).toBe(1)
+  })
+
+  it('a reply naming no channel: no receipt is attempted (there is nowhere to send it), the thread is still closed', async () => {
+    const { deliver, props } = await ended()
+    nockTokenRefresh()
+    const close = hubspot().patch('/conversations/v3/conversations/threads/9001').reply(200, { id: '9001', status: 'CLOSED' })
+    expect((await deliver(withoutChannel(reply('m9'))))?.status).toBe(200)
+    expect(close.isDone()).toBe(true)
+    expect(receiptAttempts(props.lines)).toEqual([])
+    expect(props.fake.messages.size).toBe(0)
+  })
+})
+
+describe('replies naming no channel', () => {
+  it('delivered: posted, no receipt attempted', async () => {
+    const { deliver, props } = await setup(10 * 60_000)
+    nockTokenRefresh()
+    nockActor('A-77', 'Maya')
+    expect((await deliver(withoutChannel(reply('m1'))))?.status).toBe(200)
+    expect(props.fake.messages.size).toBe(1)
+    expect(receiptAttempts(props.lines)).toEqual([])
+  })
+
+  it('while startHitl has not returned: not posted, no receipt attempted', async () => {
+    const { deliver, props } = await setup('opening')
+    nockTokenRefresh()
+    expect((await deliver(withoutChannel(reply('m1'))))?.status).toBe(200)
+    expect(props.fake.messages.size).toBe(0)
+    expect(receiptAttempts(props.lines)).toEqual([])
+  })
+
+  it('Botpress failing: 500 (redelivered), no receipt attempted', async () => {
+    const { deliver, props } = await setup(10 * 60_000)
+    nockTokenRefresh()
+    nockActor('A-77', 'Maya')
+    props.fake.failNext = { method: 'getOrCreateMessage', error: new Error('botpress down') }
+    expect((await deliver(withoutChannel(reply('m1'))))?.status).toBe(500)
+    expect(receiptAttempts(props.lines)).toEqual([])
   })
 })
