@@ -58,17 +58,6 @@ export const releaseHeldAssignment = async (client: bp.Client, conversationId: s
   return announceAssignment(client, conversationId, state, { actorId, agentUserId })
 }
 
-/**
- * The agent's first reply made the HITL plugin assign them (nobody was assigned): remember them, so
- * HubSpot's `assignedTo` for the same agent does not announce them twice. The reply's time is not
- * recorded as a change: a reply is not a HubSpot assignment, and an assignment HubSpot made before
- * it but delivered after it is still HubSpot's truth (delivered in order, it would have assigned that
- * agent first and the plugin would have kept them), so it must apply.
- */
-export const recordReplyAssignment = async (client: bp.Client, conversationId: string, state: HitlState, actorId: string): Promise<void> => {
-  await saveHitlState(client, conversationId, { ...state, status: 'open', assigneeActorId: actorId })
-}
-
 /** A relayed end-user message proves the session active: announce what was held, then unflag. */
 export const releaseOnRelay = async (client: bp.Client, conversationId: string): Promise<void> => {
   const state = await loadHitlState(client, conversationId)

@@ -1,8 +1,8 @@
 import { isSessionActive, waitForActivation } from '../../hitl/activation'
 import { getAgentUserId, normaliseActorId } from '../../hitl/agent-users'
-import { recordReplyAssignment, releaseHeldAssignment } from '../../hitl/assignment'
+import { releaseHeldAssignment } from '../../hitl/assignment'
 import { cachedThread, findThreadForMessage, type ThreadEntry } from '../../hitl/conversation-tags'
-import { loadHitlState } from '../../hitl/hitl-state'
+import { loadHitlState, saveHitlState } from '../../hitl/hitl-state'
 import { checkPassableUrl } from '../../hitl/url-guard'
 import { isPermanentHubspotFailure } from '../../hubspot/errors'
 import { withKeyLock } from '../concurrency'
@@ -111,9 +111,11 @@ const deliver = async (ec: EventContext, event: OutgoingMessageEvent, entry: Thr
   }
   if (channelId) await reportStatus(ec, channelId, message.id, 'SENT')
   // The plugin assigns the author of the first agent message itself (when nobody is assigned):
-  // remember them, so HubSpot's `assignedTo` for the same agent does not announce them twice.
+  // remember them, so HubSpot's `assignedTo` for the same agent does not announce them twice. The
+  // reply's time is not recorded as an assignment change (lastChangeAt): HubSpot's own assignment
+  // made before it but delivered after it is still HubSpot's truth and must apply.
   if (active && !state.assigneeActorId && actorId !== 'A-unknown') {
-    await recordReplyAssignment(client, conversationId, state, actorId)
+    await saveHitlState(client, conversationId, { ...state, status: 'open', assigneeActorId: actorId })
   }
 }
 
