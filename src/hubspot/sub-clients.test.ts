@@ -12,6 +12,7 @@ import { DEFAULT_RETRY_POLICY } from './retry'
 import { expectAllInterceptorsUsed } from '../../tests/helpers/nock-guard'
 import { resetCaches } from '../cache'
 import { introspectionOf } from '../../tests/helpers/nock-hubspot'
+import { fakeError } from '../../tests/helpers/hubspot-fakes'
 
 const BASE = 'https://api.hubapi.com'
 const DEV_KEY = 'dev-key-0f9e8d7c6b5a4321'
@@ -106,7 +107,10 @@ describe('ChannelsApi', () => {
   })
 
   it('does not resend a channel creation after a 500 (it would create a duplicate)', async () => {
-    nock(BASE).post(CHANNELS).query(true).reply(500, { status: 'error', message: 'boom' })
+    nock(BASE)
+      .post(CHANNELS)
+      .query(true)
+      .reply(500, fakeError({ message: 'boom' }))
     const err = await channels.create({ name: 'x', webhookUrl: 'https://x', capabilities: {} as ChannelEgg['capabilities'] }).catch((e) => e)
     expect(isHubspotStatus(err, 500)).toBe(true)
     expect(delays).toEqual([])
@@ -189,7 +193,7 @@ describe('MessagesApi', () => {
     const bodies: Array<Record<string, unknown>> = []
     nock(BASE)
       .post(`${CHANNELS}/5551/messages`, (b: Record<string, unknown>) => bodies.push(b) > 0)
-      .reply(503, { status: 'error', message: 'unavailable' })
+      .reply(503, fakeError({ message: 'unavailable' }))
       .post(`${CHANNELS}/5551/messages`, (b: Record<string, unknown>) => bodies.push(b) > 0)
       .reply(200, published)
     await messages.publishIncoming('5551', egg)
@@ -242,10 +246,14 @@ describe('ConversationsApi', () => {
   })
 
   it('names the operation and the id in a 404', async () => {
-    nock(BASE).get(`${THREADS}/404404`).reply(404, { status: 'error', message: 'Thread not found', category: 'OBJECT_NOT_FOUND' })
+    nock(BASE)
+      .get(`${THREADS}/404404`)
+      .reply(404, fakeError({ message: 'Thread not found', category: 'OBJECT_NOT_FOUND' }))
     const err = await conversations.getThread('404404').catch((e: Error) => e)
     expect(isHubspotStatus(err, 404)).toBe(true)
-    expect((err as Error).message).toContain('HubSpot could not read thread 404404 [404 OBJECT_NOT_FOUND]: Thread not found.')
+    expect((err as Error).message).toContain(
+      'HubSpot could not read thread 404404 [404 OBJECT_NOT_FOUND]: Thread not found (correlationId 0b6e4c1a-8f3d-4e2b-9a7c-5d1e2f3a4b5c).'
+    )
   })
 })
 

@@ -19,6 +19,7 @@ import { captureLogger } from '../../tests/helpers/props'
 import { expectAllInterceptorsUsed, renderings, until } from '../../tests/helpers/nock-guard'
 import { isNotFound } from '../botpress-errors'
 import { resetCaches } from '../cache'
+import { fakeError } from '../../tests/helpers/hubspot-fakes'
 
 const BASE = 'https://api.hubapi.com'
 const CREDS = { clientId: 'client-id-1234', clientSecret: 'client-secret-aa11bb22cc33dd44', refreshToken: 'refresh-token-9a8b7c6d5e4f3a2b' }
@@ -457,7 +458,10 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
   it('surfaces a revoked refresh token on a 401 retry as a re-authorize error without secrets', async () => {
     const fake = fakeBotpress()
     fake.states.set('integration:int_1:oauth', { accessToken: 'revoked-access-token', expiresAt: Date.now() + HOUR, fingerprint: FINGERPRINT })
-    nock(BASE).get(INBOX).matchHeader('authorization', 'Bearer revoked-access-token').reply(401, { status: 'error', message: 'expired' })
+    nock(BASE)
+      .get(INBOX)
+      .matchHeader('authorization', 'Bearer revoked-access-token')
+      .reply(401, fakeError({ message: 'expired' }))
     nock(BASE).post('/oauth/2026-03/token').reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' })
     const client = createHubspotClient({ ctx: ctxWith(CONFIG), client: fake.client })
     const err = await client.conversations.getInbox('1001').catch((e: Error) => e)

@@ -18,6 +18,7 @@ import { agentReply, propertyChange as change } from '../../../tests/helpers/web
 import { resetCaches } from '../../cache'
 import { handler } from '../handler'
 import { SESSION_ENDED_REASON, SESSION_STARTING_REASON } from './agent-replied'
+import { fakeError, fakeChannelMessage } from '../../../tests/helpers/hubspot-fakes'
 
 const GRACE = 2_000
 /** When agentReply's messages were written (their createdAt). */
@@ -59,7 +60,9 @@ const reply = (id: string, actor = 'A-77') =>
 const nockActor = (id: string, name: string) =>
   hubspot().get(`/conversations/conversations/2026-09/actors/${id}`).reply(200, { id, type: 'AGENT', name })
 const statusPatch = (messageId: string, check: (b: { statusType: string; errorMessage?: string }) => boolean) =>
-  hubspot().patch(`/conversations/custom-channels/2026-09/ch1/messages/${messageId}`, check).reply(200, {})
+  hubspot()
+    .patch(`/conversations/custom-channels/2026-09/ch1/messages/${messageId}`, check)
+    .reply(200, fakeChannelMessage({ id: messageId, direction: 'OUTGOING' }))
 
 /** A reply that names no channel at all (both channel ids are optional in HubSpot's payload): there is nowhere to send a receipt. */
 const withoutChannel = (body: ReturnType<typeof agentReply>) => {
@@ -315,7 +318,9 @@ describe('a reply after the session ended', () => {
     const { deliver, props } = await ended()
     nockTokenRefresh()
     statusPatch('m9', (b) => b.statusType === 'FAILED')
-    hubspot().patch('/conversations/conversations/2026-09/threads/9001').reply(403, { status: 'error', message: 'no', category: 'MISSING_SCOPES' })
+    hubspot()
+      .patch('/conversations/conversations/2026-09/threads/9001')
+      .reply(403, fakeError({ message: 'no', category: 'MISSING_SCOPES' }))
     expect((await deliver(reply('m9')))?.status).toBe(200)
     expect(props.lines.some((l) => l.level === 'warn' && /Could not close HubSpot thread 9001/.test(l.message))).toBe(true)
   })
