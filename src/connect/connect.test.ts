@@ -11,6 +11,7 @@ import { parseConfiguration } from '../config'
 import { routableInboxes } from '../setup/inboxes'
 import { hashToken, MAX_SPENT_STATES } from './access'
 import { COOKIE_NAME } from './cookies'
+import { fakeInbox, fakeChannel, fakePage } from '../../tests/helpers/hubspot-fakes'
 
 const NEW_REFRESH = 'refresh-from-connect-77aa88bb99cc'
 const NEW_ACCESS = 'access-from-connect-11dd22ee33ff'
@@ -88,12 +89,12 @@ const nockTokenInfo = (hubId = 555, domain = 'acme.hubspot.com', answer?: object
     )
     .reply(200, answer ?? introspectionOf(NEW_ACCESS, hubId, domain))
 
-const nockInboxes = (inboxes: object[]) =>
+const nockInboxes = (inboxes: { id: string }[]) =>
   hubspot()
     .get('/conversations/conversations/2026-09/inboxes')
     .query(true)
     .matchHeader('authorization', `Bearer ${NEW_ACCESS}`)
-    .reply(200, { results: inboxes, total: inboxes.length })
+    .reply(200, fakePage(inboxes.map((i) => fakeInbox(i))))
 
 const INBOXES = [
   { id: '1001', name: 'Support <script>alert(1)</script>', type: 'INBOX', archived: false },
@@ -537,7 +538,7 @@ describe('/setup', () => {
     hubspot()
       .get(channelsPath)
       .query(devKeyQuery())
-      .reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL }], total: 1 })
+      .reply(200, fakePage([fakeChannel({ id: 'ch1', webhookUrl: WEBHOOK_URL })]))
     hubspot().get(`${channelsPath}/ch1/channel-accounts`).query(true).reply(200, { results: [], total: 0 })
     for (const [inboxId, acc] of [
       ['1002', 'acc2'],

@@ -139,7 +139,7 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     let assignee: unknown
     hubspot()
       .put('/conversations/conversations/2026-09/threads/9001/assignee', (b: unknown) => ((assignee = b), true))
-      .reply(200, {})
+      .reply(200, fakeThread({ id: '9001', assignedTo: 'A-555' }))
     hubspot().get(THREAD).query({ association: 'TICKET' }).reply(200, threadBody('777'))
     let patch: unknown
     hubspot()

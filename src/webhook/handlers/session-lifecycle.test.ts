@@ -18,7 +18,7 @@ import { agentReply, propertyChange as change } from '../../../tests/helpers/web
 import { resetCaches } from '../../cache'
 import { handler } from '../handler'
 import { SESSION_ENDED_REASON, SESSION_STARTING_REASON } from './agent-replied'
-import { fakeError, fakeChannelMessage } from '../../../tests/helpers/hubspot-fakes'
+import { fakeError, fakeThread, fakeChannelMessage } from '../../../tests/helpers/hubspot-fakes'
 
 const GRACE = 2_000
 /** When agentReply's messages were written (their createdAt). */
@@ -298,7 +298,7 @@ describe('a reply after the session ended', () => {
     const failed = statusPatch('m9', (b) => b.statusType === 'FAILED' && b.errorMessage === SESSION_ENDED_REASON)
     const close = hubspot()
       .patch('/conversations/conversations/2026-09/threads/9001', { status: 'CLOSED' })
-      .reply(200, { id: '9001', status: 'CLOSED' })
+      .reply(200, fakeThread({ id: '9001', status: 'CLOSED' }))
     expect((await deliver(reply('m9')))?.status).toBe(200)
     expect(failed.isDone()).toBe(true)
     expect(close.isDone()).toBe(true)
@@ -308,7 +308,9 @@ describe('a reply after the session ended', () => {
 
     // Redelivered: the same two idempotent writes, still nothing posted.
     statusPatch('m9', (b) => b.statusType === 'FAILED')
-    hubspot().patch('/conversations/conversations/2026-09/threads/9001').reply(200, { id: '9001', status: 'CLOSED' })
+    hubspot()
+      .patch('/conversations/conversations/2026-09/threads/9001')
+      .reply(200, fakeThread({ id: '9001', status: 'CLOSED' }))
     expect((await deliver(reply('m9')))?.status).toBe(200)
     expect(props.fake.messages.size).toBe(0)
     expect(nock.pendingMocks()).toEqual([])
@@ -334,7 +336,9 @@ describe('a reply after the session ended', () => {
     props.fake.states.set(`conversation:${conversation.id}:hitl`, { status: 'stopped' })
     // Both would only be warned about if they failed, so they are offered and must stay unused.
     const failed = statusPatch('m1', (b) => b.statusType === 'FAILED')
-    const close = hubspot().patch('/conversations/conversations/2026-09/threads/9001').reply(200, { id: '9001', status: 'CLOSED' })
+    const close = hubspot()
+      .patch('/conversations/conversations/2026-09/threads/9001')
+      .reply(200, fakeThread({ id: '9001', status: 'CLOSED' }))
     expect((await deliver(reply('m1')))?.status).toBe(200)
     expect(failed.isDone() || close.isDone()).toBe(false)
     expect(props.fake.messages.size).toBe(1)
@@ -348,7 +352,9 @@ describe('a reply after the session ended', () => {
     await deliver(reply('m1'))
     props.fake.states.set(`conversation:${conversation.id}:hitl`, { status: 'stopped' })
     const failed = statusPatch('m2', (b) => b.statusType === 'FAILED' && b.errorMessage === SESSION_ENDED_REASON)
-    const close = hubspot().patch('/conversations/conversations/2026-09/threads/9001').reply(200, { id: '9001', status: 'CLOSED' })
+    const close = hubspot()
+      .patch('/conversations/conversations/2026-09/threads/9001')
+      .reply(200, fakeThread({ id: '9001', status: 'CLOSED' }))
     expect((await deliver(reply('m2')))?.status).toBe(200)
     expect(failed.isDone() && close.isDone()).toBe(true)
     expect(props.fake.messages.size).toBe(1)
@@ -357,7 +363,9 @@ describe('a reply after the session ended', () => {
   it('a reply naming no channel: no receipt is attempted (there is nowhere to send it), the thread is still closed', async () => {
     const { deliver, props } = await ended()
     nockTokenRefresh()
-    const close = hubspot().patch('/conversations/conversations/2026-09/threads/9001').reply(200, { id: '9001', status: 'CLOSED' })
+    const close = hubspot()
+      .patch('/conversations/conversations/2026-09/threads/9001')
+      .reply(200, fakeThread({ id: '9001', status: 'CLOSED' }))
     expect((await deliver(withoutChannel(reply('m9'))))?.status).toBe(200)
     expect(close.isDone()).toBe(true)
     expect(receiptAttempts(props.lines)).toEqual([])
