@@ -10,7 +10,7 @@ import { channelSchema } from './schemas'
 import { TokenManager, type CachedToken } from './token-manager'
 import { expectAllInterceptorsUsed, renderings } from '../../tests/helpers/nock-guard'
 import { resetCaches } from '../cache'
-import { fakeError } from '../../tests/helpers/hubspot-fakes'
+import { fakeError, fakeThread } from '../../tests/helpers/hubspot-fakes'
 
 const BASE = 'https://api.hubapi.com'
 const DEV_KEY = 'devkey-7e1f0c2b-9a4d-4c0e-8f1a-5b6c7d8e9f00'
@@ -23,7 +23,7 @@ const HUBSPOT_ERROR = {
   category: 'INTERNAL_ERROR',
   correlationId: 'c0ffee00-1111-2222-3333-444455556666',
 }
-const threadBody = { id: '77', status: 'OPEN' }
+const threadBody = fakeThread({ id: '77' })
 const threadSchema = channelSchema // any object schema with an id
 
 const staticTokens: AccessTokenProvider = { getAccessToken: async () => TOKEN }

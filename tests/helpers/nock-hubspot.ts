@@ -1,5 +1,6 @@
 import nock from 'nock'
 import { HUBSPOT, SECRETS } from './props'
+import { fakeChannel, fakePage } from './hubspot-fakes'
 
 export const ACCESS_TOKEN = 'access-token-5f4e3d2c1b0a9988'
 
@@ -69,8 +70,13 @@ export const nockInbox = (id: string, name = `Inbox ${id}`) =>
     archived: false,
   })
 
-export const nockListChannels = (results: object[], times = 1) =>
-  hubspot().get(channelsPath).query(devKeyQuery()).times(times).reply(200, { results, total: results.length })
+/** Lists these channels (completed to HubSpot's shape: tests name only what the code reads). */
+export const nockListChannels = (results: { id: string; [k: string]: unknown }[], times = 1) =>
+  hubspot()
+    .get(channelsPath)
+    .query(devKeyQuery())
+    .times(times)
+    .reply(200, fakePage(results.map((r) => fakeChannel(r))))
 
 export const nockListAccounts = (channelId: string, results: object[]) =>
   hubspot().get(`${channelsPath}/${channelId}/channel-accounts`).query(true).reply(200, { results, total: results.length })
