@@ -8,9 +8,10 @@ import { makeProps } from '../../tests/helpers/props'
 import { resetCaches } from '../cache'
 import { mediaTuning } from '../hitl/media'
 import { channels } from './hitl-channel'
+import { fakeComment, fakeFile } from '../../tests/helpers/hubspot-fakes'
 
 type Egg = Record<string, unknown> & { attachments: { type: string; fileId: string; fileUsageType: string }[] }
-const PUBLISH = '/conversations/v3/custom-channels/ch1/messages'
+const PUBLISH = '/conversations/custom-channels/2026-09/ch1/messages'
 
 let media: MediaServer
 let mediaBase = ''
@@ -104,8 +105,8 @@ describe('hitl channel: end user → HubSpot', () => {
       const acks: Record<string, string>[] = []
       nockTokenRefresh()
       const comment = hubspot()
-        .post('/conversations/v3/conversations/threads/9001/messages', (b: Record<string, unknown>) => ((note = b), true))
-        .reply(201, { id: 'note-1', type: 'COMMENT', conversationsThreadId: '9001' })
+        .post('/conversations/conversations/2026-09/threads/9001/messages', (b: Record<string, unknown>) => ((note = b), true))
+        .reply(201, fakeComment({ id: 'note-1', conversationsThreadId: '9001' }))
       // No interceptor for the custom-channel publish: publishing it as INCOMING would fail the test.
       await (channels.hitl.messages.text as (p: unknown) => Promise<void>)({
         ...props,
@@ -183,8 +184,8 @@ describe('hitl channel: end user → HubSpot', () => {
     let uploadBody = ''
     nockTokenRefresh()
     hubspot()
-      .post('/files/v3/files', (b: string) => ((uploadBody = b), true))
-      .reply(201, { id: 'file-9', name: 'x', url: 'https://files.example/x', size: 10, type: 'IMG' })
+      .post('/files/2026-03/files', (b: string) => ((uploadBody = b), true))
+      .reply(201, fakeFile({ id: 'file-9', name: 'x', url: 'https://files.example/x', size: 10, type: 'IMG' }))
     hubspot()
       .post(PUBLISH, (b: Egg) => ((egg = b), true))
       .reply(201, publishedMessage('hs-3'))
@@ -234,7 +235,9 @@ describe('hitl channel: end user → HubSpot', () => {
     const { send, acks } = await setup()
     const eggs: Egg[] = []
     nockTokenRefresh()
-    hubspot().post('/files/v3/files').reply(201, { id: 'file-1', name: 'pic.png' })
+    hubspot()
+      .post('/files/2026-03/files')
+      .reply(201, fakeFile({ id: 'file-1', name: 'pic.png' }))
     hubspot()
       .post(PUBLISH, (b: Egg) => (eggs.push(b), true))
       .times(3)

@@ -4,13 +4,14 @@ import type { ConnectionState, SetupState } from '../../definitions/states'
 import { httpTuning } from '../hubspot'
 import { requiredScopes } from '../hubspot/scopes'
 import { handler } from '../webhook/handler'
-import { channelsPath, devKeyQuery, hubspot } from '../../tests/helpers/nock-hubspot'
+import { channelsPath, devKeyQuery, hubspot, introspectionOf } from '../../tests/helpers/nock-hubspot'
 import { makeProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
 import { resetCaches } from '../cache'
 import { parseConfiguration } from '../config'
 import { routableInboxes } from '../setup/inboxes'
 import { hashToken, MAX_SPENT_STATES } from './access'
 import { COOKIE_NAME } from './cookies'
+import { fakeInbox, fakeChannel, fakePage } from '../../tests/helpers/hubspot-fakes'
 
 const NEW_REFRESH = 'refresh-from-connect-77aa88bb99cc'
 const NEW_ACCESS = 'access-from-connect-11dd22ee33ff'
@@ -57,7 +58,7 @@ const setupOf = (props: Props): SetupState => props.fake.states.get('integration
 const nockExchange = (hubId: number | null = 555, code = 'code-1') =>
   hubspot()
     .post(
-      '/oauth/v1/token',
+      '/oauth/2026-03/token',
       (b: Record<string, string>) =>
         b.grant_type === 'authorization_code' &&
         b.code === code &&
@@ -65,19 +66,35 @@ const nockExchange = (hubId: number | null = 555, code = 'code-1') =>
         b.client_secret === SECRETS.clientSecret &&
         b.redirect_uri === `${WEBHOOK_URL}/oauth/callback`
     )
-    .reply(200, { access_token: NEW_ACCESS, refresh_token: NEW_REFRESH, expires_in: 1800, token_type: 'bearer', ...(hubId ? { hub_id: hubId } : {}) })
+    .reply(200, {
+      access_token: NEW_ACCESS,
+      refresh_token: NEW_REFRESH,
+      expires_in: 1800,
+      token_type: 'bearer',
+      token_use: 'access_token',
+      ...(hubId ? { hub_id: hubId } : {}),
+    })
 
-const nockTokenInfo = (hubId = 555, domain = 'acme.hubspot.com') =>
+/** Token introspection (OAuth 2026-03), matched on the exact form body; answers as the spec's access-token variant. */
+const nockTokenInfo = (hubId = 555, domain = 'acme.hubspot.com', answer?: object) =>
   hubspot()
-    .get(`/oauth/v1/access-tokens/${NEW_ACCESS}`)
-    .reply(200, { token: NEW_ACCESS, hub_id: hubId, hub_domain: domain, app_id: 424242, user_id: 1 })
+    .post(
+      '/oauth/2026-03/token/introspect',
+      (b: Record<string, string>) =>
+        Object.keys(b).length === 4 &&
+        b.client_id === 'client-id-1234' &&
+        b.client_secret === SECRETS.clientSecret &&
+        b.token === NEW_ACCESS &&
+        b.token_type_hint === 'access_token'
+    )
+    .reply(200, answer ?? introspectionOf(NEW_ACCESS, hubId, domain))
 
-const nockInboxes = (inboxes: object[]) =>
+const nockInboxes = (inboxes: { id: string }[]) =>
   hubspot()
-    .get('/conversations/v3/conversations/inboxes')
+    .get('/conversations/conversations/2026-09/inboxes')
     .query(true)
     .matchHeader('authorization', `Bearer ${NEW_ACCESS}`)
-    .reply(200, { results: inboxes, total: inboxes.length })
+    .reply(200, fakePage(inboxes.map((i) => fakeInbox(i))))
 
 const INBOXES = [
   { id: '1001', name: 'Support <script>alert(1)</script>', type: 'INBOX', archived: false },
@@ -195,6 +212,33 @@ describe('GET /oauth/callback', () => {
     expect(connection(props).hubId).toBe('777')
   })
 
+  // `{ active: false }` alone is off-spec on purpose (RFC 7662's answer; the spec requires hub_id): UNCONFIRMED which
+  // HubSpot sends, docs/hubspot.md#date-versioned-apis.
+  it('an inactive token in the introspection: connects on the hub_id of the token response, without a domain', async () => {
+    const props = unconnected()
+    const start = await send(props, 'GET', '/oauth/start')
+    nockExchange(556)
+    nockTokenInfo(556, '', { active: false })
+    const res = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state: stateOf(start) }, cookie: cookieOf(start) })
+    expect(res.status).toBe(303)
+    expect(connection(props).hubId).toBe('556')
+    expect(connection(props).hubDomain).toBeUndefined()
+    expect(nock.isDone()).toBe(true)
+  })
+
+  it('an inactive token in the introspection and no hub_id in the token response: refused, nothing stored but the spent state', async () => {
+    const props = unconnected()
+    const start = await send(props, 'GET', '/oauth/start')
+    nockExchange(null)
+    nockTokenInfo(0, '', { active: false })
+    const res = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state: stateOf(start) }, cookie: cookieOf(start) })
+    expect(res.status).toBe(400)
+    expect(res.body).toContain('HubSpot refused the connection')
+    expect(connection(props).refreshToken).toBeUndefined()
+    expect(props.lines.map((l) => l.message).join('\n')).toContain('HubSpot reports the token as inactive')
+    expect(nock.isDone()).toBe(true)
+  })
+
   it('a state is single use: replaying the callback changes nothing and calls HubSpot no more', async () => {
     const props = unconnected()
     const start = await send(props, 'GET', '/oauth/start')
@@ -303,7 +347,7 @@ describe('GET /oauth/callback', () => {
     const props = unconnected()
     const start = await send(props, 'GET', '/oauth/start')
     const state = stateOf(start)
-    hubspot().post('/oauth/v1/token').reply(400, { status: 'BAD_AUTH_CODE', message: 'bad code' })
+    hubspot().post('/oauth/2026-03/token').reply(400, { status: 'BAD_AUTH_CODE', message: 'bad code' })
     const first = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state }, cookie: cookieOf(start) })
     expect(first.body).toContain('HubSpot did not accept the authorization')
     const before = JSON.stringify([...props.fake.states.entries()])
@@ -320,7 +364,7 @@ describe('GET /oauth/callback', () => {
     const props = unconnected()
     const old = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`h${i}`, Date.now() + 60_000 + i]))
     props.fake.states.set('integration:int_1:connection', { spentStates: { ...old, gone: Date.now() - 1 } })
-    hubspot().post('/oauth/v1/token').reply(400, { status: 'BAD_AUTH_CODE', message: 'bad code' })
+    hubspot().post('/oauth/2026-03/token').reply(400, { status: 'BAD_AUTH_CODE', message: 'bad code' })
     const start = await send(props, 'GET', '/oauth/start')
     await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state: stateOf(start) }, cookie: cookieOf(start) })
     const spent = connection(props).spentStates ?? {}
@@ -344,7 +388,7 @@ describe('GET /oauth/callback', () => {
     const start = await send(props, 'GET', '/oauth/start')
     const state = new URL(start.headers?.location ?? '').searchParams.get('state') ?? ''
     hubspot()
-      .post('/oauth/v1/token')
+      .post('/oauth/2026-03/token')
       .reply(400, { status: 'BAD_AUTH_CODE', message: `bad code, secret ${SECRETS.clientSecret}` })
     const res = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state }, cookie: cookieOf(start) })
     expect(res.status).toBe(400)
@@ -494,7 +538,7 @@ describe('/setup', () => {
     hubspot()
       .get(channelsPath)
       .query(devKeyQuery())
-      .reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL }], total: 1 })
+      .reply(200, fakePage([fakeChannel({ id: 'ch1', webhookUrl: WEBHOOK_URL })]))
     hubspot().get(`${channelsPath}/ch1/channel-accounts`).query(true).reply(200, { results: [], total: 0 })
     for (const [inboxId, acc] of [
       ['1002', 'acc2'],
@@ -648,8 +692,8 @@ describe('GET /connect (admin connects the channel from HubSpot)', () => {
   }
   const nockRefresh = () =>
     hubspot()
-      .post('/oauth/v1/token', (b: Record<string, string>) => b.grant_type === 'refresh_token' && b.refresh_token === NEW_REFRESH)
-      .reply(200, { access_token: NEW_ACCESS, expires_in: 1800 })
+      .post('/oauth/2026-03/token', (b: Record<string, string>) => b.grant_type === 'refresh_token' && b.refresh_token === NEW_REFRESH)
+      .reply(200, { access_token: NEW_ACCESS, refresh_token: NEW_REFRESH, expires_in: 1800, token_type: 'bearer', token_use: 'access_token' })
   const stagingPatch = (status: number) =>
     hubspot()
       .patch(

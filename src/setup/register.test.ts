@@ -16,6 +16,7 @@ import { resetCaches } from '../cache'
 import { CHANNEL_CAPABILITIES } from './capabilities'
 import { register, setupTuning } from './register'
 import { unregister } from './unregister'
+import { fakeChannel, fakePage } from '../../tests/helpers/hubspot-fakes'
 
 const account = (id: string, inboxId: string, extra: object = {}) => ({
   id,
@@ -117,11 +118,11 @@ describe('register', () => {
     hubspot()
       .get(channelsPath)
       .query(devKeyQuery({ limit: '100' }))
-      .reply(200, { results: [{ id: 'x' }], paging: { next: { after: 'p2' } } })
+      .reply(200, fakePage([fakeChannel({ id: 'x' })], 'p2'))
     hubspot()
       .get(channelsPath)
       .query(devKeyQuery({ after: 'p2' }))
-      .reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL }] })
+      .reply(200, fakePage([fakeChannel({ id: 'ch1', webhookUrl: WEBHOOK_URL })]))
     nockListAccounts('ch1', [account('acc1', '1001')])
     await register(props)
     expect(nock.pendingMocks()).toEqual([])
@@ -132,7 +133,7 @@ describe('register', () => {
     nockTokenRefresh()
     nockInbox('1001')
     hubspot()
-      .get('/conversations/v3/conversations/inboxes/999')
+      .get('/conversations/conversations/2026-09/inboxes/999')
       .reply(404, { status: 'error', message: 'Inbox not found', correlationId: 'c-1', category: 'OBJECT_NOT_FOUND' })
     await expect(register(props)).rejects.toThrow(/inbox 999 was not found/)
     expect(props.fake.setupState('int_1')).toBeUndefined()
@@ -149,7 +150,10 @@ describe('register', () => {
     nockTokenRefresh()
     nockInbox('1001')
     nockListChannels([])
-    hubspot().post(channelsPath).query(devKeyQuery()).reply(201, { id: 'ch1', webhookUrl: WEBHOOK_URL })
+    hubspot()
+      .post(channelsPath)
+      .query(devKeyQuery())
+      .reply(201, fakeChannel({ id: 'ch1', webhookUrl: WEBHOOK_URL }))
     nockListChannels([], 2) // not visible for two polls
     nockListChannels([{ id: 'ch1', webhookUrl: WEBHOOK_URL }])
     nockListAccounts('ch1', [])
@@ -164,7 +168,10 @@ describe('register', () => {
     nockTokenRefresh()
     nockInbox('1001')
     nockListChannels([])
-    hubspot().post(channelsPath).query(devKeyQuery()).reply(201, { id: 'ch1', webhookUrl: WEBHOOK_URL })
+    hubspot()
+      .post(channelsPath)
+      .query(devKeyQuery())
+      .reply(201, fakeChannel({ id: 'ch1', webhookUrl: WEBHOOK_URL }))
     nockListChannels([{ id: 'ch1', webhookUrl: WEBHOOK_URL }])
     nockListAccounts('ch1', [])
     hubspot()
@@ -211,7 +218,10 @@ describe('register', () => {
     nockTokenRefresh()
     nockInbox('1001')
     nockListChannels([], 5) // first look + 4 polls
-    hubspot().get(`${channelsPath}/ch1`).query(devKeyQuery()).reply(200, { id: 'ch1', webhookUrl: WEBHOOK_URL })
+    hubspot()
+      .get(`${channelsPath}/ch1`)
+      .query(devKeyQuery())
+      .reply(200, fakeChannel({ id: 'ch1', webhookUrl: WEBHOOK_URL }))
     await expect(register(props)).rejects.toThrow(/not visible yet.*nothing will be created twice/)
     expect(props.fake.setupState('int_1')).toMatchObject({ channelId: 'ch1' })
   })
@@ -231,7 +241,10 @@ describe('register', () => {
       .get(`${channelsPath}/gone`)
       .query(devKeyQuery())
       .reply(404, { status: 'error', message: 'not found', category: 'OBJECT_NOT_FOUND', correlationId: 'c' })
-    hubspot().post(channelsPath).query(devKeyQuery()).reply(201, { id: 'ch2', webhookUrl: WEBHOOK_URL })
+    hubspot()
+      .post(channelsPath)
+      .query(devKeyQuery())
+      .reply(201, fakeChannel({ id: 'ch2', webhookUrl: WEBHOOK_URL }))
     nockListChannels([{ id: 'ch2', webhookUrl: WEBHOOK_URL }])
     nockListAccounts('ch2', [])
     hubspot().post(`${channelsPath}/ch2/channel-accounts`).reply(201, account('acc9', '1001'))
@@ -253,7 +266,9 @@ describe('register', () => {
 
   it('a revoked refresh token fails with a re-authorize message that contains no secret', async () => {
     const props = makeProps()
-    hubspot().post('/oauth/v1/token').reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token', correlationId: 'c-3' })
+    hubspot()
+      .post('/oauth/2026-03/token')
+      .reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token', correlationId: 'c-3' })
     const err = (await register(props).catch((e: unknown) => e)) as Error
     expect(err.message).toMatch(/Re-authorize/)
     for (const secret of Object.values(SECRETS)) expect(`${err.message} ${err.stack}`).not.toContain(secret)
@@ -314,6 +329,8 @@ describe('unregister', () => {
     await expect(unregister(props)).resolves.toBeUndefined()
     const errors = props.lines.filter((l) => l.level === 'error')
     expect(errors[0]?.message).toMatch(/Could not remove the HubSpot custom channel.*403/)
+    // The clean-up by hand names the path the code itself calls.
+    expect(errors[0]?.message).toContain('Remove it by hand (DELETE /conversations/custom-channels/2026-09/{channelId} with your developer API key).')
     expect(JSON.stringify(props.lines)).not.toContain(SECRETS.developerApiKey)
   })
 

@@ -10,6 +10,7 @@ import { patchConnection } from '../connect/connection-state'
 import { httpTuning } from '../hubspot'
 import { handler } from './handler'
 import { BINDING_RECHECK_MS, mismatchOf } from './installation'
+import { fakeChannelMessage } from '../../tests/helpers/hubspot-fakes'
 
 const OUR_PORTAL = '243842089' // the portal of tests/helpers/webhook-events.ts
 const CONNECTION = 'integration:int_1:connection'
@@ -155,9 +156,13 @@ describe('custom-channel events: channel and portal', () => {
     const { props, deliver } = await setup({ hubId: '555' })
     expect(await deliver(agentReply('m1'))).toBe(200) // portal 243842089 ≠ 555
     expect(props.fake.messages.size).toBe(0)
-    hubspot().post('/oauth/v1/token').reply(200, { access_token: 'at', expires_in: 1800 })
-    hubspot().get('/conversations/v3/conversations/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
-    hubspot().patch('/conversations/v3/custom-channels/ch1/messages/m2').reply(200, {})
+    hubspot()
+      .post('/oauth/2026-03/token')
+      .reply(200, { access_token: 'at', refresh_token: 'rt', expires_in: 1800, token_type: 'bearer', token_use: 'access_token' })
+    hubspot().get('/conversations/conversations/2026-09/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
+    hubspot()
+      .patch('/conversations/custom-channels/2026-09/ch1/messages/m2')
+      .reply(200, fakeChannelMessage({ id: 'm2', direction: 'OUTGOING' }))
     expect(await deliver({ ...agentReply('m2'), portalId: '555' })).toBe(200)
     expect(props.fake.messages.size).toBe(1)
     expect(nock.isDone()).toBe(true)
@@ -166,7 +171,7 @@ describe('custom-channel events: channel and portal', () => {
   it('an agent reply without any channel or portal field is not a mismatch', async () => {
     const { props, deliver } = await setup({ connected: false })
     nockTokenRefresh()
-    hubspot().get('/conversations/v3/conversations/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
+    hubspot().get('/conversations/conversations/2026-09/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
     const { channelId: _c, portalId: _p, ...event } = agentReply('m1', { channelId: undefined })
     expect(await deliver(event)).toBe(200)
     expect(props.fake.messages.size).toBe(1)
@@ -215,8 +220,10 @@ describe('cost: in memory on the warm path, one re-read per minute on a mismatch
     expect(await deliver([change(1, 'status', 'OPEN')])).toBe(200) // identity cached with ch1
     props.fake.states.set(SETUP_KEY, { ...SETUP, channelId: 'ch9' })
     nockTokenRefresh()
-    hubspot().get('/conversations/v3/conversations/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
-    hubspot().patch('/conversations/v3/custom-channels/ch9/messages/m1').reply(200, {})
+    hubspot().get('/conversations/conversations/2026-09/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
+    hubspot()
+      .patch('/conversations/custom-channels/2026-09/ch9/messages/m1')
+      .reply(200, fakeChannelMessage({ id: 'm1', channelId: 'ch9', direction: 'OUTGOING' }))
     const reply = agentReply('m1', { channelId: 'ch9' })
     expect(await deliver({ ...reply, channelId: 'ch9' })).toBe(200)
     expect(props.fake.messages.size).toBe(1)
@@ -232,8 +239,10 @@ describe('cost: in memory on the warm path, one re-read per minute on a mismatch
     expect(await deliver(reply)).toBe(500)
     expect(props.fake.messages.size).toBe(0)
     nockTokenRefresh()
-    hubspot().get('/conversations/v3/conversations/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
-    hubspot().patch('/conversations/v3/custom-channels/ch9/messages/m1').reply(200, {})
+    hubspot().get('/conversations/conversations/2026-09/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
+    hubspot()
+      .patch('/conversations/custom-channels/2026-09/ch9/messages/m1')
+      .reply(200, fakeChannelMessage({ id: 'm1', channelId: 'ch9', direction: 'OUTGOING' }))
     expect(await deliver(reply)).toBe(200)
     expect(props.fake.messages.size).toBe(1)
     expect(nock.isDone()).toBe(true)

@@ -9,6 +9,7 @@ import { resetCaches } from '../cache'
 import { rememberThread, UNKNOWN_THREAD_TTL_MS } from '../hitl/conversation-tags'
 import { httpTuning } from '../hubspot'
 import { handler } from './handler'
+import { fakeChannelMessage } from '../../tests/helpers/hubspot-fakes'
 
 const setup = async () => {
   const props = makeProps()
@@ -93,8 +94,10 @@ describe('unknown threads: remembered briefly, trusted only by assignments', () 
     expect(await deliver([change(1, 'assignedTo', '', 9001)])).toBe(200)
     await seedHitlConversation(props.fake, user.id, '9001')
     nockTokenRefresh()
-    hubspot().get('/conversations/v3/conversations/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
-    hubspot().patch('/conversations/v3/custom-channels/ch1/messages/m1').reply(200, {})
+    hubspot().get('/conversations/conversations/2026-09/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
+    hubspot()
+      .patch('/conversations/custom-channels/2026-09/ch1/messages/m1')
+      .reply(200, fakeChannelMessage({ id: 'm1', direction: 'OUTGOING' }))
     expect(await deliver(agentReply('m1'))).toBe(200)
     expect([...props.fake.messages.values()].map((m) => m.payload)).toEqual([expect.objectContaining({ text: expect.stringContaining('Maya') })])
   })
@@ -118,7 +121,7 @@ describe('unknown threads: remembered briefly, trusted only by assignments', () 
     const conversation = await seedHitlConversation(props.fake, user.id, '9001')
     rememberThread(props.ctx.botId, '9001', { conversationId: conversation.id, openedAt: Date.now() - 60_000 })
     nockTokenRefresh()
-    hubspot().get('/conversations/v3/conversations/actors/A-12').reply(200, { id: 'A-12', type: 'AGENT', name: 'Sam' })
+    hubspot().get('/conversations/conversations/2026-09/actors/A-12').reply(200, { id: 'A-12', type: 'AGENT', name: 'Sam' })
     expect(await deliver([change(2, 'assignedTo', '12', 9001)])).toBe(200)
     expect(lookups()).toBe(1)
     expect(props.fake.events.filter((e) => e.type === 'hitlAssigned')).toHaveLength(1)
@@ -138,7 +141,7 @@ describe('unknown threads: remembered briefly, trusted only by assignments', () 
     expect(await deliver([change(1, 'assignedTo', '', 9001)])).toBe(200)
     expect(lookups()).toBe(1)
     nockTokenRefresh()
-    hubspot().get('/conversations/v3/conversations/actors/A-12').reply(200, { id: 'A-12', type: 'AGENT', name: 'Sam' })
+    hubspot().get('/conversations/conversations/2026-09/actors/A-12').reply(200, { id: 'A-12', type: 'AGENT', name: 'Sam' })
     expect(await deliver([change(2, 'assignedTo', '12', 9001)])).toBe(200)
     expect(props.fake.events.filter((e) => e.type === 'hitlAssigned')).toHaveLength(1)
   })

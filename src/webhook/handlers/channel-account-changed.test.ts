@@ -27,7 +27,7 @@ const setup = (opts: { setup?: object | null; hubId?: string } = {}) => {
   return { props, send, stored, writes, said }
 }
 
-const listed = (results: object[]) => hubspot().get(`${channelsPath}/ch1/channel-accounts`).query(true).reply(200, { results })
+const listed = (results: object[]) => hubspot().get(`${channelsPath}/ch1/channel-accounts`).query(true).reply(200, { results, total: results.length })
 
 beforeEach(() => {
   nock.disableNetConnect()
