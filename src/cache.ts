@@ -14,8 +14,16 @@ const CACHES = {
   storedRefreshTokens: { max: 1_000 },
   /** Bot + HubSpot thread id → Botpress conversation and when startHitl returned (hitl/conversation-tags.ts). */
   threads: { max: 10_000 },
-  /** Bot + HubSpot thread id → until when a lookup found no conversation for it (hitl/conversation-tags.ts, short TTL). */
+  /**
+   * Bot + HubSpot thread id → when the first lookup that found no conversation for it started, and until when that
+   * answer is trusted by assignments (hitl/conversation-tags.ts, short TTL).
+   */
   unknownThreads: { max: 10_000 },
+  /**
+   * Bot + HubSpot thread id of threads that can never become ours (found unknown twice, far enough apart:
+   * hitl/conversation-tags.ts). Every email, chat and ticket thread of the portal may land here, hence the larger bound.
+   */
+  foreignThreads: { max: 50_000 },
   /** Bot + HubSpot actor id → Botpress user id of that agent (hitl/agent-users.ts). */
   agentUsers: { max: 5_000 },
   /**

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: requests per operation, webhook CPU cost, batch concurrency and bundle load.
+ * `npm run bench`: requests per operation, webhook CPU cost, batch concurrency, bundle load and a flood of foreign threads.
  * Prints a table and writes bench-results.json at the repo root. Targets are request counts only (deterministic);
  * timings are informational, reported as a median with its spread. Exits non-zero only when the bench itself fails; a
  * missed target is reported, not fatal.
@@ -9,6 +9,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { measureBatch, type BatchResult } from './batch'
 import { measureBundle, type BundleResult } from './bundle'
+import { measureFlood, type FloodResult } from './flood'
 import { startHarness } from './harness'
 import { startMediaServer } from './media-server'
 import { measureRequests, type OperationResult } from './requests'
@@ -96,7 +97,18 @@ const printBundle = (b: BundleResult): void => {
   )
 }
 
-const collectTargets = (ops: OperationResult[], batch: BatchResult): TargetRow[] => {
+const printFlood = (f: FloodResult): void => {
+  console.log(`\n5. Foreign threads: a batch of ${f.events} events on ${f.threads} threads the bot never opened, delivered 3 times a window apart\n`)
+  const rows = f.lookupsPerDelivery.map((n, i) => [
+    `delivery ${i + 1}`,
+    String(n),
+    String(f.hubspotPerDelivery[i] ?? ''),
+    `${f.msPerDelivery[i] ?? ''} ms`,
+  ])
+  console.log(renderTable(['Delivery', 'BP lookups', 'HS requests', 'Time (informational)'], rows))
+}
+
+const collectTargets = (ops: OperationResult[], batch: BatchResult, flood: FloodResult): TargetRow[] => {
   const rows: TargetRow[] = []
   for (const r of ops) {
     if (!r.target) continue
@@ -105,6 +117,12 @@ const collectTargets = (ops: OperationResult[], batch: BatchResult): TargetRow[]
   }
   for (const s of batch.scenarios)
     rows.push({ name: `batch of ${batch.batchSize}: ${s.label}`, value: s.target.measured, target: s.target.text, pass: s.target.pass })
+  rows.push({
+    name: `foreign threads: ${flood.events} events × 3 deliveries`,
+    value: flood.target.measured,
+    target: flood.target.text,
+    pass: flood.target.pass,
+  })
   return rows
 }
 
@@ -120,8 +138,10 @@ const main = async (): Promise<void> => {
   printBatch(batch)
   const bundle = await measureBundle(ROOT)
   printBundle(bundle)
+  const flood = await measureFlood()
+  printFlood(flood)
 
-  const targets = collectTargets(operations, batch)
+  const targets = collectTargets(operations, batch, flood)
   console.log('\nTargets\n')
   console.log(
     renderTable(
@@ -139,6 +159,7 @@ const main = async (): Promise<void> => {
     webhookCpu,
     batch,
     bundle,
+    flood,
     targets,
     totalMs,
   }

@@ -189,6 +189,41 @@ const EXPECTED: Record<string, (p: WebhookPayload) => void> = {
       ],
       invalid: 3, // no eventId, a bare string, a null objectId
     }),
+  // The 2026 developer platform (docs/hubspot.md, "Conversation webhooks"): a project app's batch with its extra fields.
+  'batch-project-app.json': (p) => {
+    expect(classified(p)).toEqual({
+      events: [
+        { kind: 'assigned', threadId: THREAD, actorId: 'A-51890412', eventId: '4102933001', occurredAt: 1763721000000 },
+        { kind: 'closed', threadId: THREAD, eventId: '4102933002', occurredAt: 1763721060000 },
+      ],
+      invalid: 0,
+    })
+    expect(p).toMatchObject({ events: [{ sourceId: 'userId:51890412', portalId: '243842089', appId: '4242421' }, { changeFlag: 'UPDATED' }] })
+  },
+  // UNCONFIRMED readings: every id and count as a string, `occurredAt` as ISO 8601; an unreadable time or count is absent, not fatal.
+  'batch-string-typed.json': (p) => {
+    expect(classified(p)).toEqual({
+      events: [
+        { kind: 'assigned', threadId: THREAD, actorId: 'A-51890412', eventId: '4102933003', occurredAt: 1763721120000 },
+        { kind: 'archived', threadId: THREAD, eventId: '4102933004' },
+      ],
+      invalid: 0,
+    })
+    expect(p).toMatchObject({
+      events: [
+        { attemptNumber: 1, portalId: '243842089' },
+        { attemptNumber: undefined, occurredAt: undefined },
+      ],
+    })
+  },
+  // A generic `object.*` event (objectTypeId "0-5": a ticket) reaching the same URL is not a thread event.
+  'batch-generic-object-event.json': (p) => {
+    expect(classified(p)).toEqual({ events: [{ kind: 'ignored', reason: expect.stringContaining('object.propertyChange') }], invalid: 0 })
+    expect(p).toMatchObject({ events: [{ objectTypeId: '0-5' }] })
+  },
+  // UNCONFIRMED: one app event not wrapped in an array is read as a batch of one (the handler requires v3 for it).
+  'app-event-single.json': (p) =>
+    expect(classified(p)).toEqual({ events: [{ kind: 'closed', threadId: THREAD, eventId: '4102933006', occurredAt: 1763721180000 }], invalid: 0 }),
 }
 
 describe('fixtures', () => {

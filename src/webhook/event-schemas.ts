@@ -151,6 +151,8 @@ export const conversationEventSchema = z
     // When the change happened (ms epoch); orders assignment changes (handlers/conversation-event.ts).
     // Documented as a number; a numeric string is read too, anything else counts as absent: a
     // signed event we can act on is not dropped for an odd or missing timestamp.
+    // An ISO 8601 string is read too (the webhooks journal's form; whether a pushed 2026.03 delivery uses it is
+    // UNCONFIRMED, docs/hubspot.md "Conversation webhooks").
     occurredAt: z
       .union([
         z.number().finite(),
@@ -158,6 +160,11 @@ export const conversationEventSchema = z
           .string()
           .regex(/^\d{1,16}$/)
           .transform(Number),
+        z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}T/)
+          .transform((v) => Date.parse(v))
+          .pipe(z.number().finite()),
       ])
       .optional()
       .catch(undefined),
@@ -165,8 +172,21 @@ export const conversationEventSchema = z
     // a signed event we can act on is not dropped for lacking them.
     portalId: optId,
     appId: optId,
-    attemptNumber: z.number().optional(),
+    // Informative only: a string or an odd value must not cost the event.
+    attemptNumber: z
+      .union([
+        z.number(),
+        z
+          .string()
+          .regex(/^\d{1,9}$/)
+          .transform(Number),
+      ])
+      .optional()
+      .catch(undefined),
     changeFlag: optStr,
+    // Sent by the developer platform's generic `object.*` subscriptions ("0-1" contacts…); kept for the log and
+    // classify.ts, never required: conversation events of a 2026.03 project app may or may not carry it.
+    objectTypeId: optId,
     propertyName: optStr,
     propertyValue: z
       .union([z.string(), z.number(), z.boolean()])
@@ -211,6 +231,13 @@ export const parseWebhookPayload = (json: unknown): WebhookPayload => {
     }
     return { kind: 'batch', events, invalid: json.length - events.length }
   }
+  // One app event that is not wrapped in an array: UNCONFIRMED for project apps (docs/hubspot.md, "Conversation
+  // webhooks"); read as a batch of one. It has `subscriptionType` and no `type`, so no channel event is mistaken for it;
+  // the handler requires v3 for it, as for every non-array body.
+  if (isLoneAppEvent(json)) {
+    const parsed = conversationEventSchema.safeParse(json)
+    return parsed.success ? { kind: 'batch', events: [parsed.data], invalid: 0 } : { kind: 'invalid', issues: describeIssues(parsed.error) }
+  }
   if (typeof json !== 'object' || json === null || typeof (json as { type?: unknown }).type !== 'string') {
     return { kind: 'invalid', issues: 'expected an event object with a string `type`, or an array of events' }
   }
@@ -219,6 +246,13 @@ export const parseWebhookPayload = (json: unknown): WebhookPayload => {
   const parsed = CHANNEL_EVENT_SCHEMAS[type].safeParse(json)
   return parsed.success ? { kind: 'channel', event: parsed.data } : { kind: 'invalid', issues: describeIssues(parsed.error) }
 }
+
+const isLoneAppEvent = (json: unknown): boolean =>
+  typeof json === 'object' &&
+  json !== null &&
+  !Array.isArray(json) &&
+  (json as { type?: unknown }).type === undefined &&
+  typeof (json as { subscriptionType?: unknown }).subscriptionType === 'string'
 
 /** Paths and messages only: never the offending values, which may be personal data. */
 const describeIssues = (error: z.ZodError): string => error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')

@@ -98,6 +98,33 @@ describe('webhook: verification before anything else', () => {
   })
 })
 
+describe('webhook: deliveries of a 2026.03 project app (docs/hubspot.md, "Conversation webhooks")', () => {
+  const stopped = (props: ReturnType<typeof makeProps>) => props.fake.events.filter((e) => e.type === 'hitlStopped').length
+
+  it('a batch with both signatures and a version header of v3 closes the session', async () => {
+    const { deliver, props } = await setup()
+    const req = signedRequest([{ ...change(1, 'status', 'CLOSED'), sourceId: 'userId:7' }], { v1: true })
+    req.headers['x-hubspot-signature-version'] = 'v3'
+    expect((await deliver(req))?.status).toBe(200)
+    expect(stopped(props)).toBe(1)
+  })
+
+  it('one app event not wrapped in an array, signed v3, is acted on like a batch of one', async () => {
+    const { deliver, props } = await setup()
+    expect((await deliver(signedRequest(change(1, 'status', 'CLOSED'))))?.status).toBe(200)
+    expect(stopped(props)).toBe(1)
+  })
+
+  it('the same lone event signed only v1 is refused (v1 has no replay window; only arrays may use it)', async () => {
+    const { deliver, props } = await setup()
+    const req = signedRequest(change(1, 'status', 'CLOSED'), { v1: true })
+    delete req.headers['x-hubspot-signature-v3']
+    delete req.headers['x-hubspot-request-timestamp']
+    expect((await deliver(req))?.status).toBe(401)
+    expect(stopped(props)).toBe(0)
+  })
+})
+
 describe('webhook: agent replies', () => {
   it('posts the reply as the agent user, then reports SENT to HubSpot', async () => {
     const { deliver, props, conversation } = await setup()

@@ -233,6 +233,46 @@ describe('v1 and v2 signatures (HubSpot published vectors)', () => {
   })
 })
 
+describe('headers of the 2026 developer platform (project apps): every combination seen is accepted, nothing weaker', () => {
+  // An app batch as a 2026.03 project app's webhooks send it (tests/fixtures/webhooks/batch-project-app.json's shape).
+  const body =
+    '[{"eventId":1,"subscriptionId":2,"portalId":3,"appId":4,"occurredAt":1763719200000,"subscriptionType":"conversation.propertyChange","attemptNumber":0,"objectId":5,"propertyName":"status","propertyValue":"CLOSED","changeSource":"AGENT","sourceId":"userId:6"}]'
+  const v1 = computeV1Signature({ clientSecret: SECRET, rawBody: body })
+  const v3 = sign({ body })
+  const input = (headers: HeaderBag): VerifyInput => ({ method: 'POST', url: URL, rawBody: body, clientSecret: SECRET, now: NOW, headers })
+  const ts = { 'X-HubSpot-Request-Timestamp': String(NOW) }
+
+  it('both signatures with a version header of v3 (as third-party captures show): the v3 one decides', () => {
+    expect(verify(input({ 'X-HubSpot-Signature': v1, 'X-HubSpot-Signature-v3': v3, 'X-HubSpot-Signature-Version': 'v3', ...ts }))).toEqual(V3_OK)
+    expect(
+      verify(input({ 'X-HubSpot-Signature': v1, 'X-HubSpot-Signature-v3': sign({ body: '[]' }), 'X-HubSpot-Signature-Version': 'v3', ...ts }))
+    ).toEqual(rejected('mismatch'))
+  })
+
+  it('v3 only, without any legacy header', () => {
+    expect(verify(input({ 'X-HubSpot-Signature-v3': v3, ...ts }))).toEqual(V3_OK)
+  })
+
+  it('a version header of v3 with only the legacy header: its value is read as the v3 signature; a v1 hash there is refused', () => {
+    expect(verify(input({ 'X-HubSpot-Signature': v3, 'X-HubSpot-Signature-Version': 'v3', ...ts }))).toEqual(V3_OK)
+    expect(verify(input({ 'X-HubSpot-Signature': v1, 'X-HubSpot-Signature-Version': 'v3', ...ts }))).toEqual(rejected('mismatch'))
+  })
+
+  it('a version header of v3 with a legacy value that is neither: rejected, for the v3 reason', () => {
+    expect(verify(input({ 'X-HubSpot-Signature': sign({ body: '[]' }), 'X-HubSpot-Signature-Version': 'v3', ...ts }))).toEqual(rejected('mismatch'))
+    expect(
+      verify(
+        input({
+          'X-HubSpot-Signature': v3,
+          'X-HubSpot-Signature-Version': 'v3',
+          'X-HubSpot-Request-Timestamp': String(NOW - SIGNATURE_MAX_AGE_MS - 1),
+        })
+      )
+    ).toEqual(rejected('stale-timestamp'))
+    expect(verify(input({ 'X-HubSpot-Signature': v3, 'X-HubSpot-Signature-Version': 'v3' }))).toEqual(rejected('bad-timestamp'))
+  })
+})
+
 describe('decodeUriForV3', () => {
   it('decodes exactly the escapes of HubSpot’s table, in either hex case', () => {
     const table: Record<string, string> = {

@@ -96,8 +96,7 @@ const verify = (input: VerifyInput): VerifyResult => {
   const rawBody = typeof input.rawBody === 'string' ? input.rawBody : ''
   const headers = input.headers
 
-  const v3 = headerOf(headers, V3_HEADER)
-  if (v3 !== undefined) {
+  const checkV3 = (signature: string): VerifyResult => {
     const timestamp = headerOf(headers, TIMESTAMP_HEADER) ?? ''
     if (!/^\d{1,15}$/.test(timestamp)) return fail('bad-timestamp')
     const now = typeof input.now === 'number' && Number.isFinite(input.now) ? input.now : Date.now()
@@ -105,12 +104,19 @@ const verify = (input: VerifyInput): VerifyResult => {
     if (age > SIGNATURE_MAX_AGE_MS) return fail('stale-timestamp')
     if (-age > SIGNATURE_MAX_AGE_MS) return fail('future-timestamp')
     const expected = computeV3Signature({ clientSecret, method, url, rawBody, timestamp })
-    return safeEqual(v3, expected) ? { ok: true, version: 'v3' } : fail('mismatch')
+    return safeEqual(signature, expected) ? { ok: true, version: 'v3' } : fail('mismatch')
   }
+
+  const v3 = headerOf(headers, V3_HEADER)
+  if (v3 !== undefined) return checkV3(v3)
 
   const legacy = headerOf(headers, LEGACY_HEADER)
   if (legacy === undefined) return fail('missing-signature')
   const version = (headerOf(headers, VERSION_HEADER) ?? 'v1').toLowerCase()
+  // A version header of v3 without the v3 header (not seen; project apps send both headers): the legacy header is
+  // read as the v3 signature, timestamp rules included (UNCONFIRMED; docs/hubspot.md, "Conversation webhooks"). A v1
+  // hash labelled v3 stays refused, like a hash under any label but its own.
+  if (version === 'v3') return checkV3(legacy)
   if (version === 'v1') {
     return safeEqual(legacy, computeV1Signature({ clientSecret, rawBody })) ? { ok: true, version: 'v1' } : fail('mismatch')
   }

@@ -8,10 +8,11 @@ const MAY_TRUST_UNKNOWN: ReadonlySet<ClassifiedEvent['kind']> = new Set(['assign
 
 /**
  * Whether each event of a batch is about a thread this bot opened: one lookup per thread id per
- * batch, however many of its events the batch holds, and none for a thread found unknown moments
- * ago when every event of it in the batch is an assignment or unassignment (the reasons are in
- * hitl/conversation-tags.ts, at the unknown-thread cache). A thread found here is cached, so the
- * handler's own lookup costs nothing more.
+ * batch, however many of its events the batch holds; none for a thread marked foreign (found
+ * unknown twice, far enough apart: findThread answers from memory), whatever its events; and none
+ * for a thread found unknown moments ago when every event of it in the batch is an assignment or
+ * unassignment (the reasons are in hitl/conversation-tags.ts, at the unknown-thread cache). A thread
+ * found here is cached, so the handler's own lookup costs nothing more.
  */
 export const threadFilter = (ec: EventContext, events: ClassifiedEvent[]): ((e: ClassifiedEvent) => Promise<boolean>) => {
   const trustUnknown = new Map<string, boolean>()

@@ -6,7 +6,7 @@ import { makeProps } from '../../tests/helpers/props'
 import { signedRequest } from '../../tests/helpers/sign'
 import { agentReply, propertyChange as change } from '../../tests/helpers/webhook-events'
 import { resetCaches } from '../cache'
-import { rememberThread, UNKNOWN_THREAD_TTL_MS } from '../hitl/conversation-tags'
+import { FOREIGN_THREAD_AFTER_MS, isForeignThread, rememberThread, threadMemoryClock, UNKNOWN_THREAD_TTL_MS } from '../hitl/conversation-tags'
 import { httpTuning } from '../hubspot'
 import { handler } from './handler'
 import { fakeChannelMessage } from '../../tests/helpers/hubspot-fakes'
@@ -21,12 +21,24 @@ const setup = async () => {
   return { props, user, deliver, lookups, stopped }
 }
 
+/** The unknown/foreign memory's clock, moved by hand. */
+const useThreadClock = () => {
+  let now = 5_000_000
+  vi.spyOn(threadMemoryClock, 'now').mockImplementation(() => now)
+  return {
+    advance: (ms: number) => {
+      now += ms
+    },
+  }
+}
+
 beforeEach(() => {
   nock.disableNetConnect()
   resetCaches()
   httpTuning.sleep = async () => {}
 })
 afterEach(() => {
+  vi.restoreAllMocks()
   vi.useRealTimers()
   nock.cleanAll()
 })
@@ -103,14 +115,14 @@ describe('unknown threads: remembered briefly, trusted only by assignments', () 
   })
 
   it('the entry expires after its TTL: an assignment then looks again', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
+    const clock = useThreadClock()
     const { props, user, deliver, lookups } = await setup()
     expect(await deliver([change(1, 'assignedTo', '', 9001)])).toBe(200)
     await seedHitlConversation(props.fake, user.id, '9001')
-    vi.setSystemTime(Date.now() + UNKNOWN_THREAD_TTL_MS - 1)
+    clock.advance(UNKNOWN_THREAD_TTL_MS - 1)
     expect(await deliver([change(2, 'assignedTo', '', 9001)])).toBe(200)
     expect(lookups()).toBe(1)
-    vi.setSystemTime(Date.now() + 1)
+    clock.advance(1)
     expect(await deliver([change(3, 'assignedTo', '', 9001)])).toBe(200)
     expect(lookups()).toBe(2)
   })
@@ -152,5 +164,95 @@ describe('unknown threads: remembered briefly, trusted only by assignments', () 
     expect(await deliver([change(1, 'assignedTo', '', 9001), change(2, 'status', 'OPEN', 9001)])).toBe(200)
     expect(await deliver([change(3, 'assignedTo', '', 9001)])).toBe(200)
     expect(lookups()).toBe(1)
+  })
+})
+
+// The v3 paths or their date-versioned successors (issue 18 moves these families; these tests count Botpress lookups).
+const ACTOR_A77 = /^\/conversations\/(?:v3\/conversations|conversations\/\d{4}-\d{2})\/actors\/A-77$/
+const STATUS_M1 = /^\/conversations\/(?:v3\/custom-channels|custom-channels\/\d{4}-\d{2})\/ch1\/messages\/m1$/
+
+describe('foreign threads: found unknown twice, far enough apart, they cost nothing more', () => {
+  const closeAndAssign = (base: number, threadId: number) => [
+    change(base, 'assignedTo', '12', threadId),
+    change(base + 1, 'status', 'CLOSED', threadId),
+  ]
+
+  it('closes, assignments and archives of a foreign thread cost no lookup once it is marked; each delivery before costs one', async () => {
+    const clock = useThreadClock()
+    const { deliver, lookups } = await setup()
+    expect(await deliver(closeAndAssign(1, 777))).toBe(200)
+    expect(lookups()).toBe(1)
+    clock.advance(FOREIGN_THREAD_AFTER_MS)
+    expect(await deliver(closeAndAssign(3, 777))).toBe(200)
+    expect(lookups()).toBe(2)
+    expect(isForeignThread('bot_1', '777')).toBe(true)
+    expect(await deliver(closeAndAssign(5, 777))).toBe(200)
+    expect(await deliver([{ ...change(7, 'isArchived', 'true', 777), subscriptionType: 'conversation.deletion' }])).toBe(200)
+    expect(await deliver([change(8, 'status', 'CLOSED', 777)])).toBe(200)
+    expect(lookups()).toBe(2)
+  })
+
+  it('lookups inside the window do not make it foreign: a thread another instance tags meanwhile is still found and closed', async () => {
+    const clock = useThreadClock()
+    const { props, user, deliver, lookups, stopped } = await setup()
+    expect(await deliver([change(1, 'status', 'CLOSED', 9001)])).toBe(200) // the other instance has not written its tag yet
+    clock.advance(FOREIGN_THREAD_AFTER_MS - 1)
+    expect(await deliver([change(2, 'status', 'CLOSED', 9001)])).toBe(200) // still not: inside the window
+    expect(isForeignThread('bot_1', '9001')).toBe(false)
+    await seedHitlConversation(props.fake, user.id, '9001') // the tag lands at the very end of the bound
+    clock.advance(1)
+    expect(await deliver([change(3, 'status', 'CLOSED', 9001)])).toBe(200)
+    expect(lookups()).toBe(3)
+    expect(stopped()).toBe(1)
+    expect(isForeignThread('bot_1', '9001')).toBe(false)
+  })
+
+  it('an agent reply on a foreign thread costs no lookup by thread; without integration thread ids, none at all', async () => {
+    const clock = useThreadClock()
+    const { props, user, deliver, lookups } = await setup()
+    await seedHitlConversation(props.fake, user.id, '5555') // our conversation is on another thread; 9001 is foreign
+    expect(await deliver([change(1, 'status', 'CLOSED', 9001)])).toBe(200)
+    clock.advance(FOREIGN_THREAD_AFTER_MS)
+    expect(await deliver([change(2, 'status', 'CLOSED', 9001)])).toBe(200)
+    expect(lookups()).toBe(2)
+    const bare = agentReply('m1')
+    expect(await deliver({ ...bare, channelIntegrationThreadIds: [] })).toBe(200)
+    expect(lookups()).toBe(2)
+    expect(props.fake.messages.size).toBe(0)
+  })
+
+  it('a reply wrongly taken for a foreign thread is still delivered: found by its integration thread id, the mark is dropped', async () => {
+    const clock = useThreadClock()
+    const { props, user, deliver, lookups, stopped } = await setup()
+    const conversation = await seedHitlConversation(props.fake, user.id, '5555') // integrationThreadId it-1
+    expect(await deliver([change(1, 'assignedTo', '', 9001)])).toBe(200)
+    clock.advance(FOREIGN_THREAD_AFTER_MS)
+    expect(await deliver([change(2, 'status', 'OPEN', 9001), change(3, 'status', 'CLOSED', 9001)])).toBe(200)
+    expect(isForeignThread('bot_1', '9001')).toBe(true)
+    nockTokenRefresh()
+    hubspot().get(ACTOR_A77).reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
+    hubspot().patch(STATUS_M1).reply(200, {})
+    expect(await deliver(agentReply('m1'))).toBe(200) // HubSpot moved our conversation to thread 9001
+    expect(lookups()).toBe(3) // by integration thread id only
+    expect([...props.fake.messages.values()].map((m) => m.payload)).toEqual([expect.objectContaining({ text: expect.stringContaining('Maya') })])
+    expect(props.fake.conversations.get(conversation.id)?.tags.hubspotThreadId).toBe('9001')
+    expect(isForeignThread('bot_1', '9001')).toBe(false)
+    expect(await deliver([change(4, 'status', 'CLOSED', 9001)])).toBe(200)
+    expect(stopped()).toBe(1)
+    expect(lookups()).toBe(3)
+  })
+
+  it("our own threads' events cost what they did: one lookup, then memory; they are never marked", async () => {
+    const clock = useThreadClock()
+    const { props, user, deliver, lookups } = await setup()
+    await seedHitlConversation(props.fake, user.id, '9001')
+    expect(await deliver([change(1, 'assignedTo', '', 9001)])).toBe(200)
+    clock.advance(FOREIGN_THREAD_AFTER_MS)
+    resetCaches('threads') // another instance, or this one after its thread cache emptied
+    expect(await deliver([change(2, 'assignedTo', '', 9001)])).toBe(200)
+    clock.advance(FOREIGN_THREAD_AFTER_MS)
+    expect(await deliver([change(3, 'status', 'CLOSED', 9001)])).toBe(200)
+    expect(lookups()).toBe(2)
+    expect(isForeignThread('bot_1', '9001')).toBe(false)
   })
 })
