@@ -10,6 +10,7 @@ import * as path from 'node:path'
 import { measureBatch, type BatchResult } from './batch'
 import { measureBundle, type BundleResult } from './bundle'
 import { measureFlood, type FloodResult } from './flood'
+import { watchRetiredCalls } from '../hubspot-emulator'
 import { startHarness } from './harness'
 import { startMediaServer } from './media-server'
 import { measureRequests, type OperationResult } from './requests'
@@ -108,8 +109,16 @@ const printFlood = (f: FloodResult): void => {
   console.log(renderTable(['Delivery', 'BP lookups', 'HS requests', 'Time (informational)'], rows))
 }
 
-const collectTargets = (ops: OperationResult[], batch: BatchResult, flood: FloodResult): TargetRow[] => {
-  const rows: TargetRow[] = []
+/** Every emulator of the run has the sunset switch on: no request may go to a retired v1–v3 path (sunset.ts). */
+const retiredCallsRow = (retired: string[]): TargetRow => ({
+  name: 'HubSpot calls on v1–v3 paths (whole run)',
+  value: retired.length ? `${retired.length}: ${[...new Set(retired)].join(', ')}` : '0',
+  target: '0',
+  pass: retired.length === 0,
+})
+
+const collectTargets = (ops: OperationResult[], batch: BatchResult, flood: FloodResult, retired: string[]): TargetRow[] => {
+  const rows: TargetRow[] = [retiredCallsRow(retired)]
   for (const r of ops) {
     if (!r.target) continue
     const value = `HS ${r.hubspot.count}${r.receipts ? ` (+${r.receipts.count} receipt)` : ''}, BP ${r.botpress.count}`
@@ -129,6 +138,7 @@ const collectTargets = (ops: OperationResult[], batch: BatchResult, flood: Flood
 const main = async (): Promise<void> => {
   const started = process.hrtime.bigint()
   console.log(`HubSpot HITL bench — node ${process.version}, ${os.platform()} ${os.arch()}, ${os.cpus().length} CPU`)
+  const retiredWatch = watchRetiredCalls()
 
   const operations = await partRequests()
   printRequests(operations)
@@ -141,7 +151,8 @@ const main = async (): Promise<void> => {
   const flood = await measureFlood()
   printFlood(flood)
 
-  const targets = collectTargets(operations, batch, flood)
+  const retired = retiredWatch.take().map((r) => `${r.method} ${r.path}`)
+  const targets = collectTargets(operations, batch, flood, retired)
   console.log('\nTargets\n')
   console.log(
     renderTable(

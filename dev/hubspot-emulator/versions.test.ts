@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { isRetiredCall, retiredCalls, startHubspotEmulator, type EmulatorOptions, type HubspotEmulator } from './index'
+import { isRetiredCall, NO_DATED_SUCCESSOR, retiredCalls, startHubspotEmulator, type EmulatorOptions, type HubspotEmulator } from './index'
 import { sunsetOf } from './sunset'
 import { API_ROOTS } from './versions'
 
@@ -17,6 +17,7 @@ const CAPABILITIES = { deliveryIdentifierTypes: ['HS_EMAIL_ADDRESS'], threadingM
 const CC = API_ROOTS.customChannels['2026-09']
 const CONV = API_ROOTS.conversations['2026-09']
 const CRM = API_ROOTS.crmObjects['2026-03']
+const NO_DATED_SUCCESSOR_KEYS = NO_DATED_SUCCESSOR.map((k) => `${k.method} ${k.pattern}`)
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -306,5 +307,48 @@ describe('sunset switch', () => {
     expect(isRetiredCall('POST', '/oauth/2026-03/token')).toBe(false)
     expect(isRetiredCall('GET', '/conversations/custom-channels/2026-09/1')).toBe(false)
     expect(isRetiredCall('GET', '/_emulator/settings')).toBe(false)
+  })
+})
+
+describe('the route table', () => {
+  it('gives every v1-v3 route a dated twin, unless it has no dated successor or another operation replaces it', async () => {
+    const handlers = await Promise.all([
+      import('./handlers/oauth'),
+      import('./handlers/channels'),
+      import('./handlers/channel-accounts'),
+      import('./handlers/messages'),
+      import('./handlers/staging-tokens'),
+      import('./handlers/conversations'),
+      import('./handlers/comments'),
+      import('./handlers/assignee'),
+      import('./handlers/contacts'),
+      import('./handlers/tickets'),
+      import('./handlers/owners'),
+      import('./handlers/files'),
+    ])
+    const routes = handlers.flatMap((m) =>
+      Object.entries(m).flatMap(([name, v]) => (name.endsWith('Routes') && Array.isArray(v) ? (v as { method: string; pattern: string }[]) : []))
+    )
+    const keys = new Set(routes.map((r) => `${r.method} ${r.pattern}`))
+    // The dated OAuth spec replaces both token-info GETs with POST …/token/introspect.
+    const replaced = new Set(['GET /oauth/v1/access-tokens/:token', 'GET /oauth/v1/refresh-tokens/:token'])
+    const kept = new Set(NO_DATED_SUCCESSOR_KEYS)
+    const missing: string[] = []
+    for (const r of routes.filter((x) => isRetiredCall(x.method, x.pattern) || kept.has(`${x.method} ${x.pattern}`))) {
+      const key = `${r.method} ${r.pattern}`
+      if (replaced.has(key) || kept.has(key)) continue
+      const family = Object.values(API_ROOTS).find((roots) =>
+        Object.values(roots).some((root) => r.pattern.startsWith(`${root}/`) || r.pattern === root)
+      )
+      const legacyRoot = family && Object.values(family).find((root) => r.pattern.startsWith(`${root}/`) || r.pattern === root)
+      const datedRoots = family ? Object.entries(family).filter(([v]) => !['v1', 'v3'].includes(v)) : []
+      if (!legacyRoot || !datedRoots.length) missing.push(`${key}: no dated root`)
+      for (const [v, root] of datedRoots) {
+        const twin = `${r.method} ${root}${r.pattern.slice(legacyRoot?.length ?? 0)}`
+        if (!keys.has(twin)) missing.push(`${key}: no ${v} twin (${twin})`)
+      }
+    }
+    expect(missing).toEqual([])
+    expect(routes.filter((r) => r.pattern.includes('/2026-')).length).toBeGreaterThan(30)
   })
 })
