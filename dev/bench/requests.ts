@@ -24,7 +24,8 @@ export type OperationResult = {
   target?: Target
 }
 
-const RECEIPT = /^PATCH \/conversations\/v3\/custom-channels\/[^/]+\/messages\/[^/]+$/
+/** A delivery receipt, at v3 or any date version of custom channels (the integration calls the one of src/hubspot/endpoints.ts). */
+const RECEIPT = /^PATCH \/conversations\/(?:v3\/custom-channels|custom-channels\/\d{4}-\d{2})\/[^/]+\/messages\/[^/]+$/
 
 type Spec = {
   id: string

@@ -29,7 +29,7 @@ describe('createUser', () => {
     const props = makeProps()
     nockTokenRefresh()
     const search = hubspot()
-      .post('/crm/v3/objects/contacts/search', searchBody([[{ propertyName: 'email', value: 'ada@example.com' }]]))
+      .post('/crm/objects/2026-03/contacts/search', searchBody([[{ propertyName: 'email', value: 'ada@example.com' }]]))
       .reply(200, { total: 1, results: [{ id: '501', properties: { email: 'ada@example.com' } }] })
     const { userId } = await run(props, { name: 'Ada Lovelace', email: ' Ada@Example.com ' })
     expect(search.isDone()).toBe(true)
@@ -45,12 +45,12 @@ describe('createUser', () => {
     nockTokenRefresh()
     hubspot()
       .post(
-        '/crm/v3/objects/contacts/search',
+        '/crm/objects/2026-03/contacts/search',
         searchBody([[{ propertyName: 'phone', value: '+14155550123' }], [{ propertyName: 'mobilephone', value: '+14155550123' }]])
       )
       .reply(200, { total: 0, results: [] })
     const create = hubspot()
-      .post('/crm/v3/objects/contacts', { properties: { firstname: 'Grace', lastname: 'Hopper', phone: '+14155550123' } })
+      .post('/crm/objects/2026-03/contacts', { properties: { firstname: 'Grace', lastname: 'Hopper', phone: '+14155550123' } })
       .reply(201, { id: '777', properties: {} })
     const { userId } = await run(props, { name: 'Grace Hopper', email: '+1 (415) 555-0123' })
     expect(create.isDone()).toBe(true)
@@ -64,9 +64,9 @@ describe('createUser', () => {
   it('a 409 on create links the contact HubSpot names as existing', async () => {
     const props = makeProps()
     nockTokenRefresh()
-    hubspot().post('/crm/v3/objects/contacts/search').reply(200, { total: 0, results: [] })
+    hubspot().post('/crm/objects/2026-03/contacts/search').reply(200, { total: 0, results: [] })
     hubspot()
-      .post('/crm/v3/objects/contacts')
+      .post('/crm/objects/2026-03/contacts')
       .reply(409, { status: 'error', message: 'Contact already exists. Existing ID: 9876', category: 'CONFLICT', correlationId: 'c-1' })
     const { userId } = await run(props, { name: 'Ada', email: 'ada@example.com' })
     expect(props.fake.users.get(userId)?.tags.contactId).toBe('9876')
@@ -75,7 +75,7 @@ describe('createUser', () => {
   it('does not create a contact when createMissingContacts is off', async () => {
     const props = makeProps({ configuration: { createMissingContacts: false } })
     nockTokenRefresh()
-    hubspot().post('/crm/v3/objects/contacts/search').reply(200, { total: 0, results: [] })
+    hubspot().post('/crm/objects/2026-03/contacts/search').reply(200, { total: 0, results: [] })
     const { userId } = await run(props, { name: 'Ann', email: 'ann@example.com' })
     expect(nock.pendingMocks()).toEqual([])
     expect(props.fake.users.get(userId)?.tags.contactId).toBeUndefined()
@@ -94,7 +94,7 @@ describe('createUser', () => {
     const props = makeProps()
     nockTokenRefresh()
     hubspot()
-      .post('/crm/v3/objects/contacts/search')
+      .post('/crm/objects/2026-03/contacts/search')
       .once()
       .reply(200, { total: 1, results: [{ id: '501' }] })
     const first = await run(props, { name: 'Ada', email: 'ada@example.com' })
@@ -134,8 +134,8 @@ describe('createUser', () => {
   it('an email HubSpot refuses as invalid (400 INVALID_EMAIL) gives an anonymous visitor, not a failed escalation', async () => {
     const props = makeProps()
     nockTokenRefresh()
-    hubspot().post('/crm/v3/objects/contacts/search').reply(200, { total: 0, results: [] })
-    hubspot().post('/crm/v3/objects/contacts').reply(400, {
+    hubspot().post('/crm/objects/2026-03/contacts/search').reply(200, { total: 0, results: [] })
+    hubspot().post('/crm/objects/2026-03/contacts').reply(400, {
       status: 'error',
       message:
         'Property values were not valid: [{"isValid":false,"message":"Email address ada@example.invalidtld is invalid","error":"INVALID_EMAIL","name":"email"}]',
@@ -154,9 +154,9 @@ describe('createUser', () => {
   it("any other 400 on contact creation still fails with HubSpot's reason", async () => {
     const props = makeProps()
     nockTokenRefresh()
-    hubspot().post('/crm/v3/objects/contacts/search').twice().reply(200, { total: 0, results: [] })
+    hubspot().post('/crm/objects/2026-03/contacts/search').twice().reply(200, { total: 0, results: [] })
     hubspot()
-      .post('/crm/v3/objects/contacts')
+      .post('/crm/objects/2026-03/contacts')
       .reply(400, { status: 'error', message: 'Property "firstname" does not exist', category: 'VALIDATION_ERROR', correlationId: 'c-401' })
     await expect(run(props, { name: 'Ada', email: 'ada@example.com' })).rejects.toThrow(/create the HubSpot contact \[400 VALIDATION_ERROR\]/)
     expect(props.fake.users.size).toBe(0)
@@ -171,7 +171,7 @@ describe('createUser', () => {
     const props = makeProps()
     nockTokenRefresh()
     hubspot()
-      .post('/crm/v3/objects/contacts/search')
+      .post('/crm/objects/2026-03/contacts/search')
       .reply(403, { status: 'error', message: "This app hasn't been granted all required scopes", category: 'MISSING_SCOPES', correlationId: 'c-9' })
     await expect(run(props, { name: 'Ada', email: 'ada@example.com' })).rejects.toThrow(/search HubSpot contacts \[403 MISSING_SCOPES\].*c-9.*scope/)
     expect(props.fake.users.size).toBe(0)

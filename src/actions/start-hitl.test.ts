@@ -74,7 +74,7 @@ describe('startHitl', () => {
     let egg: Egg | undefined
     nockTokenRefresh()
     hubspot()
-      .post('/conversations/v3/custom-channels/ch1/messages', (b: Egg) => ((egg = b), true))
+      .post('/conversations/custom-channels/2026-09/ch1/messages', (b: Egg) => ((egg = b), true))
       .reply(201, publishedMessage('m-1'))
     props.fake.calls.length = 0
     await run(props, { userId: user.id, title: 'Help', messageHistory: [] })
@@ -92,7 +92,7 @@ describe('startHitl', () => {
     let egg: Egg | undefined
     nockTokenRefresh()
     hubspot()
-      .post('/conversations/v3/custom-channels/ch1/messages', (b: Egg) => ((egg = b), true))
+      .post('/conversations/custom-channels/2026-09/ch1/messages', (b: Egg) => ((egg = b), true))
       .reply(201, publishedMessage('m-1'))
 
     const { conversationId } = await run(props, {
@@ -141,8 +141,8 @@ describe('startHitl', () => {
     seedSetup(props.fake)
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
-    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-1', '9001'))
-    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-2', '9002'))
+    hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(201, publishedMessage('m-1', '9001'))
+    hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(201, publishedMessage('m-2', '9002'))
     const first = await run(props, { userId: user.id, messageHistory: [] })
     const second = await run(props, { userId: user.id, messageHistory: [] })
     expect(second.conversationId).not.toBe(first.conversationId)
@@ -156,7 +156,7 @@ describe('startHitl', () => {
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
     const publish = hubspot()
-      .post('/conversations/v3/custom-channels/ch1/messages', (b: Egg) => b.channelAccountId === 'acc2')
+      .post('/conversations/custom-channels/2026-09/ch1/messages', (b: Egg) => b.channelAccountId === 'acc2')
       .reply(201, publishedMessage('m-1', '9002'))
     const { conversationId } = await run(props, { userId: user.id, messageHistory: [], hitlSession: { inboxId: '1002' } })
     expect(publish.isDone()).toBe(true)
@@ -200,7 +200,7 @@ describe('startHitl', () => {
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
     hubspot()
-      .post('/conversations/v3/custom-channels/ch1/messages')
+      .post('/conversations/custom-channels/2026-09/ch1/messages')
       .reply(400, { status: 'error', message: 'Channel account is not authorized', category: 'VALIDATION_ERROR', correlationId: 'c-5' })
     await expect(run(props, { userId: user.id, messageHistory: [] })).rejects.toThrow(
       /publish the message to the HubSpot inbox \[400 VALIDATION_ERROR\].*not authorized.*c-5/
@@ -213,7 +213,7 @@ describe('startHitl', () => {
     seedSetup(props.fake)
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
-    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(403, { status: 'error', message: 'Forbidden', category: 'FORBIDDEN' })
+    hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(403, { status: 'error', message: 'Forbidden', category: 'FORBIDDEN' })
     const err = await run(props, { userId: user.id, messageHistory: [] }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(sdk.RuntimeError)
     expect((err as Error).message).toMatch(/publish the message to the HubSpot inbox \[403 FORBIDDEN\]/)
@@ -227,7 +227,7 @@ describe('startHitl', () => {
     seedSetup(props.fake)
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
-    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(403, { status: 'error', message: 'Forbidden', category: 'FORBIDDEN' })
+    hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(403, { status: 'error', message: 'Forbidden', category: 'FORBIDDEN' })
     props.fake.failNext = { method: 'deleteConversation', error: new InternalError('Botpress is briefly unavailable') }
     const err = await run(props, { userId: user.id, messageHistory: [] }).catch((e: unknown) => e)
     expect((err as Error).message).toMatch(/publish the message to the HubSpot inbox \[403 FORBIDDEN\]/)
@@ -294,10 +294,10 @@ describe('startHitl', () => {
     const keys: string[] = []
     nockTokenRefresh()
     hubspot()
-      .post('/conversations/v3/custom-channels/ch1/messages', (b: Egg) => (keys.push(String(b.integrationIdempotencyId)), true))
+      .post('/conversations/custom-channels/2026-09/ch1/messages', (b: Egg) => (keys.push(String(b.integrationIdempotencyId)), true))
       .reply(503, { status: 'error', message: 'unavailable', correlationId: 'c' })
     hubspot()
-      .post('/conversations/v3/custom-channels/ch1/messages', (b: Egg) => (keys.push(String(b.integrationIdempotencyId)), true))
+      .post('/conversations/custom-channels/2026-09/ch1/messages', (b: Egg) => (keys.push(String(b.integrationIdempotencyId)), true))
       .reply(201, publishedMessage('m-1'))
     await run(props, { userId: user.id, messageHistory: [] })
     expect(keys).toHaveLength(2)

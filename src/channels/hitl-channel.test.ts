@@ -10,7 +10,7 @@ import { mediaTuning } from '../hitl/media'
 import { channels } from './hitl-channel'
 
 type Egg = Record<string, unknown> & { attachments: { type: string; fileId: string; fileUsageType: string }[] }
-const PUBLISH = '/conversations/v3/custom-channels/ch1/messages'
+const PUBLISH = '/conversations/custom-channels/2026-09/ch1/messages'
 
 let media: MediaServer
 let mediaBase = ''
@@ -104,7 +104,7 @@ describe('hitl channel: end user → HubSpot', () => {
       const acks: Record<string, string>[] = []
       nockTokenRefresh()
       const comment = hubspot()
-        .post('/conversations/v3/conversations/threads/9001/messages', (b: Record<string, unknown>) => ((note = b), true))
+        .post('/conversations/conversations/2026-09/threads/9001/messages', (b: Record<string, unknown>) => ((note = b), true))
         .reply(201, { id: 'note-1', type: 'COMMENT', conversationsThreadId: '9001' })
       // No interceptor for the custom-channel publish: publishing it as INCOMING would fail the test.
       await (channels.hitl.messages.text as (p: unknown) => Promise<void>)({
@@ -183,7 +183,7 @@ describe('hitl channel: end user → HubSpot', () => {
     let uploadBody = ''
     nockTokenRefresh()
     hubspot()
-      .post('/files/v3/files', (b: string) => ((uploadBody = b), true))
+      .post('/files/2026-03/files', (b: string) => ((uploadBody = b), true))
       .reply(201, { id: 'file-9', name: 'x', url: 'https://files.example/x', size: 10, type: 'IMG' })
     hubspot()
       .post(PUBLISH, (b: Egg) => ((egg = b), true))
@@ -234,7 +234,7 @@ describe('hitl channel: end user → HubSpot', () => {
     const { send, acks } = await setup()
     const eggs: Egg[] = []
     nockTokenRefresh()
-    hubspot().post('/files/v3/files').reply(201, { id: 'file-1', name: 'pic.png' })
+    hubspot().post('/files/2026-03/files').reply(201, { id: 'file-1', name: 'pic.png' })
     hubspot()
       .post(PUBLISH, (b: Egg) => (eggs.push(b), true))
       .times(3)

@@ -57,7 +57,7 @@ const setupOf = (props: Props): SetupState => props.fake.states.get('integration
 const nockExchange = (hubId: number | null = 555, code = 'code-1') =>
   hubspot()
     .post(
-      '/oauth/v1/token',
+      '/oauth/2026-03/token',
       (b: Record<string, string>) =>
         b.grant_type === 'authorization_code' &&
         b.code === code &&
@@ -65,16 +65,66 @@ const nockExchange = (hubId: number | null = 555, code = 'code-1') =>
         b.client_secret === SECRETS.clientSecret &&
         b.redirect_uri === `${WEBHOOK_URL}/oauth/callback`
     )
-    .reply(200, { access_token: NEW_ACCESS, refresh_token: NEW_REFRESH, expires_in: 1800, token_type: 'bearer', ...(hubId ? { hub_id: hubId } : {}) })
+    .reply(200, {
+      access_token: NEW_ACCESS,
+      refresh_token: NEW_REFRESH,
+      expires_in: 1800,
+      token_type: 'bearer',
+      token_use: 'access_token',
+      ...(hubId ? { hub_id: hubId } : {}),
+    })
 
-const nockTokenInfo = (hubId = 555, domain = 'acme.hubspot.com') =>
+/** Token introspection (OAuth 2026-03), matched on the exact form body; answers as the spec's access-token variant. */
+const nockTokenInfo = (hubId = 555, domain = 'acme.hubspot.com', answer?: object) =>
   hubspot()
-    .get(`/oauth/v1/access-tokens/${NEW_ACCESS}`)
-    .reply(200, { token: NEW_ACCESS, hub_id: hubId, hub_domain: domain, app_id: 424242, user_id: 1 })
+    .post(
+      '/oauth/2026-03/token/introspect',
+      (b: Record<string, string>) =>
+        Object.keys(b).length === 4 &&
+        b.client_id === 'client-id-1234' &&
+        b.client_secret === SECRETS.clientSecret &&
+        b.token === NEW_ACCESS &&
+        b.token_type_hint === 'access_token'
+    )
+    .reply(200, answer ?? introspection(hubId, domain))
+
+const introspection = (hubId: number, domain: string) => ({
+  active: true,
+  token: NEW_ACCESS,
+  token_type: 'bearer',
+  token_use: 'access_token',
+  client_id: 'client-id-1234',
+  app_id: 424242,
+  hub_id: hubId,
+  hub_domain: domain,
+  user_id: 1,
+  expires_in: 1800,
+  is_private_distribution: false,
+  scopes: ['conversations.read'],
+  signed_access_token: {
+    appId: 424242,
+    appInstallId: 'install-1',
+    audience: 'hubspot',
+    expiresAt: 1_900_000_000_000,
+    hubId,
+    hublet: 'na1',
+    installingUserId: 1,
+    isPrivateDistribution: false,
+    isServiceAccount: false,
+    isUserLevel: false,
+    newSignature: 'sig',
+    scopeToScopeGroupPks: '',
+    scopes: '',
+    signature: 'sig',
+    trialScopeToScopeGroupPks: '',
+    trialScopes: '',
+    userId: 1,
+  },
+})
 
 const nockInboxes = (inboxes: object[]) =>
   hubspot()
-    .get('/conversations/v3/conversations/inboxes')
+    .get('/conversations/conversations/2026-09/inboxes')
     .query(true)
     .matchHeader('authorization', `Bearer ${NEW_ACCESS}`)
     .reply(200, { results: inboxes, total: inboxes.length })
@@ -195,6 +245,31 @@ describe('GET /oauth/callback', () => {
     expect(connection(props).hubId).toBe('777')
   })
 
+  it('an inactive token in the introspection: connects on the hub_id of the token response, without a domain', async () => {
+    const props = unconnected()
+    const start = await send(props, 'GET', '/oauth/start')
+    nockExchange(556)
+    nockTokenInfo(556, '', { active: false })
+    const res = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state: stateOf(start) }, cookie: cookieOf(start) })
+    expect(res.status).toBe(303)
+    expect(connection(props).hubId).toBe('556')
+    expect(connection(props).hubDomain).toBeUndefined()
+    expect(nock.isDone()).toBe(true)
+  })
+
+  it('an inactive token in the introspection and no hub_id in the token response: refused, nothing stored but the spent state', async () => {
+    const props = unconnected()
+    const start = await send(props, 'GET', '/oauth/start')
+    nockExchange(null)
+    nockTokenInfo(0, '', { active: false })
+    const res = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state: stateOf(start) }, cookie: cookieOf(start) })
+    expect(res.status).toBe(400)
+    expect(res.body).toContain('HubSpot refused the connection')
+    expect(connection(props).refreshToken).toBeUndefined()
+    expect(props.lines.map((l) => l.message).join('\n')).toContain('HubSpot reports the token as inactive')
+    expect(nock.isDone()).toBe(true)
+  })
+
   it('a state is single use: replaying the callback changes nothing and calls HubSpot no more', async () => {
     const props = unconnected()
     const start = await send(props, 'GET', '/oauth/start')
@@ -303,7 +378,7 @@ describe('GET /oauth/callback', () => {
     const props = unconnected()
     const start = await send(props, 'GET', '/oauth/start')
     const state = stateOf(start)
-    hubspot().post('/oauth/v1/token').reply(400, { status: 'BAD_AUTH_CODE', message: 'bad code' })
+    hubspot().post('/oauth/2026-03/token').reply(400, { status: 'BAD_AUTH_CODE', message: 'bad code' })
     const first = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state }, cookie: cookieOf(start) })
     expect(first.body).toContain('HubSpot did not accept the authorization')
     const before = JSON.stringify([...props.fake.states.entries()])
@@ -320,7 +395,7 @@ describe('GET /oauth/callback', () => {
     const props = unconnected()
     const old = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`h${i}`, Date.now() + 60_000 + i]))
     props.fake.states.set('integration:int_1:connection', { spentStates: { ...old, gone: Date.now() - 1 } })
-    hubspot().post('/oauth/v1/token').reply(400, { status: 'BAD_AUTH_CODE', message: 'bad code' })
+    hubspot().post('/oauth/2026-03/token').reply(400, { status: 'BAD_AUTH_CODE', message: 'bad code' })
     const start = await send(props, 'GET', '/oauth/start')
     await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state: stateOf(start) }, cookie: cookieOf(start) })
     const spent = connection(props).spentStates ?? {}
@@ -344,7 +419,7 @@ describe('GET /oauth/callback', () => {
     const start = await send(props, 'GET', '/oauth/start')
     const state = new URL(start.headers?.location ?? '').searchParams.get('state') ?? ''
     hubspot()
-      .post('/oauth/v1/token')
+      .post('/oauth/2026-03/token')
       .reply(400, { status: 'BAD_AUTH_CODE', message: `bad code, secret ${SECRETS.clientSecret}` })
     const res = await send(props, 'GET', '/oauth/callback', { query: { code: 'code-1', state }, cookie: cookieOf(start) })
     expect(res.status).toBe(400)
@@ -648,8 +723,8 @@ describe('GET /connect (admin connects the channel from HubSpot)', () => {
   }
   const nockRefresh = () =>
     hubspot()
-      .post('/oauth/v1/token', (b: Record<string, string>) => b.grant_type === 'refresh_token' && b.refresh_token === NEW_REFRESH)
-      .reply(200, { access_token: NEW_ACCESS, expires_in: 1800 })
+      .post('/oauth/2026-03/token', (b: Record<string, string>) => b.grant_type === 'refresh_token' && b.refresh_token === NEW_REFRESH)
+      .reply(200, { access_token: NEW_ACCESS, refresh_token: NEW_REFRESH, expires_in: 1800, token_type: 'bearer', token_use: 'access_token' })
   const stagingPatch = (status: number) =>
     hubspot()
       .patch(

@@ -118,7 +118,8 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
     registerSecret(exchanged.accessToken)
     // The token response carries hub_id; the token info adds the account's domain for the page.
     // When the info call fails but hub_id is known, connecting goes on without the domain.
-    info = await getAccessTokenInfo(http, exchanged.accessToken).catch((err: unknown) => {
+    const tokenOwner = { clientId: c.config.clientId, clientSecret: c.config.clientSecret, accessToken: exchanged.accessToken }
+    info = await getAccessTokenInfo(http, tokenOwner).catch((err: unknown) => {
       if (!exchanged?.hubId) throw err
       return undefined
     })

@@ -1,8 +1,8 @@
 import { isHubspotStatus } from './errors'
+import { endpoints } from './endpoints'
 import type { HubspotHttp } from './http'
 import { hubspotChannelAccountSchema, channelSchema, pageOf, stagingTokenSchema, type HubspotChannel, type HubspotChannelAccount } from './schemas'
 
-const BASE = '/conversations/v3/custom-channels'
 const MAX_PAGES = 50
 
 export type DeliveryIdentifierType = 'HS_EMAIL_ADDRESS' | 'HS_PHONE_NUMBER' | 'CHANNEL_SPECIFIC_OPAQUE_ID'
@@ -45,7 +45,7 @@ export class ChannelsApi {
     for (let page = 0; page < MAX_PAGES; page++) {
       const res = await this._http.request({
         method: 'GET',
-        path: BASE,
+        path: endpoints.customChannels.channels(),
         query: { after, limit: 100 },
         auth: 'developer',
         schema: pageOf(channelSchema),
@@ -63,7 +63,7 @@ export class ChannelsApi {
     try {
       return await this._http.request({
         method: 'GET',
-        path: `${BASE}/${encodeURIComponent(channelId)}`,
+        path: endpoints.customChannels.channel(channelId),
         auth: 'developer',
         schema: channelSchema,
         operation: `read custom channel ${channelId}`,
@@ -77,7 +77,7 @@ export class ChannelsApi {
   public async create(egg: ChannelEgg): Promise<HubspotChannel> {
     return this._http.request({
       method: 'POST',
-      path: BASE,
+      path: endpoints.customChannels.channels(),
       body: egg,
       auth: 'developer',
       schema: channelSchema,
@@ -89,7 +89,7 @@ export class ChannelsApi {
   public async update(channelId: string, patch: Partial<Omit<ChannelEgg, 'capabilities'>>): Promise<HubspotChannel> {
     return this._http.request({
       method: 'PATCH',
-      path: `${BASE}/${encodeURIComponent(channelId)}`,
+      path: endpoints.customChannels.channel(channelId),
       body: patch,
       auth: 'developer',
       schema: channelSchema,
@@ -109,7 +109,7 @@ export class ChannelsApi {
     try {
       const res = await this._http.request({
         method: 'PATCH',
-        path: `${BASE}/${encodeURIComponent(channelId)}/channel-account-staging-tokens/${encodeURIComponent(accountToken)}`,
+        path: endpoints.customChannels.stagingToken(channelId, accountToken),
         body,
         auth: 'oauth',
         schema: stagingTokenSchema,
@@ -125,7 +125,7 @@ export class ChannelsApi {
   public async delete(channelId: string): Promise<void> {
     await this._http.request({
       method: 'DELETE',
-      path: `${BASE}/${encodeURIComponent(channelId)}`,
+      path: endpoints.customChannels.channel(channelId),
       auth: 'developer',
       operation: `delete custom channel ${channelId}`,
     })
@@ -137,7 +137,7 @@ export class ChannelsApi {
     for (let page = 0; page < MAX_PAGES; page++) {
       const res = await this._http.request({
         method: 'GET',
-        path: `${BASE}/${encodeURIComponent(channelId)}/channel-accounts`,
+        path: endpoints.customChannels.channelAccounts(channelId),
         query: { after, limit: 100, archived: false },
         auth: 'oauth',
         schema: pageOf(hubspotChannelAccountSchema),
@@ -156,7 +156,7 @@ export class ChannelsApi {
   ): Promise<HubspotChannelAccount> {
     return this._http.request({
       method: 'POST',
-      path: `${BASE}/${encodeURIComponent(channelId)}/channel-accounts`,
+      path: endpoints.customChannels.channelAccounts(channelId),
       body: egg,
       auth: 'oauth',
       schema: hubspotChannelAccountSchema,
@@ -167,7 +167,7 @@ export class ChannelsApi {
   public async updateAccount(channelId: string, accountId: string, patch: { name?: string; authorized?: boolean }): Promise<HubspotChannelAccount> {
     return this._http.request({
       method: 'PATCH',
-      path: `${BASE}/${encodeURIComponent(channelId)}/channel-accounts/${encodeURIComponent(accountId)}`,
+      path: endpoints.customChannels.channelAccount(channelId, accountId),
       body: patch,
       auth: 'oauth',
       schema: hubspotChannelAccountSchema,

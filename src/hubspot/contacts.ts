@@ -1,14 +1,14 @@
 import * as sdk from '@botpress/sdk'
+import { endpoints } from './endpoints'
 import type { HubspotHttp } from './http'
 import { contactSchema, pageOf, type HubspotContact } from './schemas'
 
 const { z } = sdk
-const BASE = '/crm/v3/objects/contacts'
 const PROPERTIES = ['email', 'phone', 'mobilephone', 'firstname', 'lastname']
 
 export type ContactLookup = { kind: 'email'; email: string } | { kind: 'phone'; phone: string }
 
-/** CRM contacts v3: find the escalating person, or create them. */
+/** CRM contacts: find the escalating person, or create them. */
 export class ContactsApi {
   public constructor(private readonly _http: HubspotHttp) {}
 
@@ -19,7 +19,7 @@ export class ContactsApi {
         : ['phone', 'mobilephone'].map((propertyName) => ({ filters: [{ propertyName, operator: 'EQ', value: lookup.phone }] }))
     const res = await this._http.request({
       method: 'POST',
-      path: `${BASE}/search`,
+      path: endpoints.crmObjects.contactSearch(),
       body: { filterGroups, properties: PROPERTIES, limit: 1 },
       auth: 'oauth',
       schema: pageOf(contactSchema).extend({ results: z.array(contactSchema) }),
@@ -33,7 +33,7 @@ export class ContactsApi {
   public async create(properties: Record<string, string>): Promise<HubspotContact> {
     return this._http.request({
       method: 'POST',
-      path: BASE,
+      path: endpoints.crmObjects.contacts(),
       body: { properties },
       auth: 'oauth',
       schema: contactSchema,

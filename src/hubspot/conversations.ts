@@ -1,3 +1,4 @@
+import { endpoints } from './endpoints'
 import type { HubspotHttp } from './http'
 import {
   pageOf,
@@ -13,17 +14,16 @@ import {
   type HubspotThreadWithAssociations,
 } from './schemas'
 
-const BASE = '/conversations/v3/conversations'
 const MAX_INBOX_PAGES = 20
 
-/** Conversations API v3: inboxes, threads and actors (OAuth). */
+/** Conversations API: inboxes, threads and actors (OAuth). */
 export class ConversationsApi {
   public constructor(private readonly _http: HubspotHttp) {}
 
   public async getInbox(inboxId: string): Promise<HubspotInbox> {
     return this._http.request({
       method: 'GET',
-      path: `${BASE}/inboxes/${encodeURIComponent(inboxId)}`,
+      path: endpoints.conversations.inbox(inboxId),
       auth: 'oauth',
       schema: inboxSchema,
       operation: `find inbox ${inboxId}`,
@@ -37,7 +37,7 @@ export class ConversationsApi {
     for (let page = 0; page < MAX_INBOX_PAGES; page++) {
       const res = await this._http.request({
         method: 'GET',
-        path: `${BASE}/inboxes`,
+        path: endpoints.conversations.inboxes(),
         query: { after, limit: 100, archived: false },
         auth: 'oauth',
         schema: pageOf(inboxSchema),
@@ -53,7 +53,7 @@ export class ConversationsApi {
   public async getThread(threadId: string): Promise<HubspotThread> {
     return this._http.request({
       method: 'GET',
-      path: `${BASE}/threads/${encodeURIComponent(threadId)}`,
+      path: endpoints.conversations.thread(threadId),
       auth: 'oauth',
       schema: threadSchema,
       operation: `read thread ${threadId}`,
@@ -64,7 +64,7 @@ export class ConversationsApi {
   public async getTicketIdOfThread(threadId: string): Promise<string | undefined> {
     const thread: HubspotThreadWithAssociations = await this._http.request({
       method: 'GET',
-      path: `${BASE}/threads/${encodeURIComponent(threadId)}`,
+      path: endpoints.conversations.thread(threadId),
       query: { association: 'TICKET' },
       auth: 'oauth',
       schema: threadWithAssociationsSchema,
@@ -76,7 +76,7 @@ export class ConversationsApi {
   public async setThreadStatus(threadId: string, status: 'OPEN' | 'CLOSED'): Promise<HubspotThread> {
     return this._http.request({
       method: 'PATCH',
-      path: `${BASE}/threads/${encodeURIComponent(threadId)}`,
+      path: endpoints.conversations.thread(threadId),
       body: { status },
       auth: 'oauth',
       schema: threadSchema,
@@ -91,7 +91,7 @@ export class ConversationsApi {
   public async addComment(threadId: string, note: { text: string; richText?: string }): Promise<HubspotThreadMessage> {
     return this._http.request({
       method: 'POST',
-      path: `${BASE}/threads/${encodeURIComponent(threadId)}/messages`,
+      path: endpoints.conversations.threadMessages(threadId),
       body: { type: 'COMMENT', text: note.text, ...(note.richText ? { richText: note.richText } : {}), attachments: [] },
       auth: 'oauth',
       schema: threadMessageSchema,
@@ -99,11 +99,11 @@ export class ConversationsApi {
     })
   }
 
-  /** Assigns the thread to an agent (`A-<userId>`). HubSpot's path for this is the unusual `/conversations/conversations/v3/…`. */
+  /** Assigns the thread to an agent (`A-<userId>`). */
   public async assignThread(threadId: string, actorId: string): Promise<void> {
     await this._http.request({
       method: 'PUT',
-      path: `/conversations/conversations/v3/threads/${encodeURIComponent(threadId)}/assignee`,
+      path: endpoints.conversations.threadAssignee(threadId),
       body: { actorId },
       auth: 'oauth',
       operation: `assign thread ${threadId} to ${actorId}`,
@@ -113,7 +113,7 @@ export class ConversationsApi {
   public async getActor(actorId: string): Promise<HubspotActor> {
     return this._http.request({
       method: 'GET',
-      path: `${BASE}/actors/${encodeURIComponent(actorId)}`,
+      path: endpoints.conversations.actor(actorId),
       auth: 'oauth',
       schema: actorSchema,
       operation: `read actor ${actorId}`,

@@ -1,3 +1,4 @@
+import { endpoints } from './endpoints'
 import type { HubspotHttp } from './http'
 import * as sdk from '@botpress/sdk'
 import { fileSchema, type HubspotFile } from './schemas'
@@ -6,7 +7,7 @@ export const ATTACHMENT_FOLDER = '/botpress-hitl'
 
 export type Upload = { name: string; mimeType: string; content: Buffer }
 
-/** Files API v3: uploads end-user media so they can be attached to inbox messages. */
+/** Files API: uploads end-user media so they can be attached to inbox messages. */
 export class FilesApi {
   public constructor(private readonly _http: HubspotHttp) {}
 
@@ -19,7 +20,7 @@ export class FilesApi {
     form.append('options', JSON.stringify({ access: 'PRIVATE', overwrite: false, duplicateValidationStrategy: 'NONE' }))
     return this._http.request({
       method: 'POST',
-      path: '/files/v3/files',
+      path: endpoints.files.files(),
       body: form,
       auth: 'oauth',
       schema: fileSchema,
@@ -31,7 +32,7 @@ export class FilesApi {
   public async signedUrl(fileId: string): Promise<string> {
     const res = await this._http.request({
       method: 'GET',
-      path: `/files/v3/files/${encodeURIComponent(fileId)}/signed-url`,
+      path: endpoints.files.signedUrl(fileId),
       query: { expirationSeconds: 7 * 24 * 3600 },
       auth: 'oauth',
       schema: sdk.z.object({ url: sdk.z.string() }).passthrough(),

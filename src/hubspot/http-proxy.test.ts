@@ -44,14 +44,14 @@ describe('HubspotHttp ignores HTTP_PROXY and HTTPS_PROXY', () => {
     const channel = await client
       .request({
         method: 'GET',
-        path: '/conversations/v3/custom-channels/ch1',
+        path: '/conversations/custom-channels/2026-09/ch1',
         auth: 'oauth',
         schema: channelSchema,
         operation: 'read channel ch1',
       })
       .finally(() => new Promise<void>((resolve) => hubspot.close(() => resolve())))
     expect(channel).toMatchObject({ id: 'ch1' })
-    expect(seen).toEqual([`GET /conversations/v3/custom-channels/ch1 Bearer ${TOKEN}`])
+    expect(seen).toEqual([`GET /conversations/custom-channels/2026-09/ch1 Bearer ${TOKEN}`])
     expect(proxy.hits).toEqual([])
   })
 })

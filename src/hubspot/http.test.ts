@@ -15,7 +15,7 @@ const BASE = 'https://api.hubapi.com'
 const DEV_KEY = 'devkey-7e1f0c2b-9a4d-4c0e-8f1a-5b6c7d8e9f00'
 const APP_ID = '424242'
 const TOKEN = 'CNbXoc-access-token-1111aaaa'
-const PATH = '/conversations/v3/conversations/threads/77'
+const PATH = '/conversations/conversations/2026-09/threads/77'
 const HUBSPOT_ERROR = {
   status: 'error',
   message: 'Internal error',
@@ -54,7 +54,7 @@ const getThread = (http: HubspotHttp) => http.request({ method: 'GET', path: PAT
 const createContact = (http: HubspotHttp, idempotent?: boolean) =>
   http.request({
     method: 'POST',
-    path: '/crm/v3/objects/contacts',
+    path: '/crm/objects/2026-03/contacts',
     body: { properties: { email: 'a@b.c' } },
     auth: 'oauth',
     schema: threadSchema,
@@ -65,7 +65,7 @@ const createContact = (http: HubspotHttp, idempotent?: boolean) =>
 const listChannels = (http: HubspotHttp) =>
   http.request({
     method: 'GET',
-    path: '/conversations/v3/custom-channels',
+    path: '/conversations/custom-channels/2026-09',
     query: { limit: 100 },
     auth: 'developer',
     operation: "list the app's custom channels",
@@ -97,7 +97,7 @@ afterEach(() => {
 describe('authentication', () => {
   it('sends developer-key calls with hapikey and appId, and no bearer token', async () => {
     const scope = nock(BASE, { badheaders: ['authorization'] })
-      .get('/conversations/v3/custom-channels')
+      .get('/conversations/custom-channels/2026-09')
       .query({ limit: '100', hapikey: DEV_KEY, appId: APP_ID })
       .reply(200, { results: [] })
     const { http } = makeHttp()
@@ -118,17 +118,17 @@ describe('authentication', () => {
 
   it('sends unauthenticated calls with neither credential', async () => {
     const scope = nock(BASE, { badheaders: ['authorization'] })
-      .post('/oauth/v1/token')
+      .post('/oauth/2026-03/token')
       .query((q) => Object.keys(q).length === 0)
-      .reply(200, { access_token: 'x'.repeat(20), expires_in: 1800 })
+      .reply(200, { access_token: 'x'.repeat(20), refresh_token: 'rt', expires_in: 1800, token_type: 'bearer', token_use: 'access_token' })
     const { http } = makeHttp()
-    await http.request({ method: 'POST', path: '/oauth/v1/token', body: new URLSearchParams({ a: 'b' }), auth: 'none', operation: 'refresh' })
+    await http.request({ method: 'POST', path: '/oauth/2026-03/token', body: new URLSearchParams({ a: 'b' }), auth: 'none', operation: 'refresh' })
     expect(scope.isDone()).toBe(true)
   })
 
   it('names the developer key, not the OAuth credentials, when a developer-key call gets 401', async () => {
     nock(BASE)
-      .get('/conversations/v3/custom-channels')
+      .get('/conversations/custom-channels/2026-09')
       .query(true)
       .reply(401, { status: 'error', message: 'The API key provided is invalid.', category: 'INVALID_AUTHENTICATION' })
     const { http, delays } = makeHttp()
@@ -147,11 +147,11 @@ describe('developer key secrecy', () => {
 
   it('keeps the key out of a 400 error, even when HubSpot echoes the request URL', async () => {
     nock(BASE)
-      .get('/conversations/v3/custom-channels')
+      .get('/conversations/custom-channels/2026-09')
       .query(true)
       .reply(400, {
         status: 'error',
-        message: `Bad request for ${BASE}/conversations/v3/custom-channels?hapikey=${DEV_KEY}&appId=${APP_ID}`,
+        message: `Bad request for ${BASE}/conversations/custom-channels/2026-09?hapikey=${DEV_KEY}&appId=${APP_ID}`,
         category: 'VALIDATION_ERROR',
         correlationId: 'aaaa-bbbb',
         context: { hapikey: [DEV_KEY] },
@@ -168,7 +168,7 @@ describe('developer key secrecy', () => {
   it('scrubs the key when HubSpot echoes it bare (no hapikey= around it)', async () => {
     const key = 'devkey-only-in-this-test-0a1b2c3d4e5f'
     nock(BASE)
-      .get('/conversations/v3/custom-channels')
+      .get('/conversations/custom-channels/2026-09')
       .query(true)
       .reply(400, { status: 'error', message: `key ${key} is not valid for app ${APP_ID}`, category: 'VALIDATION_ERROR' })
     const { http } = makeHttp({ developerApiKey: key })
@@ -179,7 +179,7 @@ describe('developer key secrecy', () => {
 
   it('keeps the key out of a network error (axios errors embed the URL)', async () => {
     nock(BASE)
-      .get('/conversations/v3/custom-channels')
+      .get('/conversations/custom-channels/2026-09')
       .query(true)
       .times(2)
       .replyWithError(netError('ECONNRESET', `socket hang up ${DEV_KEY}`))
@@ -323,7 +323,7 @@ describe('retries', () => {
   })
 
   it('does not resend a plain POST after a 500 (it may have been processed)', async () => {
-    nock(BASE).post('/crm/v3/objects/contacts').reply(500, HUBSPOT_ERROR)
+    nock(BASE).post('/crm/objects/2026-03/contacts').reply(500, HUBSPOT_ERROR)
     const { http, delays } = makeHttp()
     const err = await caught(createContact(http))
     expect(isHubspotStatus(err, 500)).toBe(true)
@@ -332,9 +332,9 @@ describe('retries', () => {
 
   it('resends a plain POST after a 429 (it was not processed)', async () => {
     const scope = nock(BASE)
-      .post('/crm/v3/objects/contacts', { properties: { email: 'a@b.c' } })
+      .post('/crm/objects/2026-03/contacts', { properties: { email: 'a@b.c' } })
       .reply(429, { status: 'error', message: 'limit', errorType: 'RATE_LIMIT' }, { 'Retry-After': '1' })
-      .post('/crm/v3/objects/contacts', { properties: { email: 'a@b.c' } })
+      .post('/crm/objects/2026-03/contacts', { properties: { email: 'a@b.c' } })
       .reply(201, { id: 901 })
     const { http, delays } = makeHttp()
     expect(await createContact(http)).toMatchObject({ id: '901' })
@@ -343,7 +343,7 @@ describe('retries', () => {
   })
 
   it('resends an idempotent POST after a 503', async () => {
-    nock(BASE).post('/crm/v3/objects/contacts').reply(503, HUBSPOT_ERROR).post('/crm/v3/objects/contacts').reply(201, { id: '902' })
+    nock(BASE).post('/crm/objects/2026-03/contacts').reply(503, HUBSPOT_ERROR).post('/crm/objects/2026-03/contacts').reply(201, { id: '902' })
     const { http, delays } = makeHttp()
     expect(await createContact(http, true)).toMatchObject({ id: '902' })
     expect(delays).toHaveLength(1)
@@ -421,7 +421,7 @@ describe('retries', () => {
   })
 
   it('does not retry ECONNRESET for a plain POST (HubSpot may have processed it)', async () => {
-    nock(BASE).post('/crm/v3/objects/contacts').replyWithError(netError('ECONNRESET'))
+    nock(BASE).post('/crm/objects/2026-03/contacts').replyWithError(netError('ECONNRESET'))
     const { http, delays } = makeHttp()
     const err = await caught(createContact(http))
     expect(err).toBeInstanceOf(HubspotApiError)
@@ -519,7 +519,7 @@ describe('response parsing', () => {
 describe('401 on OAuth calls', () => {
   const CLIENT = { clientId: 'client-id-1', clientSecret: 'client-secret-zz99yy88', refreshToken: 'refresh-token-aa11bb22' }
 
-  /** A real TokenManager refreshing through /oauth/v1/token (nock); refreshes are counted. */
+  /** A real TokenManager refreshing through /oauth/2026-03/token (nock); refreshes are counted. */
   const withTokenManager = () => {
     let saved: CachedToken | undefined
     let refreshes = 0
@@ -538,8 +538,8 @@ describe('401 on OAuth calls', () => {
   }
   const nockRefresh = (token: string) =>
     nock(BASE)
-      .post('/oauth/v1/token', (b: Record<string, string>) => b.grant_type === 'refresh_token')
-      .reply(200, { access_token: token, expires_in: 1800 })
+      .post('/oauth/2026-03/token', (b: Record<string, string>) => b.grant_type === 'refresh_token')
+      .reply(200, { access_token: token, refresh_token: CLIENT.refreshToken, expires_in: 1800, token_type: 'bearer', token_use: 'access_token' })
 
   it('refreshes once and retries once, then succeeds', async () => {
     nockRefresh('token-A-aaaaaaaa')
@@ -605,7 +605,7 @@ describe('401 on OAuth calls', () => {
 
   it('does not refresh on a 401 to a developer-key call', async () => {
     const tokens = { getAccessToken: vi.fn(async () => TOKEN) }
-    nock(BASE).get('/conversations/v3/custom-channels').query(true).reply(401, { status: 'error', message: 'bad key' })
+    nock(BASE).get('/conversations/custom-channels/2026-09').query(true).reply(401, { status: 'error', message: 'bad key' })
     const { http } = makeHttp({ tokens })
     expect(isHubspotStatus(await caught(listChannels(http)), 401)).toBe(true)
     expect(tokens.getAccessToken).not.toHaveBeenCalled()

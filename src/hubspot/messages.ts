@@ -1,3 +1,4 @@
+import { endpoints } from './endpoints'
 import type { HubspotHttp } from './http'
 import { hubspotMessageSchema, type HubspotMessage } from './schemas'
 import type { DeliveryIdentifierType } from './channels'
@@ -29,8 +30,6 @@ export type IncomingMessageEgg = {
 
 export type DeliveryStatus = { statusType: 'SENT' | 'FAILED' | 'READ'; errorMessage?: string }
 
-const base = (channelId: string) => `/conversations/v3/custom-channels/${encodeURIComponent(channelId)}/messages`
-
 export class MessagesApi {
   public constructor(private readonly _http: HubspotHttp) {}
 
@@ -38,7 +37,7 @@ export class MessagesApi {
   public async publishIncoming(channelId: string, egg: IncomingMessageEgg): Promise<HubspotMessage> {
     return this._http.request({
       method: 'POST',
-      path: base(channelId),
+      path: endpoints.customChannels.messages(channelId),
       body: { ...egg, messageDirection: 'INCOMING' },
       auth: 'oauth',
       schema: hubspotMessageSchema,
@@ -50,7 +49,7 @@ export class MessagesApi {
   public async updateStatus(channelId: string, messageId: string, status: DeliveryStatus): Promise<void> {
     await this._http.request({
       method: 'PATCH',
-      path: `${base(channelId)}/${encodeURIComponent(messageId)}`,
+      path: endpoints.customChannels.message(channelId, messageId),
       body: status,
       auth: 'oauth',
       operation: `report the delivery status of message ${messageId}`,

@@ -1,4 +1,5 @@
 import * as sdk from '@botpress/sdk'
+import { endpoints } from './endpoints'
 import { HubspotApiError } from './errors'
 import type { HubspotHttp } from './http'
 import { tokenInfoSchema, tokenResponseSchema } from './schemas'
@@ -6,7 +7,7 @@ import type { RefreshedToken } from './token-manager'
 
 export type OAuthCredentials = { clientId: string; clientSecret: string; refreshToken: string }
 
-/** Exchanges the refresh token for an access token (POST /oauth/v1/token, form-encoded). */
+/** Exchanges the refresh token for an access token (the token endpoint, form-encoded). */
 export const refreshAccessToken = async (http: HubspotHttp, creds: OAuthCredentials): Promise<RefreshedToken> => {
   const body = new URLSearchParams({
     grant_type: 'refresh_token',
@@ -17,7 +18,7 @@ export const refreshAccessToken = async (http: HubspotHttp, creds: OAuthCredenti
   try {
     const res = await http.request({
       method: 'POST',
-      path: '/oauth/v1/token',
+      path: endpoints.oauth.token(),
       body,
       auth: 'none',
       schema: tokenResponseSchema,
@@ -40,7 +41,7 @@ export const refreshAccessToken = async (http: HubspotHttp, creds: OAuthCredenti
 export type ExchangedCode = RefreshedToken & { refreshToken: string; hubId?: string }
 
 /**
- * Exchanges an authorization code (POST /oauth/v1/token, grant_type=authorization_code). Never
+ * Exchanges an authorization code (the token endpoint, grant_type=authorization_code). Never
  * retried: a code is single use, so a second attempt after a lost answer could only fail.
  */
 export const exchangeAuthorizationCode = async (
@@ -56,7 +57,7 @@ export const exchangeAuthorizationCode = async (
   })
   const res = await http.request({
     method: 'POST',
-    path: '/oauth/v1/token',
+    path: endpoints.oauth.token(),
     body,
     auth: 'none',
     schema: tokenResponseSchema,
@@ -67,14 +68,39 @@ export const exchangeAuthorizationCode = async (
   return { accessToken: res.access_token, expiresInSeconds: res.expires_in, refreshToken: res.refresh_token, hubId }
 }
 
-/** GET /oauth/v1/access-tokens/{token}: the account (hub id and domain) an access token belongs to. */
-export const getAccessTokenInfo = async (http: HubspotHttp, accessToken: string): Promise<{ hubId: string; hubDomain?: string }> => {
+const TOKEN_INFO_OPERATION = 'read which HubSpot account the new token belongs to'
+
+/**
+ * The account (hub id and domain) an access token belongs to, from token introspection (the dated
+ * successor of v1's `GET /oauth/v1/access-tokens/{token}`): a form-encoded POST that names the app,
+ * so the token travels in the body, not in the URL. An inactive token is an error, like v1's 404.
+ */
+export const getAccessTokenInfo = async (
+  http: HubspotHttp,
+  args: { clientId: string; clientSecret: string; accessToken: string }
+): Promise<{ hubId: string; hubDomain?: string }> => {
+  const body = new URLSearchParams({
+    client_id: args.clientId,
+    client_secret: args.clientSecret,
+    token: args.accessToken,
+    token_type_hint: 'access_token',
+  })
   const res = await http.request({
-    method: 'GET',
-    path: `/oauth/v1/access-tokens/${encodeURIComponent(accessToken)}`,
+    method: 'POST',
+    path: endpoints.oauth.introspect(),
+    body,
     auth: 'none',
     schema: tokenInfoSchema,
-    operation: 'read which HubSpot account the new token belongs to',
+    operation: TOKEN_INFO_OPERATION,
+    // A read: asking again changes nothing.
+    idempotent: true,
   })
+  if (res.active === false || res.hub_id === undefined) {
+    throw new HubspotApiError({
+      operation: TOKEN_INFO_OPERATION,
+      status: 200,
+      hubspotMessage: res.active === false ? 'HubSpot reports the token as inactive' : 'unexpected response (hub_id: Required)',
+    })
+  }
   return { hubId: String(res.hub_id), hubDomain: res.hub_domain ?? undefined }
 }

@@ -1,9 +1,10 @@
+import { endpoints } from './endpoints'
 import type { HubspotHttp } from './http'
 import { ownerSchema, pageOf, type HubspotOwner } from './schemas'
 
 const ownersPageSchema = pageOf(ownerSchema)
 
-/** CRM owners v3 (scope `crm.objects.owners.read`): the HubSpot users records and threads can be assigned to. */
+/** CRM owners (scope `crm.objects.owners.read`): the HubSpot users records and threads can be assigned to. */
 export class OwnersApi {
   public constructor(private readonly _http: HubspotHttp) {}
 
@@ -11,7 +12,7 @@ export class OwnersApi {
   public async findByEmail(email: string): Promise<HubspotOwner | undefined> {
     const page = await this._http.request({
       method: 'GET',
-      path: '/crm/v3/owners',
+      path: endpoints.owners.owners(),
       query: { email, limit: 10 },
       auth: 'oauth',
       schema: ownersPageSchema,

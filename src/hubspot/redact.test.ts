@@ -21,12 +21,12 @@ describe('redirects', () => {
   it('a 3xx from HubSpot is an error, not a success (redirects are not followed)', async () => {
     nock.disableNetConnect()
     nock('https://api.hubapi.com')
-      .delete('/conversations/v3/custom-channels/5')
+      .delete('/conversations/custom-channels/2026-09/5')
       .query(true)
       .reply(301, '', { location: 'https://elsewhere.example/' })
     const http = new HubspotHttp({ baseUrl: 'https://api.hubapi.com', developerApiKey: 'dev-key-abcdef123', appId: '1' })
     await expect(
-      http.request({ method: 'DELETE', path: '/conversations/v3/custom-channels/5', auth: 'developer', operation: 'delete custom channel 5' })
+      http.request({ method: 'DELETE', path: '/conversations/custom-channels/2026-09/5', auth: 'developer', operation: 'delete custom channel 5' })
     ).rejects.toThrow(/delete custom channel 5 \[301\]/)
   })
 })

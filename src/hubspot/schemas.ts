@@ -3,8 +3,9 @@ import * as sdk from '@botpress/sdk'
 const { z } = sdk
 
 /**
- * Response schemas, from HubSpot's OpenAPI specs (custom channels v3, conversations v3, files v3,
- * CRM contacts v3, OAuth v1). Only what the integration reads is required; everything else is
+ * Response schemas, from HubSpot's OpenAPI specs at the versions of src/hubspot/endpoints.ts (custom
+ * channels and conversations 2026-09; files, CRM contacts/tickets/owners and OAuth 2026-03; each the same
+ * as its v3/v1 predecessor for the fields read here: docs/hubspot.md#date-versioned-apis). Only what the integration reads is required; everything else is
  * optional and extra fields pass through, so additive HubSpot changes do not break parsing.
  */
 const id = z.union([z.string(), z.number()]).transform(String)
@@ -14,12 +15,19 @@ export const tokenResponseSchema = z
     access_token: z.string().min(1),
     expires_in: z.number().positive(),
     refresh_token: z.string().optional(),
-    // AccessTokenResponse (Auth_Oauth_v1) includes the account id; read as string or number.
+    // The token response (OAuth v1 and 2026-03 alike) includes the account id (int32); read as string or number.
     hub_id: z.union([z.number(), z.string()]).nullish(),
   })
   .passthrough()
 
-export const tokenInfoSchema = z.object({ hub_id: z.union([z.number(), z.string()]), hub_domain: z.string().nullish() }).passthrough()
+/**
+ * Token introspection (OAuth 2026-03 `…/token/introspect`). The spec requires `active` and `hub_id`, but an
+ * inactive token may come back as `{ active: false }` alone (RFC 7662's form): both are optional here and
+ * getAccessTokenInfo decides (docs/hubspot.md#date-versioned-apis, UNCONFIRMED).
+ */
+export const tokenInfoSchema = z
+  .object({ active: z.boolean().optional(), hub_id: z.union([z.number(), z.string()]).optional(), hub_domain: z.string().nullish() })
+  .passthrough()
 
 export const stagingTokenSchema = z
   .object({ accountToken: z.string().optional(), inboxId: z.union([z.string(), z.number()]).optional() })
@@ -119,7 +127,7 @@ export const threadWithAssociationsSchema = threadSchema.extend({
 })
 export type HubspotThreadWithAssociations = sdk.z.infer<typeof threadWithAssociationsSchema>
 
-/** CRM object as PATCH /crm/v3/objects/tickets/{id} answers it (`SimplePublicObject`). */
+/** CRM object as a ticket PATCH answers it (`SimplePublicObject`). */
 export const ticketSchema = z.object({ id, properties: z.record(z.string().nullable()).optional() }).passthrough()
 export type HubspotTicket = sdk.z.infer<typeof ticketSchema>
 

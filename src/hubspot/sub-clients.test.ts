@@ -7,6 +7,7 @@ import { isHubspotStatus } from './errors'
 import { ATTACHMENT_FOLDER, FilesApi } from './files'
 import { HubspotHttp } from './http'
 import { MessagesApi, type IncomingMessageEgg } from './messages'
+import { getAccessTokenInfo } from './oauth'
 import { DEFAULT_RETRY_POLICY } from './retry'
 import { expectAllInterceptorsUsed } from '../../tests/helpers/nock-guard'
 import { resetCaches } from '../cache'
@@ -15,7 +16,7 @@ const BASE = 'https://api.hubapi.com'
 const DEV_KEY = 'dev-key-0f9e8d7c6b5a4321'
 const APP_ID = '424242'
 const TOKEN = 'access-token-5f4e3d2c1b0a9988'
-const CHANNELS = '/conversations/v3/custom-channels'
+const CHANNELS = '/conversations/custom-channels/2026-09'
 const BEARER = `Bearer ${TOKEN}`
 
 const delays: number[] = []
@@ -205,16 +206,16 @@ describe('MessagesApi', () => {
 })
 
 describe('ConversationsApi', () => {
-  const THREADS = '/conversations/v3/conversations/threads'
+  const THREADS = '/conversations/conversations/2026-09/threads'
 
   it('reads an inbox, a thread and an actor with ids as strings', async () => {
     nock(BASE)
-      .get('/conversations/v3/conversations/inboxes/1001')
+      .get('/conversations/conversations/2026-09/inboxes/1001')
       .matchHeader('authorization', BEARER)
       .reply(200, { id: 1001, name: 'Support', type: 'HELP_DESK', archived: false })
       .get(`${THREADS}/42`)
       .reply(200, { id: 42, status: 'OPEN', inboxId: 1001, associatedContactId: 5, assignedTo: 'A-1', closedAt: null, extra: 1 })
-      .get('/conversations/v3/conversations/actors/A-1')
+      .get('/conversations/conversations/2026-09/actors/A-1')
       .reply(200, { id: 'A-1', type: 'AGENT', name: 'Ann', email: 'ann@example.com', avatar: null })
     expect(await conversations.getInbox('1001')).toMatchObject({ id: '1001', type: 'HELP_DESK' })
     expect(await conversations.getThread('42')).toMatchObject({ id: '42', inboxId: '1001', associatedContactId: '5', extra: 1 })
@@ -234,8 +235,8 @@ describe('ConversationsApi', () => {
     expect(await conversations.addComment('42', { text: 'Summary', richText: '<p>Summary</p>' })).toMatchObject({ id: 'c1', type: 'COMMENT' })
   })
 
-  it("assigns a thread with PUT on HubSpot's /conversations/conversations/v3 assignee path", async () => {
-    nock(BASE).put('/conversations/conversations/v3/threads/42/assignee', { actorId: 'A-7' }).matchHeader('authorization', BEARER).reply(204)
+  it('assigns a thread with PUT on the assignee path of the conversations root', async () => {
+    nock(BASE).put('/conversations/conversations/2026-09/threads/42/assignee', { actorId: 'A-7' }).matchHeader('authorization', BEARER).reply(204)
     await expect(conversations.assignThread('42', 'A-7')).resolves.toBeUndefined()
   })
 
@@ -270,7 +271,7 @@ describe('FilesApi', () => {
     let seen: ReturnType<typeof parseMultipart> | undefined
     let contentType = ''
     nock(BASE)
-      .post('/files/v3/files', (body: unknown) => {
+      .post('/files/2026-03/files', (body: unknown) => {
         seen = parseMultipart(String(body), contentType)
         return true
       })
@@ -292,9 +293,9 @@ describe('FilesApi', () => {
   it('resends the whole multipart body after a 429', async () => {
     const bodies: string[] = []
     nock(BASE)
-      .post('/files/v3/files', (b: unknown) => bodies.push(String(b)) > 0)
+      .post('/files/2026-03/files', (b: unknown) => bodies.push(String(b)) > 0)
       .reply(429, { status: 'error', errorType: 'RATE_LIMIT' }, { 'Retry-After': '1' })
-      .post('/files/v3/files', (b: unknown) => bodies.push(String(b)) > 0)
+      .post('/files/2026-03/files', (b: unknown) => bodies.push(String(b)) > 0)
       .reply(201, { id: '9002' })
     await files.upload({ name: 'a.txt', mimeType: 'text/plain', content: Buffer.from('hello world') })
     expect(delays).toEqual([1000])
@@ -304,7 +305,7 @@ describe('FilesApi', () => {
 
   it('gets a signed URL valid for a week', async () => {
     nock(BASE)
-      .get('/files/v3/files/9001/signed-url')
+      .get('/files/2026-03/files/9001/signed-url')
       .query({ expirationSeconds: String(7 * 24 * 3600) })
       .reply(200, { url: 'https://cdn.example/signed', expiresAt: 'x' })
     expect(await files.signedUrl('9001')).toBe('https://cdn.example/signed')
@@ -312,7 +313,7 @@ describe('FilesApi', () => {
 })
 
 describe('ContactsApi', () => {
-  const SEARCH = '/crm/v3/objects/contacts/search'
+  const SEARCH = '/crm/objects/2026-03/contacts/search'
 
   it('searches by email with one EQ filter', async () => {
     nock(BASE)
@@ -353,8 +354,57 @@ describe('ContactsApi', () => {
 
   it('creates a contact with its properties', async () => {
     nock(BASE)
-      .post('/crm/v3/objects/contacts', { properties: { email: 'jane@example.com', firstname: 'Jane' } })
+      .post('/crm/objects/2026-03/contacts', { properties: { email: 'jane@example.com', firstname: 'Jane' } })
       .reply(201, { id: 502, properties: { email: 'jane@example.com' }, createdAt: 'now' })
     expect(await contacts.create({ email: 'jane@example.com', firstname: 'Jane' })).toMatchObject({ id: '502' })
+  })
+})
+
+describe('getAccessTokenInfo (token introspection)', () => {
+  const INTROSPECT = '/oauth/2026-03/token/introspect'
+  const owner = { clientId: 'client-id-1', clientSecret: 'client-secret-zz99yy88', accessToken: TOKEN }
+  const exactForm = (b: Record<string, string>) =>
+    Object.keys(b).length === 4 &&
+    b.client_id === owner.clientId &&
+    b.client_secret === owner.clientSecret &&
+    b.token === TOKEN &&
+    b.token_type_hint === 'access_token'
+
+  it('posts the token and the app credentials as a form, without auth, and reads hub_id and hub_domain (1 request)', async () => {
+    const scope = nock(BASE, { badheaders: ['authorization'] })
+      .post(INTROSPECT, exactForm)
+      .query((q) => Object.keys(q).length === 0)
+      .matchHeader('content-type', /application\/x-www-form-urlencoded/)
+      .reply(200, { active: true, hub_id: 555, hub_domain: 'acme.hubspot.com', token_use: 'access_token' })
+    expect(await getAccessTokenInfo(http, owner)).toEqual({ hubId: '555', hubDomain: 'acme.hubspot.com' })
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it('asks again after a 5xx: introspection is a read', async () => {
+    nock(BASE).post(INTROSPECT, exactForm).reply(503).post(INTROSPECT, exactForm).reply(200, { active: true, hub_id: '556' })
+    expect(await getAccessTokenInfo(http, owner)).toEqual({ hubId: '556', hubDomain: undefined })
+    expect(delays).toHaveLength(1)
+  })
+
+  it('an inactive token, or an answer without hub_id, is an error naming the operation', async () => {
+    nock(BASE).post(INTROSPECT).reply(200, { active: false })
+    await expect(getAccessTokenInfo(http, owner)).rejects.toThrow(
+      'HubSpot could not read which HubSpot account the new token belongs to [200]: HubSpot reports the token as inactive.'
+    )
+    nock(BASE).post(INTROSPECT).reply(200, { active: true })
+    await expect(getAccessTokenInfo(http, owner)).rejects.toThrow(/could not read which HubSpot account .*hub_id: Required/)
+  })
+
+  it("a 4xx keeps HubSpot's category and correlationId, and never shows the token or the secret", async () => {
+    nock(BASE)
+      .post(INTROSPECT)
+      .reply(400, { status: 'error', message: 'invalid client', category: 'BAD_CLIENT_ID', correlationId: 'c0ffee00-0000-4000-8000-000000000000' })
+    const err: unknown = await getAccessTokenInfo(http, owner).catch((e: unknown) => e)
+    expect(isHubspotStatus(err, 400)).toBe(true)
+    const message = err instanceof Error ? err.message : ''
+    expect(message).toContain('BAD_CLIENT_ID')
+    expect(message).toContain('correlationId c0ffee00-0000-4000-8000-000000000000')
+    expect(message).not.toContain(TOKEN)
+    expect(message).not.toContain(owner.clientSecret)
   })
 })

@@ -26,7 +26,7 @@ afterEach(() => nock.cleanAll())
 describe('OwnersApi.findByEmail', () => {
   it('asks by email and returns the active owner with that email, any case', async () => {
     nock(BASE)
-      .get('/crm/v3/owners')
+      .get('/crm/owners/2026-03')
       .query({ email: 'sam@example.com', limit: '10' })
       .matchHeader('authorization', `Bearer ${TOKEN}`)
       .reply(200, {
@@ -40,7 +40,7 @@ describe('OwnersApi.findByEmail', () => {
   })
 
   it('returns undefined when HubSpot knows no such owner', async () => {
-    nock(BASE).get('/crm/v3/owners').query(true).reply(200, { results: [] })
+    nock(BASE).get('/crm/owners/2026-03').query(true).reply(200, { results: [] })
     expect(await owners.findByEmail('nobody@example.com')).toBeUndefined()
   })
 })
@@ -49,14 +49,14 @@ describe('ConversationsApi.getTicketIdOfThread', () => {
   it('reads threadAssociations.associatedTicketId with association=TICKET; undefined while there is none', async () => {
     const thread = { id: '9001', status: 'OPEN', inboxId: '1', archived: false }
     nock(BASE)
-      .get('/conversations/v3/conversations/threads/9001')
+      .get('/conversations/conversations/2026-09/threads/9001')
       .query({ association: 'TICKET' })
       .reply(200, { ...thread, threadAssociations: { associatedTicketId: '777' } })
     nock(BASE)
-      .get('/conversations/v3/conversations/threads/9001')
+      .get('/conversations/conversations/2026-09/threads/9001')
       .query({ association: 'TICKET' })
       .reply(200, { ...thread, threadAssociations: {} })
-    nock(BASE).get('/conversations/v3/conversations/threads/9001').query({ association: 'TICKET' }).reply(200, thread)
+    nock(BASE).get('/conversations/conversations/2026-09/threads/9001').query({ association: 'TICKET' }).reply(200, thread)
     expect(await conversations.getTicketIdOfThread('9001')).toBe('777')
     expect(await conversations.getTicketIdOfThread('9001')).toBeUndefined()
     expect(await conversations.getTicketIdOfThread('9001')).toBeUndefined()
@@ -68,11 +68,11 @@ describe('TicketsApi.updateProperties', () => {
   it('PATCHes { properties } and surfaces a refusal as a 400 HubspotApiError carrying HubSpot’s message', async () => {
     let body: unknown
     nock(BASE)
-      .patch('/crm/v3/objects/tickets/777', (b: unknown) => ((body = b), true))
+      .patch('/crm/objects/2026-03/tickets/777', (b: unknown) => ((body = b), true))
       .reply(200, { id: '777', properties: { subject: 'S' } })
     await tickets.updateProperties('777', { subject: 'S' })
     expect(body).toEqual({ properties: { subject: 'S' } })
-    nock(BASE).patch('/crm/v3/objects/tickets/777').reply(400, {
+    nock(BASE).patch('/crm/objects/2026-03/tickets/777').reply(400, {
       status: 'error',
       category: 'VALIDATION_ERROR',
       correlationId: 'c',

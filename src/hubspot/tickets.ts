@@ -1,7 +1,8 @@
+import { endpoints } from './endpoints'
 import type { HubspotHttp } from './http'
 import { ticketSchema, type HubspotTicket } from './schemas'
 
-/** CRM tickets v3 (scope `tickets`). */
+/** CRM tickets (scope `tickets`). */
 export class TicketsApi {
   public constructor(private readonly _http: HubspotHttp) {}
 
@@ -9,7 +10,7 @@ export class TicketsApi {
   public async updateProperties(ticketId: string, properties: Record<string, string>): Promise<HubspotTicket> {
     return this._http.request({
       method: 'PATCH',
-      path: `/crm/v3/objects/tickets/${encodeURIComponent(ticketId)}`,
+      path: endpoints.crmObjects.ticket(ticketId),
       body: { properties },
       auth: 'oauth',
       schema: ticketSchema,

@@ -33,12 +33,13 @@ const tokenBody = (access: string, expiresIn = 1800) => ({
   refresh_token: CREDS.refreshToken,
   expires_in: expiresIn,
   token_type: 'bearer',
+  token_use: 'access_token',
 })
 
 /** The OAuth refresh, matched on the exact form-encoded body. */
 const nockRefresh = (access: string, expiresIn = 1800, creds = CREDS) =>
   nock(BASE)
-    .post('/oauth/v1/token', {
+    .post('/oauth/2026-03/token', {
       grant_type: 'refresh_token',
       client_id: creds.clientId,
       client_secret: creds.clientSecret,
@@ -351,7 +352,7 @@ describe('TokenManager', () => {
 
   it('tells the user to re-authorize when the refresh token is revoked, without any secret', async () => {
     nock(BASE)
-      .post('/oauth/v1/token')
+      .post('/oauth/2026-03/token')
       .reply(400, {
         status: 'BAD_REFRESH_TOKEN',
         message: `missing or unknown refresh token ${CREDS.refreshToken}`,
@@ -372,7 +373,7 @@ describe('TokenManager', () => {
   })
 
   it('tells the user to check the credentials on a 401 from the token endpoint (wrong client secret)', async () => {
-    nock(BASE).post('/oauth/v1/token').reply(401, { status: 'BAD_CLIENT_SECRET', message: 'invalid client secret' })
+    nock(BASE).post('/oauth/2026-03/token').reply(401, { status: 'BAD_CLIENT_SECRET', message: 'invalid client secret' })
     const err = await makeManager()
       .manager.getAccessToken()
       .catch((e: Error) => e)
@@ -381,13 +382,13 @@ describe('TokenManager', () => {
   })
 
   it('retries the refresh on a 5xx (refreshing twice is harmless)', async () => {
-    nock(BASE).post('/oauth/v1/token').reply(502, 'Bad Gateway')
+    nock(BASE).post('/oauth/2026-03/token').reply(502, 'Bad Gateway')
     nockRefresh('access-A-0001')
     expect(await makeManager().manager.getAccessToken()).toBe('access-A-0001')
   })
 
   it('rejects a token response without access_token as unexpected', async () => {
-    nock(BASE).post('/oauth/v1/token').reply(200, { token_type: 'bearer', expires_in: 1800 })
+    nock(BASE).post('/oauth/2026-03/token').reply(200, { token_type: 'bearer', expires_in: 1800 })
     const err = await makeManager()
       .manager.getAccessToken()
       .catch((e: Error) => e)
@@ -395,7 +396,7 @@ describe('TokenManager', () => {
   })
 
   it('lets a later caller try again after a failed refresh', async () => {
-    nock(BASE).post('/oauth/v1/token').reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' })
+    nock(BASE).post('/oauth/2026-03/token').reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' })
     const { manager } = makeManager()
     await expect(manager.getAccessToken()).rejects.toThrow(/re-authorize/i)
     nockRefresh('access-A-0001')
@@ -405,7 +406,7 @@ describe('TokenManager', () => {
 
 describe('createHubspotClient (token stored in integration state "oauth")', () => {
   const CONFIG = { ...CREDS, developerApiKey: 'dev-key-0f9e8d7c6b5a4321', appId: '424242', inboxId: '1001' }
-  const INBOX = '/conversations/v3/conversations/inboxes/1001'
+  const INBOX = '/conversations/conversations/2026-09/inboxes/1001'
 
   /** Botpress: the one model of its API (the stand-in's store, in process). */
   const fakeBotpress = () => new FakeBotpress()
@@ -457,7 +458,7 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
     const fake = fakeBotpress()
     fake.states.set('integration:int_1:oauth', { accessToken: 'revoked-access-token', expiresAt: Date.now() + HOUR, fingerprint: FINGERPRINT })
     nock(BASE).get(INBOX).matchHeader('authorization', 'Bearer revoked-access-token').reply(401, { status: 'error', message: 'expired' })
-    nock(BASE).post('/oauth/v1/token').reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' })
+    nock(BASE).post('/oauth/2026-03/token').reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' })
     const client = createHubspotClient({ ctx: ctxWith(CONFIG), client: fake.client })
     const err = await client.conversations.getInbox('1001').catch((e: Error) => e)
     expect(err).toBeInstanceOf(sdk.RuntimeError)
@@ -502,7 +503,7 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
     const fake = fakeBotpress()
     const delays: number[] = []
     httpTuning.sleep = async (ms) => void delays.push(ms)
-    nock('https://hubspot.local:4010').post('/oauth/v1/token').reply(200, tokenBody('access-local-0001'))
+    nock('https://hubspot.local:4010').post('/oauth/2026-03/token').reply(200, tokenBody('access-local-0001'))
     nock('https://hubspot.local:4010')
       .get(INBOX)
       .reply(429, { status: 'error', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' })
@@ -511,6 +512,19 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
     const client = createHubspotClient({ ctx: ctxWith({ ...CONFIG, apiBaseUrl: 'https://hubspot.local:4010/' }), client: fake.client })
     await client.conversations.getInbox('1001')
     expect(delays).toEqual([10_000])
+  })
+
+  it('keeps a path prefix of the configured API base URL (a proxy in front of HubSpot) before every dated path', async () => {
+    const fake = fakeBotpress()
+    const proxy = nock('https://hubspot.local:4010')
+      .post('/hubspot-proxy/oauth/2026-03/token')
+      .reply(200, tokenBody('access-proxied-0001'))
+      .get('/hubspot-proxy/conversations/conversations/2026-09/inboxes/1001')
+      .matchHeader('authorization', 'Bearer access-proxied-0001')
+      .reply(200, { id: '1001' })
+    const client = createHubspotClient({ ctx: ctxWith({ ...CONFIG, apiBaseUrl: 'https://hubspot.local:4010/hubspot-proxy' }), client: fake.client })
+    await expect(client.conversations.getInbox('1001')).resolves.toMatchObject({ id: '1001' })
+    expect(proxy.isDone()).toBe(true)
   })
 
   it('rejects an invalid configuration before any call', () => {

@@ -132,7 +132,7 @@ describe('register', () => {
     nockTokenRefresh()
     nockInbox('1001')
     hubspot()
-      .get('/conversations/v3/conversations/inboxes/999')
+      .get('/conversations/conversations/2026-09/inboxes/999')
       .reply(404, { status: 'error', message: 'Inbox not found', correlationId: 'c-1', category: 'OBJECT_NOT_FOUND' })
     await expect(register(props)).rejects.toThrow(/inbox 999 was not found/)
     expect(props.fake.setupState('int_1')).toBeUndefined()
@@ -253,7 +253,9 @@ describe('register', () => {
 
   it('a revoked refresh token fails with a re-authorize message that contains no secret', async () => {
     const props = makeProps()
-    hubspot().post('/oauth/v1/token').reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token', correlationId: 'c-3' })
+    hubspot()
+      .post('/oauth/2026-03/token')
+      .reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token', correlationId: 'c-3' })
     const err = (await register(props).catch((e: unknown) => e)) as Error
     expect(err.message).toMatch(/Re-authorize/)
     for (const secret of Object.values(SECRETS)) expect(`${err.message} ${err.stack}`).not.toContain(secret)
@@ -314,6 +316,8 @@ describe('unregister', () => {
     await expect(unregister(props)).resolves.toBeUndefined()
     const errors = props.lines.filter((l) => l.level === 'error')
     expect(errors[0]?.message).toMatch(/Could not remove the HubSpot custom channel.*403/)
+    // The clean-up by hand names the path the code itself calls.
+    expect(errors[0]?.message).toContain('Remove it by hand (DELETE /conversations/custom-channels/2026-09/{channelId} with your developer API key).')
     expect(JSON.stringify(props.lines)).not.toContain(SECRETS.developerApiKey)
   })
 

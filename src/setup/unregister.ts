@@ -1,4 +1,5 @@
 import { createHubspotClient, isHubspotStatus } from '../hubspot'
+import { endpoints } from '../hubspot/endpoints'
 import { loadSetupState, saveSetupState } from './setup-state'
 import type * as bp from '.botpress'
 
@@ -35,7 +36,7 @@ export const unregister: bp.IntegrationProps['unregister'] = async (props) => {
   } catch (err) {
     const reason = err instanceof Error ? err.message : 'unknown error'
     log.error(
-      `Could not remove the HubSpot custom channel: ${reason}. Remove it by hand (DELETE /conversations/v3/custom-channels/{channelId} with your developer API key).`
+      `Could not remove the HubSpot custom channel: ${reason}. Remove it by hand (DELETE ${endpoints.customChannels.channels()}/{channelId} with your developer API key).`
     )
   }
 }

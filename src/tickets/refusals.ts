@@ -5,7 +5,7 @@ export type RefusedProperty = { name: string; reason: string }
 const NAME = /^[A-Za-z0-9_]+$/
 
 /**
- * Which properties a 400 from PATCH /crm/v3/objects/tickets names, and why. HubSpot's documented
+ * Which properties a 400 from PATCH /crm/objects/2026-03/tickets names, and why. HubSpot's documented
  * shape is UNCONFIRMED, so both readings seen in practice are handled:
  * - the message embeds a JSON list: `Property values were not valid: [{"isValid":false,"message":"…","error":"PROPERTY_DOESNT_EXIST","name":"foo"}]`;
  * - or only prose: `Property "foo" does not exist` / `… was not one of the allowed options …`.

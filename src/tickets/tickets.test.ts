@@ -13,8 +13,8 @@ import { refusedPropertiesOf } from './refusals'
 import { setTicketProperties } from './set-properties'
 import { ticketTuning } from './tuning'
 
-const THREAD = '/conversations/v3/conversations/threads/9001'
-const TICKET = '/crm/v3/objects/tickets/777'
+const THREAD = '/conversations/conversations/2026-09/threads/9001'
+const TICKET = '/crm/objects/2026-03/tickets/777'
 const defaults = { ...ticketTuning }
 /** Requests no interceptor matched: the calls a test did not expect (they fail silently in the code). */
 const unmatched: string[] = []
@@ -135,15 +135,15 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     seedSetup(props.fake)
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
-    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-1'))
+    hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(201, publishedMessage('m-1'))
     hubspot()
-      .get('/crm/v3/owners')
+      .get('/crm/owners/2026-03')
       .query({ email: 'sam@example.com', limit: '10' })
       .matchHeader('authorization', `Bearer ${ACCESS_TOKEN}`)
       .reply(200, { results: [{ id: '9', userId: 555, email: 'Sam@example.com', firstName: 'Sam', lastName: 'Agent', archived: false }] })
     let assignee: unknown
     hubspot()
-      .put('/conversations/conversations/v3/threads/9001/assignee', (b: unknown) => ((assignee = b), true))
+      .put('/conversations/conversations/2026-09/threads/9001/assignee', (b: unknown) => ((assignee = b), true))
       .reply(200, {})
     hubspot().get(THREAD).query({ association: 'TICKET' }).reply(200, threadBody('777'))
     let patch: unknown
@@ -192,7 +192,7 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     seedSetup(props.fake)
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
-    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-1'))
+    hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(201, publishedMessage('m-1'))
     hubspot().get(THREAD).query({ association: 'TICKET' }).reply(200, threadBody('777'))
     // HubSpot refuses twice, naming nothing (each answer slow), then accepts the last fallback.
     hubspot().patch(TICKET).delay(450).reply(400, validation('Property values were not valid'))
@@ -212,7 +212,7 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     seedSetup(props.fake)
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
-    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-1'))
+    hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(201, publishedMessage('m-1'))
     hubspot().post(`${THREAD}/messages`).reply(201, { id: 'n1', type: 'COMMENT' })
     await run(props, input(user.id, {}))
     expect(unmatched).toEqual([])
@@ -224,8 +224,8 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     seedSetup(props.fake)
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
-    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-1'))
-    hubspot().get('/crm/v3/owners').query(true).reply(200, { results: [] })
+    hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(201, publishedMessage('m-1'))
+    hubspot().get('/crm/owners/2026-03').query(true).reply(200, { results: [] })
     hubspot().post(`${THREAD}/messages`).reply(201, { id: 'n1', type: 'COMMENT' })
     const { conversationId } = await run(props, input(user.id, { assigneeEmail: 'nobody@example.com' }))
     expect(conversationId).toBeTruthy()
@@ -238,13 +238,13 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     seedSetup(props.fake)
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
-    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-1'))
+    hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(201, publishedMessage('m-1'))
     hubspot()
-      .get('/crm/v3/owners')
+      .get('/crm/owners/2026-03')
       .query(true)
       .reply(200, { results: [{ id: '9', userId: 555, email: 'sam@example.com' }] })
     hubspot()
-      .put('/conversations/conversations/v3/threads/9001/assignee')
+      .put('/conversations/conversations/2026-09/threads/9001/assignee')
       .reply(403, { status: 'error', message: 'no', category: 'MISSING_SCOPES', correlationId: 'c' })
     hubspot().post(`${THREAD}/messages`).reply(500, { status: 'error', message: 'boom', category: 'INTERNAL_ERROR', correlationId: 'c' })
     await expect(run(props, input(user.id, { assigneeEmail: 'sam@example.com' }))).resolves.toHaveProperty('conversationId')
@@ -258,7 +258,7 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     seedSetup(props.fake)
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
-    hubspot().post('/conversations/v3/custom-channels/ch1/messages').reply(201, publishedMessage('m-1'))
+    hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(201, publishedMessage('m-1'))
     hubspot().get(THREAD).query({ association: 'TICKET' }).times(2).reply(200, threadBody())
     hubspot().post(`${THREAD}/messages`).reply(201, { id: 'n1', type: 'COMMENT' })
     const { conversationId } = await run(props, input(user.id, { priority: 'URGENT' }))

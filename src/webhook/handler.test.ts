@@ -20,7 +20,7 @@ const setup = async () => {
 
 const statusPatch = (messageId: string, statusType = 'SENT') =>
   hubspot()
-    .patch(`/conversations/v3/custom-channels/ch1/messages/${messageId}`, (b: { statusType: string }) => b.statusType === statusType)
+    .patch(`/conversations/custom-channels/2026-09/ch1/messages/${messageId}`, (b: { statusType: string }) => b.statusType === statusType)
     .reply(200, {})
 
 beforeEach(() => {
@@ -102,7 +102,7 @@ describe('webhook: agent replies', () => {
     const { deliver, props, conversation } = await setup()
     nockTokenRefresh()
     hubspot()
-      .get('/conversations/v3/conversations/actors/A-77')
+      .get('/conversations/conversations/2026-09/actors/A-77')
       .reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya Lopez', email: 'maya@corp.example', avatar: 'https://a.example/maya.png' })
     const sent = statusPatch('m1')
     const res = await deliver(signedRequest(outgoing('m1')))
@@ -123,7 +123,7 @@ describe('webhook: agent replies', () => {
     const { deliver, props } = await setup()
     nockTokenRefresh()
     hubspot()
-      .get('/conversations/v3/conversations/actors/A-77')
+      .get('/conversations/conversations/2026-09/actors/A-77')
       .reply(403, { status: 'error', message: 'no scope', category: 'MISSING_SCOPES', correlationId: 'c' })
     statusPatch('m9')
     expect((await deliver(signedRequest(outgoing('m9'))))?.status).toBe(200)
@@ -146,7 +146,7 @@ describe('webhook: agent replies', () => {
     const { deliver, props } = await setup()
     nockTokenRefresh()
     statusPatch('m2')
-    hubspot().get('/files/v3/files/f3/signed-url').query(true).reply(200, { url: 'https://signed.example/f3' })
+    hubspot().get('/files/2026-03/files/f3/signed-url').query(true).reply(200, { url: 'https://signed.example/f3' })
     await deliver(
       signedRequest(
         outgoing('m2', {
@@ -217,7 +217,7 @@ describe('webhook: agent replies', () => {
 describe('webhook: assignment and closing', () => {
   const nockActor = (id: string, name: string) =>
     hubspot()
-      .get(`/conversations/v3/conversations/actors/${id}`)
+      .get(`/conversations/conversations/2026-09/actors/${id}`)
       .reply(200, { id, type: 'AGENT', name, email: `${name}@corp.example`, avatar: 'https://a.example/x.png' })
 
   it('emits hitlAssigned with the agent user, once per assignee; a reassignment emits again; unassign emits nothing', async () => {
@@ -388,7 +388,7 @@ describe('webhook: agent replies, receipts and kinds', () => {
     const { deliver, props } = await setup()
     nockTokenRefresh()
     hubspot()
-      .patch('/conversations/v3/custom-channels/ch1/messages/m8')
+      .patch('/conversations/custom-channels/2026-09/ch1/messages/m8')
       .reply(404, { status: 'error', message: 'message not found', category: 'OBJECT_NOT_FOUND' })
     expect((await deliver(signedRequest(outgoing('m8'))))?.status).toBe(200)
     expect(props.fake.messages.size).toBe(1)
@@ -400,7 +400,7 @@ describe('webhook: agent replies, receipts and kinds', () => {
     nockTokenRefresh()
     const failed = hubspot()
       .patch(
-        '/conversations/v3/custom-channels/ch1/messages/m4',
+        '/conversations/custom-channels/2026-09/ch1/messages/m4',
         (b: { statusType: string; errorMessage?: string }) =>
           b.statusType === 'FAILED' && b.errorMessage === 'The message could not be delivered to the bot user; it will be retried.'
       )
@@ -414,7 +414,7 @@ describe('webhook: agent replies, receipts and kinds', () => {
     const { deliver, props } = await setup()
     nockTokenRefresh()
     statusPatch('m2')
-    hubspot().get('/files/v3/files/f2/signed-url').query(true).reply(200, { url: 'https://signed.example/f2' })
+    hubspot().get('/files/2026-03/files/f2/signed-url').query(true).reply(200, { url: 'https://signed.example/f2' })
     const attachments = [
       { type: 'FILE', fileId: 'f1', name: 'scan', url: 'https://files.example/scan', fileUsageType: 'IMAGE' },
       { type: 'FILE', fileId: 'f2', name: 'notes', fileUsageType: 'OTHER' },

@@ -158,7 +158,7 @@ describe('startHitl accepts the history the HITL plugin sends', () => {
     let text = ''
     nockTokenRefresh()
     const publish = hubspot()
-      .post('/conversations/v3/custom-channels/ch1/messages', (b: { text: string }) => ((text = b.text), true))
+      .post('/conversations/custom-channels/2026-09/ch1/messages', (b: { text: string }) => ((text = b.text), true))
       .reply(201, publishedMessage('m-1'))
     const { conversationId } = await startHitl({
       ...props,

@@ -8,18 +8,21 @@ export const hubspot = () => nock(HUBSPOT)
 /** The OAuth refresh every fresh process does on its first OAuth call. */
 export const nockTokenRefresh = (token = ACCESS_TOKEN) =>
   hubspot()
-    .post('/oauth/v1/token', (body: Record<string, string>) => body.grant_type === 'refresh_token' && body.refresh_token === SECRETS.refreshToken)
-    .reply(200, { access_token: token, refresh_token: SECRETS.refreshToken, expires_in: 1800, token_type: 'bearer' })
+    .post(
+      '/oauth/2026-03/token',
+      (body: Record<string, string>) => body.grant_type === 'refresh_token' && body.refresh_token === SECRETS.refreshToken
+    )
+    .reply(200, { access_token: token, refresh_token: SECRETS.refreshToken, expires_in: 1800, token_type: 'bearer', token_use: 'access_token' })
 
 export const devKeyQuery =
   (extra: Record<string, string> = {}) =>
   (q: Record<string, string | string[] | undefined>) =>
     q.hapikey === SECRETS.developerApiKey && q.appId === '424242' && Object.entries(extra).every(([k, v]) => q[k] === v)
 
-export const channelsPath = '/conversations/v3/custom-channels'
+export const channelsPath = '/conversations/custom-channels/2026-09'
 
 export const nockInbox = (id: string, name = `Inbox ${id}`) =>
-  hubspot().get(`/conversations/v3/conversations/inboxes/${id}`).matchHeader('authorization', `Bearer ${ACCESS_TOKEN}`).reply(200, {
+  hubspot().get(`/conversations/conversations/2026-09/inboxes/${id}`).matchHeader('authorization', `Bearer ${ACCESS_TOKEN}`).reply(200, {
     id,
     name,
     type: 'INBOX',

@@ -14,7 +14,7 @@ import { attachmentDroppedNotice, NOTHING_TO_SHOW_REASON } from './agent-replied
 
 /** Agent attachments: which links reach the end user, and what happens when one cannot. */
 
-const THREAD_MESSAGES = '/conversations/v3/conversations/threads/9001/messages'
+const THREAD_MESSAGES = '/conversations/conversations/2026-09/threads/9001/messages'
 
 const setup = async () => {
   const props = makeProps()
@@ -32,11 +32,11 @@ const setup = async () => {
 
 const receipt = (messageId: string, statusType: 'SENT' | 'FAILED', times = 1) =>
   hubspot()
-    .patch(`/conversations/v3/custom-channels/ch1/messages/${messageId}`, (b: { statusType: string }) => b.statusType === statusType)
+    .patch(`/conversations/custom-channels/2026-09/ch1/messages/${messageId}`, (b: { statusType: string }) => b.statusType === statusType)
     .times(times)
     .reply(200, {})
 
-const signedUrl = (fileId: string) => hubspot().get(`/files/v3/files/${fileId}/signed-url`).query(true)
+const signedUrl = (fileId: string) => hubspot().get(`/files/2026-03/files/${fileId}/signed-url`).query(true)
 
 /** Records the agent-only notes posted on the thread. */
 const comments = () => {
@@ -257,7 +257,7 @@ describe('a message with nothing the end user can be shown', () => {
     const failed: string[] = []
     hubspot()
       .patch(
-        '/conversations/v3/custom-channels/ch1/messages/m1',
+        '/conversations/custom-channels/2026-09/ch1/messages/m1',
         (b: { statusType: string; errorMessage?: string }) => (failed.push(`${b.statusType}: ${b.errorMessage}`), true)
       )
       .times(2)

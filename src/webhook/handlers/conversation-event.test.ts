@@ -28,7 +28,7 @@ const close = (eventId: number, occurredAt: number | undefined) => at(propertyCh
 
 const nockActor = (id: string, name: string) =>
   hubspot()
-    .get(`/conversations/v3/conversations/actors/${id}`)
+    .get(`/conversations/conversations/2026-09/actors/${id}`)
     .reply(200, { id, type: 'AGENT', name, email: `${name}@corp.example` })
 
 beforeEach(() => {
@@ -262,7 +262,7 @@ describe('the unassignment branch', () => {
 
 describe("an agent's reply that makes the plugin assign its author", () => {
   const REPLY_AT = Date.parse(agentReply('m1').message.createdAt)
-  const statusPatch = (id: string) => hubspot().patch(`/conversations/v3/custom-channels/ch1/messages/${id}`).reply(200, {})
+  const statusPatch = (id: string) => hubspot().patch(`/conversations/custom-channels/2026-09/ch1/messages/${id}`).reply(200, {})
 
   it("records no time: HubSpot's own assignment of another agent, made before the reply but delivered after it, still applies", async () => {
     const { send, deliver, hitlState, announced, staleLines } = await setup()
@@ -297,7 +297,7 @@ describe('an assignment whose agent profile HubSpot will not show', () => {
     const { deliver, announced, props } = await setup()
     nockTokenRefresh()
     hubspot()
-      .get('/conversations/v3/conversations/actors/A-12')
+      .get('/conversations/conversations/2026-09/actors/A-12')
       .reply(403, { status: 'error', message: 'no scope', category: 'MISSING_SCOPES', correlationId: 'c' })
     await deliver([assign(1, '12', T + 1)])
     expect(announced()).toEqual(['A-12'])
