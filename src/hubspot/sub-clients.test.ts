@@ -321,6 +321,8 @@ describe('ContactsApi', () => {
         filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'jane@example.com' }] }],
         properties: ['email', 'phone', 'mobilephone', 'firstname', 'lastname'],
         limit: 1,
+        after: '0',
+        sorts: [],
       })
       .matchHeader('authorization', BEARER)
       .reply(200, { total: 1, results: [{ id: 501, properties: { email: 'jane@example.com', phone: null } }] })
@@ -354,7 +356,7 @@ describe('ContactsApi', () => {
 
   it('creates a contact with its properties', async () => {
     nock(BASE)
-      .post('/crm/objects/2026-03/contacts', { properties: { email: 'jane@example.com', firstname: 'Jane' } })
+      .post('/crm/objects/2026-03/contacts', { properties: { email: 'jane@example.com', firstname: 'Jane' }, associations: [] })
       .reply(201, { id: 502, properties: { email: 'jane@example.com' }, createdAt: 'now' })
     expect(await contacts.create({ email: 'jane@example.com', firstname: 'Jane' })).toMatchObject({ id: '502' })
   })
