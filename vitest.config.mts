@@ -20,6 +20,8 @@ export default defineConfig({
           // Beside the code (nock for HubSpot), the dev tools' own tests, and tests/*.test.ts (the build).
           include: ['src/**/*.test.ts', 'dev/**/*.test.ts', 'tests/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...Object.values(SUITE_DIRS).map((dir) => `${dir}/**`)],
+          // Every HubSpot request and faked reply is checked against HubSpot's OpenAPI specs (tests/helpers/openapi/).
+          setupFiles: ['tests/setup/contract-unit.ts'],
         },
       },
       ...Object.entries(SUITE_DIRS).map(([name, dir]) => ({ extends: true as const, test: { name, include: [`${dir}/**/*.test.ts`] } })),
