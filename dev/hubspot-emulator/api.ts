@@ -1,3 +1,4 @@
+import type { SunsetOption } from './sunset'
 import type {
   Agent,
   ChannelAccount,
@@ -61,7 +62,7 @@ export type EmulatorOptions = {
   ticketCategories?: string[]
   /** Custom ticket properties that exist in this account (internal names); any other name is PROPERTY_DOESNT_EXIST. */
   customTicketProperties?: string[]
-  /** HubSpot users (owners) that exist from the start, findable with GET /crm/v3/owners?email=. */
+  /** HubSpot users (owners) that exist from the start, findable with GET …/owners?email=. */
   agents?: { id: string; name: string; email: string; avatar?: string }[]
   /**
    * HubSpot routing that assigns the instant a thread opens: every NEW thread is assigned to this
@@ -69,6 +70,12 @@ export type EmulatorOptions = {
    * answered, with no delay (the agent is created if missing). Off by default.
    */
   assignNewThreadsTo?: { id: string; name: string; email?: string; avatar?: string }
+  /**
+   * HubSpot after September 2027: every v1–v3 API path answers a retired version's error (410, or
+   * `{ status: 404 }`), except the calls without a dated successor (sunset.ts `NO_DATED_SUCCESSOR`).
+   * Default: env HUBSPOT_EMULATOR_SUNSET (1/true/410, 404; unset or 0 = off).
+   */
+  sunset?: SunsetOption
 }
 
 export type Matcher = (method: string, path: string) => boolean

@@ -22,6 +22,7 @@ import { ensureTicket, ticketRoutes } from './handlers/tickets'
 import { Router } from './http/router'
 import { createPipeline } from './http/server'
 import { Store } from './store'
+import { applySunset, sunsetOf } from './sunset'
 import { TokenRegistry } from './tokens'
 import type { RequestLogEntry } from './types'
 import { WebhookDispatcher } from './webhooks'
@@ -48,6 +49,7 @@ export type {
   Visitor,
 } from './types'
 export { REOPEN_WINDOW_MS } from './threading'
+export { NO_DATED_SUCCESSOR, isRetiredCall, retiredCalls, type SunsetOption } from './sunset'
 
 /** An inbox and a help desk (plus a second inbox), so inbox pickers have something to pick from. */
 const DEFAULT_INBOXES = [
@@ -93,17 +95,23 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
   const connectRoutes = [...authorizeRoutes, ...adminRoutes, ...stagingTokenRoutes]
   // Help Desk: tickets, owners, assignment and agent-only notes.
   const helpDeskRoutes = [...ticketRoutes, ...ownerRoutes, ...assigneeRoutes, ...commentRoutes]
-  const router = new Router([
-    ...oauthRoutes,
-    ...channelRoutes,
-    ...channelAccountRoutes,
-    ...messageRoutes,
-    ...conversationRoutes,
-    ...fileRoutes,
-    ...contactRoutes,
-    ...connectRoutes,
-    ...helpDeskRoutes,
-  ])
+  // The sunset switch (sunset.ts) is read once, here: v1–v3 routes answer as a retired version.
+  const router = new Router(
+    applySunset(
+      [
+        ...oauthRoutes,
+        ...channelRoutes,
+        ...channelAccountRoutes,
+        ...messageRoutes,
+        ...conversationRoutes,
+        ...fileRoutes,
+        ...contactRoutes,
+        ...connectRoutes,
+        ...helpDeskRoutes,
+      ],
+      sunsetOf(opts.sunset)
+    )
+  )
   const pipeline = createPipeline({ core, router, faults, log: requests })
 
   const server = http.createServer((req, res) => {

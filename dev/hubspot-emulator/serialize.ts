@@ -1,4 +1,6 @@
 import { iso, type Core } from './core'
+import type { Reply } from './http/context'
+import type { VersionOf } from './versions'
 import type { Channel, ChannelAccount, Contact, FileRecord, Inbox, Message, MessageAttachment, Thread } from './types'
 
 /** Records → the public JSON of the OpenAPI specs (ISO dates, string ids, optional keys left out). */
@@ -125,4 +127,24 @@ export const publicContact = (c: Contact, wanted?: string[]): Json => {
   const properties: Record<string, string | null> = {}
   for (const name of names) properties[name] = c.properties[name] ?? null
   return { id: c.id, properties, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt), archived: c.archived }
+}
+
+type ActorBatch = { results: Json[]; missing: string[]; startedAt: number; completedAt: number }
+
+/**
+ * POST …/actors/batch/read. v3 answers 207 `BatchResponsePublicActorWithErrors` when some ids are
+ * unknown; 2026-09 has no 207: 200 `BatchResponsePublicActor`, which gained `numErrors` and `errors`.
+ */
+export const publicActorBatch = (version: VersionOf<'conversations'>, b: ActorBatch): Reply => {
+  const body = { status: 'COMPLETE', results: b.results, startedAt: iso(b.startedAt), completedAt: iso(b.completedAt) }
+  if (!b.missing.length) return { status: 200, json: body }
+  const error = {
+    status: 'error',
+    category: 'OBJECT_NOT_FOUND',
+    message: `Actors not found: ${b.missing.join(', ')}`,
+    context: { ids: b.missing },
+    errors: [],
+    links: {},
+  }
+  return { status: version === 'v3' ? 207 : 200, json: { ...body, numErrors: b.missing.length, errors: [error] } }
 }

@@ -8,6 +8,7 @@ import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
 import { makeProps, SECRETS } from '../../tests/helpers/props'
 import { resetCaches } from '../cache'
 import { startHitl } from './start-hitl'
+import { fakeError } from '../../tests/helpers/hubspot-fakes'
 
 type Egg = Record<string, unknown> & { senders: { deliveryIdentifier: { type: string; value: string } }[] }
 
@@ -213,7 +214,9 @@ describe('startHitl', () => {
     seedSetup(props.fake)
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
-    hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(403, { status: 'error', message: 'Forbidden', category: 'FORBIDDEN' })
+    hubspot()
+      .post('/conversations/custom-channels/2026-09/ch1/messages')
+      .reply(403, fakeError({ message: 'Forbidden', category: 'FORBIDDEN' }))
     const err = await run(props, { userId: user.id, messageHistory: [] }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(sdk.RuntimeError)
     expect((err as Error).message).toMatch(/publish the message to the HubSpot inbox \[403 FORBIDDEN\]/)
@@ -227,7 +230,9 @@ describe('startHitl', () => {
     seedSetup(props.fake)
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
-    hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(403, { status: 'error', message: 'Forbidden', category: 'FORBIDDEN' })
+    hubspot()
+      .post('/conversations/custom-channels/2026-09/ch1/messages')
+      .reply(403, fakeError({ message: 'Forbidden', category: 'FORBIDDEN' }))
     props.fake.failNext = { method: 'deleteConversation', error: new InternalError('Botpress is briefly unavailable') }
     const err = await run(props, { userId: user.id, messageHistory: [] }).catch((e: unknown) => e)
     expect((err as Error).message).toMatch(/publish the message to the HubSpot inbox \[403 FORBIDDEN\]/)

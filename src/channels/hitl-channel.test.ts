@@ -8,6 +8,7 @@ import { makeProps } from '../../tests/helpers/props'
 import { resetCaches } from '../cache'
 import { mediaTuning } from '../hitl/media'
 import { channels } from './hitl-channel'
+import { fakeComment, fakeFile } from '../../tests/helpers/hubspot-fakes'
 
 type Egg = Record<string, unknown> & { attachments: { type: string; fileId: string; fileUsageType: string }[] }
 const PUBLISH = '/conversations/custom-channels/2026-09/ch1/messages'
@@ -105,7 +106,7 @@ describe('hitl channel: end user → HubSpot', () => {
       nockTokenRefresh()
       const comment = hubspot()
         .post('/conversations/conversations/2026-09/threads/9001/messages', (b: Record<string, unknown>) => ((note = b), true))
-        .reply(201, { id: 'note-1', type: 'COMMENT', conversationsThreadId: '9001' })
+        .reply(201, fakeComment({ id: 'note-1', conversationsThreadId: '9001' }))
       // No interceptor for the custom-channel publish: publishing it as INCOMING would fail the test.
       await (channels.hitl.messages.text as (p: unknown) => Promise<void>)({
         ...props,
@@ -184,7 +185,7 @@ describe('hitl channel: end user → HubSpot', () => {
     nockTokenRefresh()
     hubspot()
       .post('/files/2026-03/files', (b: string) => ((uploadBody = b), true))
-      .reply(201, { id: 'file-9', name: 'x', url: 'https://files.example/x', size: 10, type: 'IMG' })
+      .reply(201, fakeFile({ id: 'file-9', name: 'x', url: 'https://files.example/x', size: 10, type: 'IMG' }))
     hubspot()
       .post(PUBLISH, (b: Egg) => ((egg = b), true))
       .reply(201, publishedMessage('hs-3'))
@@ -234,7 +235,9 @@ describe('hitl channel: end user → HubSpot', () => {
     const { send, acks } = await setup()
     const eggs: Egg[] = []
     nockTokenRefresh()
-    hubspot().post('/files/2026-03/files').reply(201, { id: 'file-1', name: 'pic.png' })
+    hubspot()
+      .post('/files/2026-03/files')
+      .reply(201, fakeFile({ id: 'file-1', name: 'pic.png' }))
     hubspot()
       .post(PUBLISH, (b: Egg) => (eggs.push(b), true))
       .times(3)

@@ -11,6 +11,7 @@ import { channelsPath, devKeyQuery, hubspot, nockTokenRefresh } from '../../test
 import { makeProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
 import { signedRequest } from '../../tests/helpers/sign'
 import { resetCaches } from '../cache'
+import { fakeInbox, fakeChannel, fakeChannelAccount, fakePage } from '../../tests/helpers/hubspot-fakes'
 
 const STORED_REFRESH = 'refresh-stored-by-connect-4455'
 const STORED_ACCESS = 'access-for-stored-refresh-6677'
@@ -38,7 +39,7 @@ describe('register without a refresh token', () => {
   it('does not fail: creates the channel (developer key only) pointing HubSpot at /connect, opens the window, says where to connect', async () => {
     const props = withoutConfiguredToken()
     let created: Record<string, unknown> | undefined
-    hubspot().get(channelsPath).query(devKeyQuery()).reply(200, { results: [] })
+    hubspot().get(channelsPath).query(devKeyQuery()).reply(200, fakePage([]))
     hubspot()
       .post(channelsPath, (b: Record<string, unknown>) => ((created = b), true))
       .query(devKeyQuery())
@@ -66,18 +67,18 @@ describe('register without a refresh token', () => {
     hubspot()
       .get('/conversations/conversations/2026-09/inboxes/2002')
       .matchHeader('authorization', `Bearer ${STORED_ACCESS}`)
-      .reply(200, { id: '2002', name: 'EU desk' })
+      .reply(200, fakeInbox({ id: '2002', name: 'EU desk' }))
     hubspot()
       .get(channelsPath)
       .query(devKeyQuery())
-      .reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL, channelAccountConnectionRedirectUrl: CONNECT_URL }] })
+      .reply(200, fakePage([fakeChannel({ id: 'ch1', webhookUrl: WEBHOOK_URL, channelAccountConnectionRedirectUrl: CONNECT_URL })]))
     hubspot()
       .get(`${channelsPath}/ch1/channel-accounts`)
       .query(true)
-      .reply(200, { results: [{ id: 'acc-admin', inboxId: '3003', name: 'Connected in HubSpot', authorized: true }] })
+      .reply(200, fakePage([fakeChannelAccount({ id: 'acc-admin', inboxId: '3003', name: 'Connected in HubSpot' })]))
     hubspot()
       .post(`${channelsPath}/ch1/channel-accounts`, (b: Record<string, unknown>) => b.inboxId === '2002')
-      .reply(201, { id: 'acc2', inboxId: '2002', authorized: true })
+      .reply(201, fakeChannelAccount({ id: 'acc2', inboxId: '2002' }))
     await register(props)
     expect(nock.isDone()).toBe(true)
     // The chosen inbox, and the one an admin connected from HubSpot, are both kept.
@@ -90,17 +91,19 @@ describe('register without a refresh token', () => {
     const patch = hubspot()
       .patch(`${channelsPath}/ch1`, { channelAccountConnectionRedirectUrl: CONNECT_URL })
       .query(devKeyQuery())
-      .reply(200, { id: 'ch1', webhookUrl: WEBHOOK_URL, channelAccountConnectionRedirectUrl: CONNECT_URL })
+      .reply(200, fakeChannel({ id: 'ch1', webhookUrl: WEBHOOK_URL, channelAccountConnectionRedirectUrl: CONNECT_URL }))
     nockTokenRefresh()
-    hubspot().get('/conversations/conversations/2026-09/inboxes/1001').reply(200, { id: '1001', name: 'Support' })
+    hubspot()
+      .get('/conversations/conversations/2026-09/inboxes/1001')
+      .reply(200, fakeInbox({ id: '1001', name: 'Support' }))
     hubspot()
       .get(channelsPath)
       .query(devKeyQuery())
-      .reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL }] })
+      .reply(200, fakePage([fakeChannel({ id: 'ch1', webhookUrl: WEBHOOK_URL })]))
     hubspot()
       .get(`${channelsPath}/ch1/channel-accounts`)
       .query(true)
-      .reply(200, { results: [{ id: 'acc1', inboxId: '1001', authorized: true }] })
+      .reply(200, fakePage([fakeChannelAccount({ id: 'acc1', inboxId: '1001' })]))
     await register(props)
     expect(patch.isDone()).toBe(true)
     expect(nock.isDone()).toBe(true)
@@ -116,7 +119,7 @@ describe('the stored refresh token', () => {
       .get('/conversations/conversations/2026-09/inboxes/1')
       .times(2)
       .matchHeader('authorization', `Bearer ${STORED_ACCESS}`)
-      .reply(200, { id: '1' })
+      .reply(200, fakeInbox({ id: '1' }))
     await createHubspotClient(props).conversations.getInbox('1')
     expect(props.fake.calls).toEqual(['getState', 'getState', 'setState']) // connection, oauth cache, cache save
     props.fake.calls.length = 0
@@ -130,7 +133,10 @@ describe('the stored refresh token', () => {
     storeConnection(props)
     rememberStoredRefreshToken('bot_1:int_1', 'refresh-before-reconnect-0000', Date.now() - STORED_REFRESH_TOKEN_TTL_MS - 1)
     nockStoredRefresh()
-    hubspot().get('/conversations/conversations/2026-09/inboxes/1').matchHeader('authorization', `Bearer ${STORED_ACCESS}`).reply(200, { id: '1' })
+    hubspot()
+      .get('/conversations/conversations/2026-09/inboxes/1')
+      .matchHeader('authorization', `Bearer ${STORED_ACCESS}`)
+      .reply(200, fakeInbox({ id: '1' }))
     await createHubspotClient(props).conversations.getInbox('1')
     expect(nock.isDone()).toBe(true)
   })
@@ -139,7 +145,9 @@ describe('the stored refresh token', () => {
     const props = makeProps()
     storeConnection(props)
     nockTokenRefresh()
-    hubspot().get('/conversations/conversations/2026-09/inboxes/1').reply(200, { id: '1' })
+    hubspot()
+      .get('/conversations/conversations/2026-09/inboxes/1')
+      .reply(200, fakeInbox({ id: '1' }))
     await createHubspotClient(props).conversations.getInbox('1')
     expect(props.fake.calls).toEqual(['getState', 'setState']) // the oauth cache only
   })
@@ -253,12 +261,12 @@ describe('CHANNEL_ACCOUNT_CREATED: an inbox connected from HubSpot becomes routa
     hubspot()
       .get(`${channelsPath}/ch1/channel-accounts`)
       .query(true)
-      .reply(200, { results: [{ id: 'acc-y', inboxId: '5005', name: 'APAC', authorized: true }] })
+      .reply(200, fakePage([fakeChannelAccount({ id: 'acc-y', inboxId: '5005', name: 'APAC' })]))
     await deliver(props, { type: 'CHANNEL_ACCOUNT_CREATED', portalId: 555, channelAccountId: 'acc-y' })
     expect(setupOf(props).channelAccounts['5005']).toEqual({ id: 'acc-y', inboxId: '5005', name: 'APAC', authorized: true })
 
     // Not in our channel's list: nothing stored.
-    hubspot().get(`${channelsPath}/ch1/channel-accounts`).query(true).reply(200, { results: [] })
+    hubspot().get(`${channelsPath}/ch1/channel-accounts`).query(true).reply(200, fakePage([]))
     await deliver(props, { type: 'CHANNEL_ACCOUNT_CREATED', portalId: 555, channelAccountId: 'acc-z' })
     expect(Object.keys(setupOf(props).channelAccounts).sort()).toEqual(['1001', '5005'])
     expect(nock.isDone()).toBe(true)

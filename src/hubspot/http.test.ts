@@ -11,6 +11,7 @@ import { TokenManager, type CachedToken } from './token-manager'
 import { expectAllInterceptorsUsed, renderings } from '../../tests/helpers/nock-guard'
 import { offSpec } from '../../tests/helpers/openapi/contract'
 import { resetCaches } from '../cache'
+import { fakeError, fakeThread } from '../../tests/helpers/hubspot-fakes'
 
 const BASE = 'https://api.hubapi.com'
 const DEV_KEY = 'devkey-7e1f0c2b-9a4d-4c0e-8f1a-5b6c7d8e9f00'
@@ -23,7 +24,7 @@ const HUBSPOT_ERROR = {
   category: 'INTERNAL_ERROR',
   correlationId: 'c0ffee00-1111-2222-3333-444455556666',
 }
-const threadBody = { id: '77', status: 'OPEN' }
+const threadBody = fakeThread({ id: '77' })
 const threadSchema = channelSchema // any object schema with an id
 
 const staticTokens: AccessTokenProvider = { getAccessToken: async () => TOKEN }
@@ -137,7 +138,7 @@ describe('authentication', () => {
     nock(BASE)
       .get('/conversations/custom-channels/2026-09')
       .query(true)
-      .reply(401, { status: 'error', message: 'The API key provided is invalid.', category: 'INVALID_AUTHENTICATION' })
+      .reply(401, fakeError({ message: 'The API key provided is invalid.', category: 'INVALID_AUTHENTICATION' }))
     const { http, delays } = makeHttp()
     const err = await caught(listChannels(http))
     expect(isHubspotStatus(err, 401)).toBe(true)
@@ -177,7 +178,7 @@ describe('developer key secrecy', () => {
     nock(BASE)
       .get('/conversations/custom-channels/2026-09')
       .query(true)
-      .reply(400, { status: 'error', message: `key ${key} is not valid for app ${APP_ID}`, category: 'VALIDATION_ERROR' })
+      .reply(400, fakeError({ message: `key ${key} is not valid for app ${APP_ID}`, category: 'VALIDATION_ERROR' }))
     const { http } = makeHttp({ developerApiKey: key })
     const err = await caught(listChannels(http))
     assertNoKey(err, key)
@@ -201,7 +202,7 @@ describe('developer key secrecy', () => {
   it('keeps the bearer token out of errors', async () => {
     nock(BASE)
       .get(PATH)
-      .reply(403, { status: 'error', message: `token Bearer ${TOKEN} lacks scope conversations.read`, category: 'MISSING_SCOPES' })
+      .reply(403, fakeError({ message: `token Bearer ${TOKEN} lacks scope conversations.read`, category: 'MISSING_SCOPES' }))
     const { http } = makeHttp()
     const err = await caught(getThread(http))
     for (const text of renderings(err)) expect(text).not.toContain(TOKEN)
@@ -410,7 +411,7 @@ describe('retries', () => {
       'Property values were not valid',
     ],
     [404, { status: 'error', message: 'Thread not found', category: 'OBJECT_NOT_FOUND', correlationId: 'c-404' }, 'Check that the id exists'],
-    [409, { status: 'error', message: 'Conflict', category: 'CONFLICT' }, 'Conflict'],
+    [409, fakeError({ message: 'Conflict', category: 'CONFLICT' }), 'Conflict'],
   ])('does not retry a %i', async (status, body, expected) => {
     nock(BASE).get(PATH).reply(status, body)
     const { http, delays } = makeHttp()
@@ -558,7 +559,7 @@ describe('401 on OAuth calls', () => {
     nock(BASE)
       .get(PATH)
       .matchHeader('authorization', 'Bearer token-A-aaaaaaaa')
-      .reply(401, { status: 'error', message: 'expired', category: 'EXPIRED_AUTHENTICATION' })
+      .reply(401, fakeError({ message: 'expired', category: 'EXPIRED_AUTHENTICATION' }))
     nockRefresh('token-B-bbbbbbbb')
     nock(BASE).get(PATH).matchHeader('authorization', 'Bearer token-B-bbbbbbbb').reply(200, threadBody)
     expect(await getThread(h.http)).toMatchObject({ id: '77' })
@@ -572,7 +573,9 @@ describe('401 on OAuth calls', () => {
     await h.tokens.getAccessToken()
     const http = makeHttp({ tokens: h.tokens, retryPolicy: { ...DEFAULT_RETRY_POLICY, maxRetries: 1 } })
     vi.spyOn(Math, 'random').mockReturnValue(0.5) // no jitter: the first retry waits baseDelayMs
-    nock(BASE).get(PATH).reply(401, { status: 'error', message: 'expired' })
+    nock(BASE)
+      .get(PATH)
+      .reply(401, fakeError({ message: 'expired' }))
     nockRefresh('token-B-bbbbbbbb')
     nock(BASE).get(PATH).reply(503, HUBSPOT_ERROR).get(PATH).reply(200, threadBody)
     expect(await getThread(http.http)).toMatchObject({ id: '77' })
@@ -583,7 +586,10 @@ describe('401 on OAuth calls', () => {
     nockRefresh('token-A-aaaaaaaa')
     const h = withTokenManager()
     await h.tokens.getAccessToken()
-    nock(BASE).get(PATH).matchHeader('authorization', 'Bearer token-A-aaaaaaaa').reply(401, { status: 'error', message: 'expired' })
+    nock(BASE)
+      .get(PATH)
+      .matchHeader('authorization', 'Bearer token-A-aaaaaaaa')
+      .reply(401, fakeError({ message: 'expired' }))
     nockRefresh('token-B-bbbbbbbb')
     nock(BASE)
       .get(PATH)
@@ -604,7 +610,7 @@ describe('401 on OAuth calls', () => {
       .get(PATH)
       .matchHeader('authorization', 'Bearer token-A-aaaaaaaa')
       .times(10)
-      .reply(401, { status: 'error', message: 'revoked' })
+      .reply(401, fakeError({ message: 'revoked' }))
     nockRefresh('token-B-bbbbbbbb')
     const accepted = nock(BASE).get(PATH).matchHeader('authorization', 'Bearer token-B-bbbbbbbb').times(10).reply(200, threadBody)
     const results = await Promise.all(Array.from({ length: 10 }, () => getThread(h.http)))
@@ -615,7 +621,10 @@ describe('401 on OAuth calls', () => {
 
   it('does not refresh on a 401 to a developer-key call', async () => {
     const tokens = { getAccessToken: vi.fn(async () => TOKEN) }
-    nock(BASE).get('/conversations/custom-channels/2026-09').query(true).reply(401, { status: 'error', message: 'bad key' })
+    nock(BASE)
+      .get('/conversations/custom-channels/2026-09')
+      .query(true)
+      .reply(401, fakeError({ message: 'bad key' }))
     const { http } = makeHttp({ tokens })
     expect(isHubspotStatus(await caught(listChannels(http)), 401)).toBe(true)
     expect(tokens.getAccessToken).not.toHaveBeenCalled()

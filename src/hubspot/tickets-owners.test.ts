@@ -6,6 +6,7 @@ import { HubspotHttp } from './http'
 import { OwnersApi } from './owners'
 import { DEFAULT_RETRY_POLICY } from './retry'
 import { TicketsApi } from './tickets'
+import { fakeCrmObject, fakeOwner } from '../../tests/helpers/hubspot-fakes'
 
 const BASE = 'https://api.hubapi.com'
 const TOKEN = 'access-token-5f4e3d2c1b0a9988'
@@ -31,8 +32,8 @@ describe('OwnersApi.findByEmail', () => {
       .matchHeader('authorization', `Bearer ${TOKEN}`)
       .reply(200, {
         results: [
-          { id: '1', email: 'sam@example.com', userId: 1, archived: true },
-          { id: '2', email: 'SAM@example.com', userId: 555, archived: false, firstName: 'Sam' },
+          fakeOwner({ id: '1', email: 'sam@example.com', userId: 1, archived: true }),
+          fakeOwner({ id: '2', email: 'SAM@example.com', userId: 555, firstName: 'Sam' }),
         ],
       })
     expect(await owners.findByEmail('sam@example.com')).toMatchObject({ id: '2', userId: '555' })
@@ -69,7 +70,7 @@ describe('TicketsApi.updateProperties', () => {
     let body: unknown
     nock(BASE)
       .patch('/crm/objects/2026-03/tickets/777', (b: unknown) => ((body = b), true))
-      .reply(200, { id: '777', properties: { subject: 'S' } })
+      .reply(200, fakeCrmObject({ id: '777', properties: { subject: 'S' } }))
     await tickets.updateProperties('777', { subject: 'S' })
     expect(body).toEqual({ properties: { subject: 'S' } })
     nock(BASE).patch('/crm/objects/2026-03/tickets/777').reply(400, {

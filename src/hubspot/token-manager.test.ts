@@ -19,6 +19,7 @@ import { captureLogger } from '../../tests/helpers/props'
 import { expectAllInterceptorsUsed, renderings, until } from '../../tests/helpers/nock-guard'
 import { isNotFound } from '../botpress-errors'
 import { resetCaches } from '../cache'
+import { fakeError, fakeInbox } from '../../tests/helpers/hubspot-fakes'
 
 const BASE = 'https://api.hubapi.com'
 const CREDS = { clientId: 'client-id-1234', clientSecret: 'client-secret-aa11bb22cc33dd44', refreshToken: 'refresh-token-9a8b7c6d5e4f3a2b' }
@@ -448,7 +449,10 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
     fake.states.set('integration:int_1:oauth', { accessToken: 'stale-creds-token', expiresAt: Date.now() + HOUR, fingerprint: FINGERPRINT })
     const newCreds = { ...CREDS, refreshToken: 'refresh-token-after-reinstall' }
     nockRefresh('access-new-0001', 1800, newCreds)
-    nock(BASE).get(INBOX).matchHeader('authorization', 'Bearer access-new-0001').reply(200, { id: '1001' })
+    nock(BASE)
+      .get(INBOX)
+      .matchHeader('authorization', 'Bearer access-new-0001')
+      .reply(200, fakeInbox({ id: '1001' }))
     const client = createHubspotClient({ ctx: ctxWith({ ...CONFIG, refreshToken: newCreds.refreshToken }), client: fake.client })
     await client.conversations.getInbox('1001')
     expect(fake.states.get('integration:int_1:oauth')).toMatchObject({ accessToken: 'access-new-0001' })
@@ -457,7 +461,10 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
   it('surfaces a revoked refresh token on a 401 retry as a re-authorize error without secrets', async () => {
     const fake = fakeBotpress()
     fake.states.set('integration:int_1:oauth', { accessToken: 'revoked-access-token', expiresAt: Date.now() + HOUR, fingerprint: FINGERPRINT })
-    nock(BASE).get(INBOX).matchHeader('authorization', 'Bearer revoked-access-token').reply(401, { status: 'error', message: 'expired' })
+    nock(BASE)
+      .get(INBOX)
+      .matchHeader('authorization', 'Bearer revoked-access-token')
+      .reply(401, fakeError({ message: 'expired' }))
     nock(BASE).post('/oauth/2026-03/token').reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' })
     const client = createHubspotClient({ ctx: ctxWith(CONFIG), client: fake.client })
     const err = await client.conversations.getInbox('1001').catch((e: Error) => e)
@@ -473,7 +480,9 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
     const fake = fakeBotpress()
     fake.failNext = { method: 'getState', error: new Error('Botpress 503') }
     nockRefresh('access-A-0001')
-    nock(BASE).get(INBOX).reply(200, { id: '1001' })
+    nock(BASE)
+      .get(INBOX)
+      .reply(200, fakeInbox({ id: '1001' }))
     await expect(createHubspotClient({ ctx: ctxWith(CONFIG), client: fake.client }).conversations.getInbox('1001')).resolves.toMatchObject({
       id: '1001',
     })
@@ -484,7 +493,10 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
     const fake = fakeBotpress()
     fake.failNext = { method: 'setState', error: new Error('Botpress 503') }
     nockRefresh('access-A-0001')
-    nock(BASE).get(INBOX).matchHeader('authorization', 'Bearer access-A-0001').reply(200, { id: '1001' })
+    nock(BASE)
+      .get(INBOX)
+      .matchHeader('authorization', 'Bearer access-A-0001')
+      .reply(200, fakeInbox({ id: '1001' }))
     const { logger, lines } = captureLogger()
     await expect(createHubspotClient({ ctx: ctxWith(CONFIG), client: fake.client, logger }).conversations.getInbox('1001')).resolves.toMatchObject({
       id: '1001',
@@ -508,7 +520,7 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
       .get(INBOX)
       .reply(429, { status: 'error', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' })
       .get(INBOX)
-      .reply(200, { id: '1001' })
+      .reply(200, fakeInbox({ id: '1001' }))
     const client = createHubspotClient({ ctx: ctxWith({ ...CONFIG, apiBaseUrl: 'https://hubspot.local:4010/' }), client: fake.client })
     await client.conversations.getInbox('1001')
     expect(delays).toEqual([10_000])
@@ -521,7 +533,7 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
       .reply(200, tokenBody('access-proxied-0001'))
       .get('/hubspot-proxy/conversations/conversations/2026-09/inboxes/1001')
       .matchHeader('authorization', 'Bearer access-proxied-0001')
-      .reply(200, { id: '1001' })
+      .reply(200, fakeInbox({ id: '1001' }))
     const client = createHubspotClient({ ctx: ctxWith({ ...CONFIG, apiBaseUrl: 'https://hubspot.local:4010/hubspot-proxy' }), client: fake.client })
     await expect(client.conversations.getInbox('1001')).resolves.toMatchObject({ id: '1001' })
     expect(proxy.isDone()).toBe(true)

@@ -16,6 +16,7 @@ import { resetCaches } from '../cache'
 import { CHANNEL_CAPABILITIES } from './capabilities'
 import { register, setupTuning } from './register'
 import { unregister } from './unregister'
+import { fakeChannel, fakePage } from '../../tests/helpers/hubspot-fakes'
 
 const account = (id: string, inboxId: string, extra: object = {}) => ({
   id,
@@ -117,11 +118,11 @@ describe('register', () => {
     hubspot()
       .get(channelsPath)
       .query(devKeyQuery({ limit: '100' }))
-      .reply(200, { results: [{ id: 'x' }], paging: { next: { after: 'p2' } } })
+      .reply(200, fakePage([fakeChannel({ id: 'x' })], 'p2'))
     hubspot()
       .get(channelsPath)
       .query(devKeyQuery({ after: 'p2' }))
-      .reply(200, { results: [{ id: 'ch1', webhookUrl: WEBHOOK_URL }] })
+      .reply(200, fakePage([fakeChannel({ id: 'ch1', webhookUrl: WEBHOOK_URL })]))
     nockListAccounts('ch1', [account('acc1', '1001')])
     await register(props)
     expect(nock.pendingMocks()).toEqual([])
@@ -149,7 +150,10 @@ describe('register', () => {
     nockTokenRefresh()
     nockInbox('1001')
     nockListChannels([])
-    hubspot().post(channelsPath).query(devKeyQuery()).reply(201, { id: 'ch1', webhookUrl: WEBHOOK_URL })
+    hubspot()
+      .post(channelsPath)
+      .query(devKeyQuery())
+      .reply(201, fakeChannel({ id: 'ch1', webhookUrl: WEBHOOK_URL }))
     nockListChannels([], 2) // not visible for two polls
     nockListChannels([{ id: 'ch1', webhookUrl: WEBHOOK_URL }])
     nockListAccounts('ch1', [])
@@ -164,7 +168,10 @@ describe('register', () => {
     nockTokenRefresh()
     nockInbox('1001')
     nockListChannels([])
-    hubspot().post(channelsPath).query(devKeyQuery()).reply(201, { id: 'ch1', webhookUrl: WEBHOOK_URL })
+    hubspot()
+      .post(channelsPath)
+      .query(devKeyQuery())
+      .reply(201, fakeChannel({ id: 'ch1', webhookUrl: WEBHOOK_URL }))
     nockListChannels([{ id: 'ch1', webhookUrl: WEBHOOK_URL }])
     nockListAccounts('ch1', [])
     hubspot()
@@ -211,7 +218,10 @@ describe('register', () => {
     nockTokenRefresh()
     nockInbox('1001')
     nockListChannels([], 5) // first look + 4 polls
-    hubspot().get(`${channelsPath}/ch1`).query(devKeyQuery()).reply(200, { id: 'ch1', webhookUrl: WEBHOOK_URL })
+    hubspot()
+      .get(`${channelsPath}/ch1`)
+      .query(devKeyQuery())
+      .reply(200, fakeChannel({ id: 'ch1', webhookUrl: WEBHOOK_URL }))
     await expect(register(props)).rejects.toThrow(/not visible yet.*nothing will be created twice/)
     expect(props.fake.setupState('int_1')).toMatchObject({ channelId: 'ch1' })
   })
@@ -231,7 +241,10 @@ describe('register', () => {
       .get(`${channelsPath}/gone`)
       .query(devKeyQuery())
       .reply(404, { status: 'error', message: 'not found', category: 'OBJECT_NOT_FOUND', correlationId: 'c' })
-    hubspot().post(channelsPath).query(devKeyQuery()).reply(201, { id: 'ch2', webhookUrl: WEBHOOK_URL })
+    hubspot()
+      .post(channelsPath)
+      .query(devKeyQuery())
+      .reply(201, fakeChannel({ id: 'ch2', webhookUrl: WEBHOOK_URL }))
     nockListChannels([{ id: 'ch2', webhookUrl: WEBHOOK_URL }])
     nockListAccounts('ch2', [])
     hubspot().post(`${channelsPath}/ch2/channel-accounts`).reply(201, account('acc9', '1001'))

@@ -12,6 +12,7 @@ import { occasionContext, onTicketOccasion } from './pending'
 import { refusedPropertiesOf } from './refusals'
 import { setTicketProperties } from './set-properties'
 import { ticketTuning } from './tuning'
+import { fakeThread, fakeComment, fakeCrmObject, fakeOwner } from '../../tests/helpers/hubspot-fakes'
 
 const THREAD = '/conversations/conversations/2026-09/threads/9001'
 const TICKET = '/crm/objects/2026-03/tickets/777'
@@ -28,13 +29,7 @@ const doesntExist = (name: string) =>
   validation(
     `Property values were not valid: [{"isValid":false,"message":"Property \\"${name}\\" does not exist","error":"PROPERTY_DOESNT_EXIST","name":"${name}","localizedErrorMessage":"Property \\"${name}\\" does not exist"}]`
   )
-const threadBody = (ticketId?: string) => ({
-  id: '9001',
-  status: 'OPEN',
-  inboxId: '1001',
-  archived: false,
-  ...(ticketId ? { threadAssociations: { associatedTicketId: ticketId } } : {}),
-})
+const threadBody = (ticketId?: string) => fakeThread({ id: '9001', ...(ticketId ? { threadAssociations: { associatedTicketId: ticketId } } : {}) })
 
 beforeEach(() => {
   nock.disableNetConnect()
@@ -88,7 +83,7 @@ describe('setTicketProperties', () => {
       .reply(400, doesntExist('order_nr'))
     hubspot()
       .patch(TICKET, (b: unknown) => (bodies.push(b), true))
-      .reply(200, { id: '777', properties: {} })
+      .reply(200, fakeCrmObject({ id: '777' }))
     const warnings: string[] = []
     const result = await setTicketProperties(hsOf(), '777', { subject: 'S', order_nr: '42' }, (m) => warnings.push(m))
     expect(bodies).toEqual([{ properties: { subject: 'S', order_nr: '42' } }, { properties: { subject: 'S' } }])
@@ -140,20 +135,20 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
       .get('/crm/owners/2026-03')
       .query({ email: 'sam@example.com', limit: '10' })
       .matchHeader('authorization', `Bearer ${ACCESS_TOKEN}`)
-      .reply(200, { results: [{ id: '9', userId: 555, email: 'Sam@example.com', firstName: 'Sam', lastName: 'Agent', archived: false }] })
+      .reply(200, { results: [fakeOwner({ id: '9', userId: 555, email: 'Sam@example.com', firstName: 'Sam', lastName: 'Agent' })] })
     let assignee: unknown
     hubspot()
       .put('/conversations/conversations/2026-09/threads/9001/assignee', (b: unknown) => ((assignee = b), true))
-      .reply(200, {})
+      .reply(200, fakeThread({ id: '9001', assignedTo: 'A-555' }))
     hubspot().get(THREAD).query({ association: 'TICKET' }).reply(200, threadBody('777'))
     let patch: unknown
     hubspot()
       .patch(TICKET, (b: unknown) => ((patch = b), true))
-      .reply(200, { id: '777', properties: {} })
+      .reply(200, fakeCrmObject({ id: '777' }))
     let note: { type: string; text: string; richText: string } | undefined
     hubspot()
       .post(`${THREAD}/messages`, (b: typeof note) => ((note = b), true))
-      .reply(201, { id: 'n1', type: 'COMMENT' })
+      .reply(201, fakeComment({ id: 'n1', conversationsThreadId: '9001' }))
 
     await run(
       props,
@@ -197,8 +192,13 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     // HubSpot refuses twice, naming nothing (each answer slow), then accepts the last fallback.
     hubspot().patch(TICKET).delay(450).reply(400, validation('Property values were not valid'))
     hubspot().patch(TICKET).delay(450).reply(400, validation('Property values were not valid'))
-    hubspot().patch(TICKET).delay(450).reply(200, { id: '777', properties: {} })
-    hubspot().post(`${THREAD}/messages`).reply(201, { id: 'n1', type: 'COMMENT' })
+    hubspot()
+      .patch(TICKET)
+      .delay(450)
+      .reply(200, fakeCrmObject({ id: '777' }))
+    hubspot()
+      .post(`${THREAD}/messages`)
+      .reply(201, fakeComment({ id: 'n1', conversationsThreadId: '9001' }))
     const session = { priority: 'HIGH', category: 'NOT_A_CATEGORY', customProperties: [{ name: 'order_nr', value: '1' }] }
     const { conversationId } = await run(props, input(user.id, session))
     const returnedAt = Date.now()
@@ -213,7 +213,9 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     const user = await seedEndUser(props.fake)
     nockTokenRefresh()
     hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(201, publishedMessage('m-1'))
-    hubspot().post(`${THREAD}/messages`).reply(201, { id: 'n1', type: 'COMMENT' })
+    hubspot()
+      .post(`${THREAD}/messages`)
+      .reply(201, fakeComment({ id: 'n1', conversationsThreadId: '9001' }))
     await run(props, input(user.id, {}))
     expect(unmatched).toEqual([])
     expectAllInterceptorsUsed()
@@ -226,7 +228,9 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     nockTokenRefresh()
     hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(201, publishedMessage('m-1'))
     hubspot().get('/crm/owners/2026-03').query(true).reply(200, { results: [] })
-    hubspot().post(`${THREAD}/messages`).reply(201, { id: 'n1', type: 'COMMENT' })
+    hubspot()
+      .post(`${THREAD}/messages`)
+      .reply(201, fakeComment({ id: 'n1', conversationsThreadId: '9001' }))
     const { conversationId } = await run(props, input(user.id, { assigneeEmail: 'nobody@example.com' }))
     expect(conversationId).toBeTruthy()
     expect(props.lines.some((l) => l.level === 'warn' && l.message.includes('nobody@example.com'))).toBe(true)
@@ -242,7 +246,7 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     hubspot()
       .get('/crm/owners/2026-03')
       .query(true)
-      .reply(200, { results: [{ id: '9', userId: 555, email: 'sam@example.com' }] })
+      .reply(200, { results: [fakeOwner({ id: '9', userId: 555, email: 'sam@example.com' })] })
     hubspot()
       .put('/conversations/conversations/2026-09/threads/9001/assignee')
       .reply(403, { status: 'error', message: 'no', category: 'MISSING_SCOPES', correlationId: 'c' })
@@ -260,7 +264,9 @@ describe('startHitl with ticket fields, an assignee and the summary note', () =>
     nockTokenRefresh()
     hubspot().post('/conversations/custom-channels/2026-09/ch1/messages').reply(201, publishedMessage('m-1'))
     hubspot().get(THREAD).query({ association: 'TICKET' }).times(2).reply(200, threadBody())
-    hubspot().post(`${THREAD}/messages`).reply(201, { id: 'n1', type: 'COMMENT' })
+    hubspot()
+      .post(`${THREAD}/messages`)
+      .reply(201, fakeComment({ id: 'n1', conversationsThreadId: '9001' }))
     const { conversationId } = await run(props, input(user.id, { priority: 'URGENT' }))
     expect(props.fake.conversations.get(conversationId)?.tags.ticketPending).toBe('true')
     expect(props.fake.states.get(`conversation:${conversationId}:ticket`)).toMatchObject({
@@ -340,11 +346,11 @@ describe('onTicketOccasion', () => {
       .reply(400, doesntExist('order_nr'))
     hubspot()
       .patch(TICKET, (b: unknown) => (bodies.push(b), true))
-      .reply(200, { id: '777', properties: {} })
+      .reply(200, fakeCrmObject({ id: '777' }))
     let note: { text: string } | undefined
     hubspot()
       .post(`${THREAD}/messages`, (b: typeof note) => ((note = b), true))
-      .reply(201, { id: 'n2', type: 'COMMENT' })
+      .reply(201, fakeComment({ id: 'n2', conversationsThreadId: '9001' }))
     // Two occasions at once (a message and a redelivered webhook, with the tags they were sent with).
     await Promise.all([occasion(props, { id: conversation.id, tags: tagsThen }), occasion(props, { id: conversation.id, tags: tagsThen })])
     await occasion(props, { id: conversation.id, tags: tagsThen })

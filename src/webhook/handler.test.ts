@@ -8,6 +8,7 @@ import { signedRequest } from '../../tests/helpers/sign'
 import { agentReply as outgoing, propertyChange as change } from '../../tests/helpers/webhook-events'
 import { resetCaches } from '../cache'
 import { handler } from './handler'
+import { fakeError, fakeChannelMessage } from '../../tests/helpers/hubspot-fakes'
 
 const setup = async () => {
   const props = makeProps()
@@ -21,7 +22,7 @@ const setup = async () => {
 const statusPatch = (messageId: string, statusType = 'SENT') =>
   hubspot()
     .patch(`/conversations/custom-channels/2026-09/ch1/messages/${messageId}`, (b: { statusType: string }) => b.statusType === statusType)
-    .reply(200, {})
+    .reply(200, fakeChannelMessage({ id: messageId, direction: 'OUTGOING', status: { statusType } }))
 
 beforeEach(() => {
   nock.disableNetConnect()
@@ -389,7 +390,7 @@ describe('webhook: agent replies, receipts and kinds', () => {
     nockTokenRefresh()
     hubspot()
       .patch('/conversations/custom-channels/2026-09/ch1/messages/m8')
-      .reply(404, { status: 'error', message: 'message not found', category: 'OBJECT_NOT_FOUND' })
+      .reply(404, fakeError({ message: 'message not found', category: 'OBJECT_NOT_FOUND' }))
     expect((await deliver(signedRequest(outgoing('m8'))))?.status).toBe(200)
     expect(props.fake.messages.size).toBe(1)
     expect(warnings(props.lines).filter((m) => m.startsWith('Could not report delivery status of message m8 to HubSpot: '))).toHaveLength(1)

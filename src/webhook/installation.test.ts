@@ -10,6 +10,7 @@ import { patchConnection } from '../connect/connection-state'
 import { httpTuning } from '../hubspot'
 import { handler } from './handler'
 import { BINDING_RECHECK_MS, mismatchOf } from './installation'
+import { fakeChannelMessage } from '../../tests/helpers/hubspot-fakes'
 
 const OUR_PORTAL = '243842089' // the portal of tests/helpers/webhook-events.ts
 const CONNECTION = 'integration:int_1:connection'
@@ -159,7 +160,9 @@ describe('custom-channel events: channel and portal', () => {
       .post('/oauth/2026-03/token')
       .reply(200, { access_token: 'at', refresh_token: 'rt', expires_in: 1800, token_type: 'bearer', token_use: 'access_token' })
     hubspot().get('/conversations/conversations/2026-09/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
-    hubspot().patch('/conversations/custom-channels/2026-09/ch1/messages/m2').reply(200, {})
+    hubspot()
+      .patch('/conversations/custom-channels/2026-09/ch1/messages/m2')
+      .reply(200, fakeChannelMessage({ id: 'm2', direction: 'OUTGOING' }))
     expect(await deliver({ ...agentReply('m2'), portalId: '555' })).toBe(200)
     expect(props.fake.messages.size).toBe(1)
     expect(nock.isDone()).toBe(true)
@@ -218,7 +221,9 @@ describe('cost: in memory on the warm path, one re-read per minute on a mismatch
     props.fake.states.set(SETUP_KEY, { ...SETUP, channelId: 'ch9' })
     nockTokenRefresh()
     hubspot().get('/conversations/conversations/2026-09/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
-    hubspot().patch('/conversations/custom-channels/2026-09/ch9/messages/m1').reply(200, {})
+    hubspot()
+      .patch('/conversations/custom-channels/2026-09/ch9/messages/m1')
+      .reply(200, fakeChannelMessage({ id: 'm1', channelId: 'ch9', direction: 'OUTGOING' }))
     const reply = agentReply('m1', { channelId: 'ch9' })
     expect(await deliver({ ...reply, channelId: 'ch9' })).toBe(200)
     expect(props.fake.messages.size).toBe(1)
@@ -235,7 +240,9 @@ describe('cost: in memory on the warm path, one re-read per minute on a mismatch
     expect(props.fake.messages.size).toBe(0)
     nockTokenRefresh()
     hubspot().get('/conversations/conversations/2026-09/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
-    hubspot().patch('/conversations/custom-channels/2026-09/ch9/messages/m1').reply(200, {})
+    hubspot()
+      .patch('/conversations/custom-channels/2026-09/ch9/messages/m1')
+      .reply(200, fakeChannelMessage({ id: 'm1', channelId: 'ch9', direction: 'OUTGOING' }))
     expect(await deliver(reply)).toBe(200)
     expect(props.fake.messages.size).toBe(1)
     expect(nock.isDone()).toBe(true)

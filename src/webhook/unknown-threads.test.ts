@@ -9,6 +9,7 @@ import { resetCaches } from '../cache'
 import { rememberThread, UNKNOWN_THREAD_TTL_MS } from '../hitl/conversation-tags'
 import { httpTuning } from '../hubspot'
 import { handler } from './handler'
+import { fakeChannelMessage } from '../../tests/helpers/hubspot-fakes'
 
 const setup = async () => {
   const props = makeProps()
@@ -94,7 +95,9 @@ describe('unknown threads: remembered briefly, trusted only by assignments', () 
     await seedHitlConversation(props.fake, user.id, '9001')
     nockTokenRefresh()
     hubspot().get('/conversations/conversations/2026-09/actors/A-77').reply(200, { id: 'A-77', type: 'AGENT', name: 'Maya' })
-    hubspot().patch('/conversations/custom-channels/2026-09/ch1/messages/m1').reply(200, {})
+    hubspot()
+      .patch('/conversations/custom-channels/2026-09/ch1/messages/m1')
+      .reply(200, fakeChannelMessage({ id: 'm1', direction: 'OUTGOING' }))
     expect(await deliver(agentReply('m1'))).toBe(200)
     expect([...props.fake.messages.values()].map((m) => m.payload)).toEqual([expect.objectContaining({ text: expect.stringContaining('Maya') })])
   })

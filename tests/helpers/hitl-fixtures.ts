@@ -1,5 +1,6 @@
 import type { FakeBotpress } from './fake-botpress'
 import { WEBHOOK_URL } from './props'
+import { fakeChannelMessage } from './hubspot-fakes'
 
 export const SETUP = {
   webhookUrl: WEBHOOK_URL,
@@ -41,17 +42,14 @@ export const seedHitlConversation = async (fake: FakeBotpress, userId: string, t
 }
 
 /** A HubSpot PublicConversationsMessage as the publish endpoint answers it. */
-export const publishedMessage = (id: string, threadId = '9001') => ({
-  id,
-  conversationsThreadId: threadId,
-  channelId: 'ch1',
-  channelAccountId: 'acc1',
-  type: 'MESSAGE',
-  direction: 'INCOMING',
-  text: 'x',
-  createdAt: '2026-11-21T00:00:00Z',
-  senders: [],
-  recipients: [],
-  attachments: [],
-  status: { statusType: 'RECEIVED' },
-})
+export const publishedMessage = (id: string, threadId = '9001') =>
+  fakeChannelMessage({
+    id,
+    conversationsThreadId: threadId,
+    channelId: 'ch1',
+    channelAccountId: 'acc1',
+    direction: 'INCOMING',
+    text: 'x',
+    createdAt: '2026-11-21T00:00:00Z',
+    status: { statusType: 'RECEIVED' },
+  })

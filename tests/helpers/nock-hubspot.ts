@@ -1,5 +1,6 @@
 import nock from 'nock'
 import { HUBSPOT, SECRETS } from './props'
+import { fakeChannel, fakePage } from './hubspot-fakes'
 
 export const ACCESS_TOKEN = 'access-token-5f4e3d2c1b0a9988'
 
@@ -13,6 +14,44 @@ export const nockTokenRefresh = (token = ACCESS_TOKEN) =>
       (body: Record<string, string>) => body.grant_type === 'refresh_token' && body.refresh_token === SECRETS.refreshToken
     )
     .reply(200, { access_token: token, refresh_token: SECRETS.refreshToken, expires_in: 1800, token_type: 'bearer', token_use: 'access_token' })
+
+/**
+ * A token introspection answer for an active access token, with every field the OAuth 2026-03 spec
+ * requires (`POST /oauth/2026-03/token/introspect`, access-token variant).
+ */
+export const introspectionOf = (token: string, hubId: number | string, domain = 'acme.hubspot.com') => ({
+  active: true,
+  token,
+  token_type: 'bearer',
+  token_use: 'access_token',
+  client_id: 'client-id-1234',
+  app_id: 424242,
+  hub_id: Number(hubId),
+  hub_domain: domain,
+  user_id: 1,
+  expires_in: 1800,
+  is_private_distribution: false,
+  scopes: ['conversations.read'],
+  signed_access_token: {
+    appId: 424242,
+    appInstallId: 'install-1',
+    audience: 'hubspot',
+    expiresAt: 1_900_000_000_000,
+    hubId: Number(hubId),
+    hublet: 'na1',
+    installingUserId: 1,
+    isPrivateDistribution: false,
+    isServiceAccount: false,
+    isUserLevel: false,
+    newSignature: 'sig',
+    scopeToScopeGroupPks: '',
+    scopes: '',
+    signature: 'sig',
+    trialScopeToScopeGroupPks: '',
+    trialScopes: '',
+    userId: 1,
+  },
+})
 
 export const devKeyQuery =
   (extra: Record<string, string> = {}) =>
@@ -31,8 +70,13 @@ export const nockInbox = (id: string, name = `Inbox ${id}`) =>
     archived: false,
   })
 
-export const nockListChannels = (results: object[], times = 1) =>
-  hubspot().get(channelsPath).query(devKeyQuery()).times(times).reply(200, { results, total: results.length })
+/** Lists these channels (completed to HubSpot's shape: tests name only what the code reads). */
+export const nockListChannels = (results: { id: string; [k: string]: unknown }[], times = 1) =>
+  hubspot()
+    .get(channelsPath)
+    .query(devKeyQuery())
+    .times(times)
+    .reply(200, fakePage(results.map((r) => fakeChannel(r))))
 
 export const nockListAccounts = (channelId: string, results: object[]) =>
   hubspot().get(`${channelsPath}/${channelId}/channel-accounts`).query(true).reply(200, { results, total: results.length })

@@ -4,10 +4,11 @@ import { jsonBody, param, type Reply, type RequestContext, type Route } from '..
 import { notifyApp } from '../notify'
 import { assignRequestSchema } from '../schemas'
 import { publicThread } from '../serialize'
+import { versionedRoutes } from '../versions'
 import { threadOr404 } from './lookups'
 
-/** HubSpot's path for this really is `/conversations/conversations/v3/…` (SPEC-CONV). */
-const BASE = '/conversations/conversations/v3/threads/:threadId/assignee'
+/** v3 prints this under `/conversations/conversations/v3/…` (SPEC-CONV); 2026-09 under the conversations root (versions.ts). */
+const BASE = '/threads/:threadId/assignee'
 
 /**
  * PUT assigns the thread to an agent (`A-<userId>`), DELETE unassigns it. Either sends the same
@@ -42,7 +43,7 @@ const unassign = (ctx: RequestContext): Reply => {
   return { status: 204 }
 }
 
-export const assigneeRoutes: Route[] = [
-  { method: 'PUT', pattern: BASE, auth: 'bearer', handle: assign },
-  { method: 'DELETE', pattern: BASE, auth: 'bearer', handle: unassign },
-]
+export const assigneeRoutes: Route[] = versionedRoutes('conversationsAssignee', [
+  { method: 'PUT', path: BASE, auth: 'bearer', handle: assign },
+  { method: 'DELETE', path: BASE, auth: 'bearer', handle: unassign },
+])

@@ -5,11 +5,12 @@ import { notifyChannel } from '../notify'
 import { accountEggSchema, accountPatchSchema } from '../schemas'
 import { publicAccount } from '../serialize'
 import type { ChannelAccount } from '../types'
-import { CHANNELS_BASE, accountOr404, channelOr404 } from './lookups'
+import { rootOf, versionedRoutes, type VersionOf } from '../versions'
+import { accountOr404, channelOr404 } from './lookups'
 
-const BASE = `${CHANNELS_BASE}/:channelId/channel-accounts`
+const BASE = '/:channelId/channel-accounts'
 
-const create = (ctx: RequestContext): Reply => {
+const create = (ctx: RequestContext, version: VersionOf<'customChannels'>): Reply => {
   const { core } = ctx
   const channel = channelOr404(ctx, param(ctx, 'channelId'))
   const egg = jsonBody(ctx, accountEggSchema)
@@ -30,7 +31,7 @@ const create = (ctx: RequestContext): Reply => {
   return {
     status: 201,
     json: publicAccount(account),
-    headers: { Location: `${core.baseUrl()}${CHANNELS_BASE}/${channel.id}/channel-accounts/${account.id}` },
+    headers: { Location: `${core.baseUrl()}${rootOf('customChannels', version)}/${channel.id}/channel-accounts/${account.id}` },
   }
 }
 
@@ -68,9 +69,9 @@ const patch = (ctx: RequestContext): Reply => {
   return { status: 200, json: publicAccount(account) }
 }
 
-export const channelAccountRoutes: Route[] = [
-  { method: 'POST', pattern: BASE, auth: 'bearer', handle: create },
-  { method: 'GET', pattern: BASE, auth: 'bearer', handle: list },
-  { method: 'GET', pattern: `${BASE}/:channelAccountId`, auth: 'bearer', handle: getOne },
-  { method: 'PATCH', pattern: `${BASE}/:channelAccountId`, auth: 'bearer', handle: patch },
-]
+export const channelAccountRoutes: Route[] = versionedRoutes('customChannels', [
+  { method: 'POST', path: BASE, auth: 'bearer', handle: create },
+  { method: 'GET', path: BASE, auth: 'bearer', handle: list },
+  { method: 'GET', path: `${BASE}/:channelAccountId`, auth: 'bearer', handle: getOne },
+  { method: 'PATCH', path: `${BASE}/:channelAccountId`, auth: 'bearer', handle: patch },
+])

@@ -3,7 +3,8 @@ import { jsonBody, page, param, type Reply, type RequestContext, type Route } fr
 import { channelCreateSchema, channelPatchSchema } from '../schemas'
 import { publicChannel } from '../serialize'
 import type { Channel } from '../types'
-import { CHANNELS_BASE, channelOr404 } from './lookups'
+import { rootOf, versionedRoutes, type VersionOf } from '../versions'
+import { channelOr404 } from './lookups'
 
 const CHANNEL_IDENTIFIER_TYPES = ['HS_EMAIL_ADDRESS', 'HS_PHONE_NUMBER', 'CHANNEL_SPECIFIC_OPAQUE_ID']
 const STRING_LIST_KEYS = ['richText', 'outgoingAttachmentTypes', 'allowedFileAttachmentMimeTypes']
@@ -36,7 +37,7 @@ const validateCapabilities = (caps: Record<string, unknown>): void => {
   }
 }
 
-const create = (ctx: RequestContext): Reply => {
+const create = (ctx: RequestContext, version: VersionOf<'customChannels'>): Reply => {
   const egg = jsonBody(ctx, channelCreateSchema)
   validateCapabilities(egg.capabilities)
   const { core } = ctx
@@ -52,7 +53,7 @@ const create = (ctx: RequestContext): Reply => {
     hiddenForListCalls: core.opts.channelVisibleAfterListCalls ?? 0,
   }
   core.store.state.channels.set(channel.id, channel)
-  return { status: 201, json: publicChannel(channel), headers: { Location: `${core.baseUrl()}${CHANNELS_BASE}/${channel.id}` } }
+  return { status: 201, json: publicChannel(channel), headers: { Location: `${core.baseUrl()}${rootOf('customChannels', version)}/${channel.id}` } }
 }
 
 const list = (ctx: RequestContext): Reply => {
@@ -86,10 +87,10 @@ const remove = (ctx: RequestContext): Reply => {
   return { status: 204 }
 }
 
-export const channelRoutes: Route[] = [
-  { method: 'POST', pattern: CHANNELS_BASE, auth: 'developer', handle: create },
-  { method: 'GET', pattern: CHANNELS_BASE, auth: 'developer', handle: list },
-  { method: 'GET', pattern: `${CHANNELS_BASE}/:channelId`, auth: 'developer', handle: getOne },
-  { method: 'PATCH', pattern: `${CHANNELS_BASE}/:channelId`, auth: 'developer', handle: patch },
-  { method: 'DELETE', pattern: `${CHANNELS_BASE}/:channelId`, auth: 'developer', handle: remove },
-]
+export const channelRoutes: Route[] = versionedRoutes('customChannels', [
+  { method: 'POST', path: '', auth: 'developer', handle: create },
+  { method: 'GET', path: '', auth: 'developer', handle: list },
+  { method: 'GET', path: '/:channelId', auth: 'developer', handle: getOne },
+  { method: 'PATCH', path: '/:channelId', auth: 'developer', handle: patch },
+  { method: 'DELETE', path: '/:channelId', auth: 'developer', handle: remove },
+])

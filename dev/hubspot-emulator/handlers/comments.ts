@@ -3,6 +3,7 @@ import { validationError } from '../errors'
 import { jsonBody, param, type Reply, type RequestContext, type Route } from '../http/context'
 import { commentEggSchema } from '../schemas'
 import type { Comment } from '../types'
+import { rootOf, versionedRoutes, type VersionOf } from '../versions'
 import { threadOr404 } from './lookups'
 
 /** `PublicComment` (SPEC-CONV): an agent-only note, posted here by the app (actor `I-<appId>`). */
@@ -29,7 +30,7 @@ export const threadComments = (core: Core, threadId: string): Comment[] =>
  * POST …/threads/{id}/messages. Only `type: COMMENT` is modelled: stored on the thread for agents,
  * never delivered to the channel's webhook (the end user never sees it).
  */
-const create = (ctx: RequestContext): Reply => {
+const create = (ctx: RequestContext, version: VersionOf<'conversations'>): Reply => {
   const thread = threadOr404(ctx, param(ctx, 'threadId'))
   const egg = jsonBody(ctx, commentEggSchema)
   if (egg.type !== 'COMMENT') throw validationError(`The emulator models type COMMENT only on this endpoint, got ${egg.type}.`)
@@ -45,10 +46,10 @@ const create = (ctx: RequestContext): Reply => {
   return {
     status: 201,
     json: publicComment(ctx.core, comment),
-    headers: { Location: `${ctx.core.baseUrl()}/conversations/v3/conversations/threads/${thread.id}/messages/${comment.id}` },
+    headers: { Location: `${ctx.core.baseUrl()}${rootOf('conversations', version)}/threads/${thread.id}/messages/${comment.id}` },
   }
 }
 
-export const commentRoutes: Route[] = [
-  { method: 'POST', pattern: '/conversations/v3/conversations/threads/:threadId/messages', auth: 'bearer', handle: create },
-]
+export const commentRoutes: Route[] = versionedRoutes('conversations', [
+  { method: 'POST', path: '/threads/:threadId/messages', auth: 'bearer', handle: create },
+])

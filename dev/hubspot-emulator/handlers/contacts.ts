@@ -4,8 +4,9 @@ import { jsonBody, param, type Reply, type RequestContext, type Route } from '..
 import { contactCreateSchema, contactSearchSchema, type SearchFilter } from '../schemas'
 import { publicContact } from '../serialize'
 import type { Contact } from '../types'
+import { versionedRoutes } from '../versions'
 
-const BASE = '/crm/v3/objects/contacts'
+const BASE = '/contacts'
 const TEXT_SEARCH_PROPERTIES = ['firstname', 'lastname', 'email', 'phone', 'mobilephone', 'company']
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
 
@@ -117,8 +118,8 @@ const getOne = (ctx: RequestContext): Reply => {
   return { status: 200, json: publicContact(contact, wanted) }
 }
 
-export const contactRoutes: Route[] = [
-  { method: 'POST', pattern: `${BASE}/search`, auth: 'bearer', handle: search },
-  { method: 'POST', pattern: BASE, auth: 'bearer', handle: create },
-  { method: 'GET', pattern: `${BASE}/:contactId`, auth: 'bearer', handle: getOne },
-]
+export const contactRoutes: Route[] = versionedRoutes('crmObjects', [
+  { method: 'POST', path: `${BASE}/search`, auth: 'bearer', handle: search },
+  { method: 'POST', path: BASE, auth: 'bearer', handle: create },
+  { method: 'GET', path: `${BASE}/:contactId`, auth: 'bearer', handle: getOne },
+])

@@ -2,12 +2,11 @@ import type { Core } from '../core'
 import { notFound, validationError } from '../errors'
 import { boolQuery, jsonBody, page, param, type Reply, type RequestContext, type Route } from '../http/context'
 import { batchInputSchema, threadPatchSchema } from '../schemas'
-import { publicInbox, publicMessage, publicThread } from '../serialize'
+import { publicActorBatch, publicInbox, publicMessage, publicThread } from '../serialize'
+import { versionedRoutes, type VersionOf } from '../versions'
 import { publicComment, threadComments } from './comments'
 import { threadOr404 } from './lookups'
 import { threadAssociationsOf } from './tickets'
-
-const BASE = '/conversations/v3/conversations'
 
 type Actor = Record<string, unknown>
 
@@ -97,9 +96,9 @@ const getActor = (ctx: RequestContext): Reply => {
   return { status: 200, json: actor }
 }
 
-const batchActors = (ctx: RequestContext): Reply => {
+const batchActors = (ctx: RequestContext, version: VersionOf<'conversations'>): Reply => {
   const { inputs } = jsonBody(ctx, batchInputSchema)
-  const startedAt = new Date(ctx.core.now()).toISOString()
+  const startedAt = ctx.core.now()
   const results: Actor[] = []
   const missing: string[] = []
   for (const id of inputs) {
@@ -107,26 +106,16 @@ const batchActors = (ctx: RequestContext): Reply => {
     if (actor) results.push(actor)
     else missing.push(id)
   }
-  const body = { status: 'COMPLETE', results, startedAt, completedAt: new Date(ctx.core.now()).toISOString() }
-  if (!missing.length) return { status: 200, json: body }
-  const error = {
-    status: 'error',
-    category: 'OBJECT_NOT_FOUND',
-    message: `Actors not found: ${missing.join(', ')}`,
-    context: { ids: missing },
-    errors: [],
-    links: {},
-  }
-  return { status: 207, json: { ...body, numErrors: missing.length, errors: [error] } }
+  return publicActorBatch(version, { results, missing, startedAt, completedAt: ctx.core.now() })
 }
 
-export const conversationRoutes: Route[] = [
-  { method: 'GET', pattern: `${BASE}/inboxes`, auth: 'bearer', handle: listInboxes },
-  { method: 'GET', pattern: `${BASE}/inboxes/:inboxId`, auth: 'bearer', handle: getInbox },
-  { method: 'GET', pattern: `${BASE}/threads/:threadId`, auth: 'bearer', handle: getThread },
-  { method: 'PATCH', pattern: `${BASE}/threads/:threadId`, auth: 'bearer', handle: patchThread },
-  { method: 'DELETE', pattern: `${BASE}/threads/:threadId`, auth: 'bearer', handle: archiveThread },
-  { method: 'GET', pattern: `${BASE}/threads/:threadId/messages`, auth: 'bearer', handle: threadMessages },
-  { method: 'POST', pattern: `${BASE}/actors/batch/read`, auth: 'bearer', handle: batchActors },
-  { method: 'GET', pattern: `${BASE}/actors/:actorId`, auth: 'bearer', handle: getActor },
-]
+export const conversationRoutes: Route[] = versionedRoutes('conversations', [
+  { method: 'GET', path: '/inboxes', auth: 'bearer', handle: listInboxes },
+  { method: 'GET', path: '/inboxes/:inboxId', auth: 'bearer', handle: getInbox },
+  { method: 'GET', path: '/threads/:threadId', auth: 'bearer', handle: getThread },
+  { method: 'PATCH', path: '/threads/:threadId', auth: 'bearer', handle: patchThread },
+  { method: 'DELETE', path: '/threads/:threadId', auth: 'bearer', handle: archiveThread },
+  { method: 'GET', path: '/threads/:threadId/messages', auth: 'bearer', handle: threadMessages },
+  { method: 'POST', path: '/actors/batch/read', auth: 'bearer', handle: batchActors },
+  { method: 'GET', path: '/actors/:actorId', auth: 'bearer', handle: getActor },
+])

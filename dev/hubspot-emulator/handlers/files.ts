@@ -5,8 +5,8 @@ import { header, param, type Reply, type RequestContext, type Route } from '../h
 import { boundaryOf, MultipartError, parseMultipart, type MultipartForm } from '../multipart'
 import { fileUrl, fullName, publicFile } from '../serialize'
 import type { FileRecord } from '../types'
+import { rootOf, versionedRoutes, type VersionOf } from '../versions'
 
-const BASE = '/files/v3/files'
 const ACCESS_VALUES = [
   'PUBLIC_INDEXABLE',
   'PUBLIC_NOT_INDEXABLE',
@@ -47,7 +47,7 @@ const formOf = (ctx: RequestContext): MultipartForm => {
   }
 }
 
-const upload = (ctx: RequestContext): Reply => {
+const upload = (ctx: RequestContext, version: VersionOf<'files'>): Reply => {
   const form = formOf(ctx)
   const file = form.files.get('file')
   if (!file) throw validationError('The "file" part is required.')
@@ -66,7 +66,7 @@ const upload = (ctx: RequestContext): Reply => {
     ...(folderPath ? { folderPath } : {}),
     ...(folderId ? { folderId } : {}),
   })
-  return { status: 201, json: publicFile(ctx.core, record), headers: { Location: `${ctx.core.baseUrl()}${BASE}/${record.id}` } }
+  return { status: 201, json: publicFile(ctx.core, record), headers: { Location: `${ctx.core.baseUrl()}${rootOf('files', version)}/${record.id}` } }
 }
 
 const fileOr404 = (ctx: RequestContext): FileRecord => {
@@ -109,8 +109,10 @@ const serveBytes = (ctx: RequestContext): Reply => {
 }
 
 export const fileRoutes: Route[] = [
-  { method: 'POST', pattern: BASE, auth: 'bearer', handle: upload },
-  { method: 'GET', pattern: `${BASE}/:fileId`, auth: 'bearer', handle: getFile },
-  { method: 'GET', pattern: `${BASE}/:fileId/signed-url`, auth: 'bearer', handle: signedUrl },
+  ...versionedRoutes('files', [
+    { method: 'POST', path: '', auth: 'bearer', handle: upload },
+    { method: 'GET', path: '/:fileId', auth: 'bearer', handle: getFile },
+    { method: 'GET', path: '/:fileId/signed-url', auth: 'bearer', handle: signedUrl },
+  ]),
   { method: 'GET', pattern: '/_files/:fileId/:name', auth: 'none', handle: serveBytes },
 ]

@@ -2,8 +2,6 @@ import { notFound } from '../errors'
 import type { RequestContext } from '../http/context'
 import type { Channel, ChannelAccount, Thread } from '../types'
 
-export const CHANNELS_BASE = '/conversations/v3/custom-channels'
-
 export const channelOr404 = (ctx: RequestContext, channelId: string): Channel => {
   const channel = ctx.core.store.state.channels.get(channelId)
   if (!channel) throw notFound(`Channel ${channelId} was not found.`)

@@ -7,9 +7,10 @@ import { notifyApp } from '../notify'
 import { fileUrl, fullName, publicMessage } from '../serialize'
 import { resolveThread, threadKeyOf } from '../threading'
 import type { Channel, ChannelAccount, Contact, FileUsageType, Message, MessageAttachment, MessageStatus, Thread } from '../types'
-import { CHANNELS_BASE, channelOr404 } from './lookups'
+import { rootOf, versionedRoutes, type VersionOf } from '../versions'
+import { channelOr404 } from './lookups'
 
-const BASE = `${CHANNELS_BASE}/:channelId/messages`
+const BASE = '/:channelId/messages'
 
 const usageOf = (mimeType: string): FileUsageType => (mimeType.startsWith('image/') ? 'IMAGE' : mimeType.startsWith('audio/') ? 'AUDIO' : 'OTHER')
 
@@ -19,7 +20,7 @@ const toAttachment = (core: Core, a: AttachmentEgg): MessageAttachment => {
     return { type, fields }
   }
   const file = core.store.state.files.get(a.fileId)
-  if (!file || file.archived) throw validationError(`File ${a.fileId} does not exist in HubSpot Files: upload it first (POST /files/v3/files).`)
+  if (!file || file.archived) throw validationError(`File ${a.fileId} does not exist in HubSpot Files: upload it to HubSpot Files first.`)
   return { type: 'FILE', fileId: file.id, fileUsageType: a.fileUsageType ?? usageOf(file.mimeType), name: fullName(file), url: fileUrl(core, file) }
 }
 
@@ -65,7 +66,7 @@ const routeNewThread = (ctx: RequestContext, thread: Thread): void => {
   )
 }
 
-const create = (ctx: RequestContext): Reply => {
+const create = (ctx: RequestContext, version: VersionOf<'customChannels'>): Reply => {
   const { core } = ctx
   const { store } = core
   const channel = channelOr404(ctx, param(ctx, 'channelId'))
@@ -97,6 +98,8 @@ const create = (ctx: RequestContext): Reply => {
   const now = core.now()
   const status: MessageStatus = { statusType: incoming ? 'RECEIVED' : 'SENT', at: now }
   const integratorActor = `I-${core.opts.appId}`
+  // 2026-09 dropped `senderActorId` from the message egg (docs/hubspot.md, "Date-versioned APIs"): ignored there.
+  const actorOfSender = (s: MessageEgg['senders'][number]) => (version === '2026-09' ? integratorActor : (s.senderActorId ?? integratorActor))
   const message: Message = {
     id: store.messageId(),
     threadId: thread.id,
@@ -105,7 +108,7 @@ const create = (ctx: RequestContext): Reply => {
     direction: egg.messageDirection,
     text: egg.text,
     senders: egg.senders.map((s) => ({
-      actorId: incoming ? thread.visitorActorId : (s.senderActorId ?? integratorActor),
+      actorId: incoming ? thread.visitorActorId : actorOfSender(s),
       deliveryIdentifier: s.deliveryIdentifier,
       ...(s.name ? { name: s.name } : {}),
     })),
@@ -135,7 +138,7 @@ const create = (ctx: RequestContext): Reply => {
   return {
     status: 201,
     json: publicMessage(core, message),
-    headers: { Location: `${core.baseUrl()}${CHANNELS_BASE}/${channel.id}/messages/${message.id}` },
+    headers: { Location: `${core.baseUrl()}${rootOf('customChannels', version)}/${channel.id}/messages/${message.id}` },
   }
 }
 
@@ -160,8 +163,8 @@ const patchStatus = (ctx: RequestContext): Reply => {
   return { status: 200, json: publicMessage(ctx.core, message) }
 }
 
-export const messageRoutes: Route[] = [
-  { method: 'POST', pattern: BASE, auth: 'bearer', handle: create },
-  { method: 'GET', pattern: `${BASE}/:messageId`, auth: 'bearer', handle: getOne },
-  { method: 'PATCH', pattern: `${BASE}/:messageId`, auth: 'bearer', handle: patchStatus },
-]
+export const messageRoutes: Route[] = versionedRoutes('customChannels', [
+  { method: 'POST', path: BASE, auth: 'bearer', handle: create },
+  { method: 'GET', path: `${BASE}/:messageId`, auth: 'bearer', handle: getOne },
+  { method: 'PATCH', path: `${BASE}/:messageId`, auth: 'bearer', handle: patchStatus },
+])

@@ -1,6 +1,7 @@
 import { iso, type Core } from '../core'
 import { page, type Reply, type RequestContext, type Route } from '../http/context'
 import type { Agent } from '../types'
+import { versionedRoutes } from '../versions'
 
 /** Owner ids differ from user ids in HubSpot; a fixed offset keeps them apart and recognisable here. */
 export const ownerIdOf = (agent: Agent): string => (/^\d+$/.test(agent.id) ? String(Number(agent.id) + 100_000_000) : `9${agent.id}`)
@@ -23,7 +24,7 @@ const publicOwner = (core: Core, a: Agent) => {
   }
 }
 
-/** GET /crm/v3/owners[?email=] (CRM owners v3); email matched case-insensitively. */
+/** GET …/owners[?email=] (CRM owners v3 and 2026-03, same shapes); email matched case-insensitively. */
 const listOwners = (ctx: RequestContext): Reply => {
   const email = ctx.query.get('email')?.trim().toLowerCase()
   const agents = [...ctx.core.store.state.agents.values()].filter((a) => !email || a.email.toLowerCase() === email)
@@ -31,4 +32,4 @@ const listOwners = (ctx: RequestContext): Reply => {
   return { status: 200, json: { ...p, results: p.results.map((a) => publicOwner(ctx.core, a)) } }
 }
 
-export const ownerRoutes: Route[] = [{ method: 'GET', pattern: '/crm/v3/owners', auth: 'bearer', handle: listOwners }]
+export const ownerRoutes: Route[] = versionedRoutes('owners', [{ method: 'GET', path: '', auth: 'bearer', handle: listOwners }])

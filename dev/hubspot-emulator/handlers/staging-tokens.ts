@@ -6,7 +6,8 @@ import { jsonBody, param, type Reply, type RequestContext, type Route } from '..
 import { notifyChannel } from '../notify'
 import { deliveryIdentifierSchema } from '../schemas'
 import type { ChannelAccount } from '../types'
-import { CHANNELS_BASE, channelOr404 } from './lookups'
+import { versionedRoutes } from '../versions'
+import { channelOr404 } from './lookups'
 
 /**
  * PATCH …/channel-account-staging-tokens/{accountToken}: the integration completes the connection
@@ -56,6 +57,6 @@ const complete = (ctx: RequestContext): Reply => {
   }
 }
 
-export const stagingTokenRoutes: Route[] = [
-  { method: 'PATCH', pattern: `${CHANNELS_BASE}/:channelId/channel-account-staging-tokens/:accountToken`, auth: 'bearer', handle: complete },
-]
+export const stagingTokenRoutes: Route[] = versionedRoutes('customChannels', [
+  { method: 'PATCH', path: '/:channelId/channel-account-staging-tokens/:accountToken', auth: 'bearer', handle: complete },
+])

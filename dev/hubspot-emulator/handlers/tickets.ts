@@ -3,6 +3,7 @@ import { apiError, notFound } from '../errors'
 import { jsonBody, param, type Reply, type RequestContext, type Route } from '../http/context'
 import { ticketPatchSchema } from '../schemas'
 import type { Thread, Ticket, TicketPipeline } from '../types'
+import { versionedRoutes } from '../versions'
 
 /** HubSpot's default ticket pipeline ("Support Pipeline", id 0) and its four stages. */
 export const DEFAULT_TICKET_PIPELINES: TicketPipeline[] = [
@@ -171,7 +172,9 @@ const listPipelines = (ctx: RequestContext): Reply => {
 }
 
 export const ticketRoutes: Route[] = [
-  { method: 'GET', pattern: '/crm/v3/objects/tickets/:ticketId', auth: 'bearer', handle: getTicket },
-  { method: 'PATCH', pattern: '/crm/v3/objects/tickets/:ticketId', auth: 'bearer', handle: patchTicket },
-  { method: 'GET', pattern: '/crm/v3/pipelines/:objectType', auth: 'bearer', handle: listPipelines },
+  ...versionedRoutes('crmObjects', [
+    { method: 'GET', path: '/tickets/:ticketId', auth: 'bearer', handle: getTicket },
+    { method: 'PATCH', path: '/tickets/:ticketId', auth: 'bearer', handle: patchTicket },
+  ]),
+  ...versionedRoutes('crmPipelines', [{ method: 'GET', path: '/:objectType', auth: 'bearer', handle: listPipelines }]),
 ]

@@ -11,6 +11,7 @@ import { ALLOW_PRIVATE_MEDIA_ENV } from '../../hitl/url-guard'
 import { loadHitlState } from '../../hitl/hitl-state'
 import { handler } from '../handler'
 import { attachmentDroppedNotice, NOTHING_TO_SHOW_REASON } from './agent-replied'
+import { fakeError, fakeChannelMessage, fakeComment, fakeSignedUrl } from '../../../tests/helpers/hubspot-fakes'
 
 /** Agent attachments: which links reach the end user, and what happens when one cannot. */
 
@@ -34,7 +35,7 @@ const receipt = (messageId: string, statusType: 'SENT' | 'FAILED', times = 1) =>
   hubspot()
     .patch(`/conversations/custom-channels/2026-09/ch1/messages/${messageId}`, (b: { statusType: string }) => b.statusType === statusType)
     .times(times)
-    .reply(200, {})
+    .reply(200, fakeChannelMessage({ id: messageId, direction: 'OUTGOING', status: { statusType } }))
 
 const signedUrl = (fileId: string) => hubspot().get(`/files/2026-03/files/${fileId}/signed-url`).query(true)
 
@@ -43,7 +44,7 @@ const comments = () => {
   const posted: { type: string; text: string }[] = []
   const scope = hubspot()
     .post(THREAD_MESSAGES, (b: { type: string; text: string }) => (posted.push(b), true))
-    .reply(201, { id: 'note-1', type: 'COMMENT', conversationsThreadId: '9001' })
+    .reply(201, fakeComment({ id: 'note-1', conversationsThreadId: '9001' }))
   return { posted, scope }
 }
 
@@ -71,7 +72,7 @@ describe('agent attachments: only http(s) links to public hosts reach the end us
   ])('a %s link is replaced by HubSpot’s signed link, and the log names only the scheme or host', async (_, url, reason) => {
     const { deliver, seen, warnings } = await setup()
     nockTokenRefresh()
-    const signed = signedUrl('f1').reply(200, { url: 'https://signed.example/f1?sig=1' })
+    const signed = signedUrl('f1').reply(200, fakeSignedUrl('https://signed.example/f1?sig=1'))
     const sent = receipt('m1', 'SENT')
     expect(await deliver('m1', [{ type: 'FILE', fileId: 'f1', name: 'report.pdf', url, fileUsageType: 'OTHER' }])).toBe(200)
     expect(seen()).toEqual([['file', { fileUrl: 'https://signed.example/f1?sig=1', title: 'report.pdf' }, 'm1:0']])
@@ -87,7 +88,7 @@ describe('agent attachments: only http(s) links to public hosts reach the end us
   it('a signed link that is itself refused drops the attachment: the end user and the agent are told, 200', async () => {
     const { deliver, seen, warnings } = await setup()
     nockTokenRefresh()
-    signedUrl('f1').reply(200, { url: 'http://127.0.0.1:9/f1' })
+    signedUrl('f1').reply(200, fakeSignedUrl('http://127.0.0.1:9/f1'))
     const note = comments()
     receipt('m1', 'SENT')
     expect(await deliver('m1', [{ type: 'FILE', fileId: 'f1', name: 'report.pdf', url: 'javascript:alert(1)' }], 'See attached')).toBe(200)
@@ -171,7 +172,7 @@ describe('agent attachments: a permanent HubSpot failure does not make HubSpot r
   it.each([400, 403, 410])('%d is permanent too', async (status) => {
     const { deliver, seen } = await setup()
     nockTokenRefresh()
-    signedUrl('gone').reply(status, { status: 'error', message: 'no' })
+    signedUrl('gone').reply(status, fakeError({ message: 'no' }))
     comments()
     receipt('m1', 'SENT')
     expect(await deliver('m1', [attachments[1]!])).toBe(200)
@@ -181,8 +182,10 @@ describe('agent attachments: a permanent HubSpot failure does not make HubSpot r
   it('a note HubSpot refuses for good (403) does not cost the end user their notice', async () => {
     const { deliver, seen, warnings } = await setup()
     nockTokenRefresh()
-    signedUrl('gone').reply(404, { status: 'error', message: 'File not found' })
-    hubspot().post(THREAD_MESSAGES).reply(403, { status: 'error', message: 'missing scope', category: 'MISSING_SCOPES' })
+    signedUrl('gone').reply(404, fakeError({ message: 'File not found' }))
+    hubspot()
+      .post(THREAD_MESSAGES)
+      .reply(403, fakeError({ message: 'missing scope', category: 'MISSING_SCOPES' }))
     receipt('m1', 'SENT')
     expect(await deliver('m1', [attachments[1]!])).toBe(200)
     expect(seen()).toEqual([['text', { text: attachmentDroppedNotice('contract.pdf') }, 'm1:0']])
@@ -201,7 +204,9 @@ describe('agent attachments: failures a retry can fix still answer 500 (HubSpot 
   ])('%d on the signed link (%s): FAILED receipt, 500, nothing posted for the attachment', async (status) => {
     const { deliver, seen } = await setup()
     nockTokenRefresh()
-    signedUrl('f3').times(6).reply(status, { status: 'error', message: 'try later' })
+    signedUrl('f3')
+      .times(6)
+      .reply(status, fakeError({ message: 'try later' }))
     const failed = receipt('m1', 'FAILED')
     expect(await deliver('m1', [{ type: 'FILE', fileId: 'f3', name: 'guide.pdf' }], 'Manual attached')).toBe(500)
     expect(failed.isDone()).toBe(true)
@@ -225,8 +230,12 @@ describe('agent attachments: failures a retry can fix still answer 500 (HubSpot 
   it('a transient failure posting the note: 500 and no notice yet; the redelivery tells both, once', async () => {
     const { deliver, seen } = await setup()
     nockTokenRefresh()
-    signedUrl('gone').times(2).reply(404, { status: 'error', message: 'File not found' })
-    hubspot().post(THREAD_MESSAGES).reply(502, { status: 'error', message: 'bad gateway' }) // a POST is not retried
+    signedUrl('gone')
+      .times(2)
+      .reply(404, fakeError({ message: 'File not found' }))
+    hubspot()
+      .post(THREAD_MESSAGES)
+      .reply(502, fakeError({ message: 'bad gateway' })) // a POST is not retried
     receipt('m1', 'FAILED')
     const only = [{ type: 'FILE', fileId: 'gone', name: 'contract.pdf' }]
     expect(await deliver('m1', only)).toBe(500)
@@ -242,7 +251,7 @@ describe('agent attachments: failures a retry can fix still answer 500 (HubSpot 
   it('Botpress failing to post the notice: 500', async () => {
     const { deliver, props } = await setup()
     nockTokenRefresh()
-    signedUrl('gone').reply(404, { status: 'error', message: 'File not found' })
+    signedUrl('gone').reply(404, fakeError({ message: 'File not found' }))
     comments()
     receipt('m1', 'FAILED')
     props.fake.failNext = { method: 'getOrCreateMessage', error: new Error('botpress down') }
@@ -261,7 +270,7 @@ describe('a message with nothing the end user can be shown', () => {
         (b: { statusType: string; errorMessage?: string }) => (failed.push(`${b.statusType}: ${b.errorMessage}`), true)
       )
       .times(2)
-      .reply(200, {})
+      .reply(200, fakeChannelMessage({ id: 'm1', direction: 'OUTGOING' }))
     const attachments = [
       { type: 'LOCATION', latitude: 59.3, longitude: 18.1, name: 'Pickup point' },
       { type: 'QUICK_REPLIES', quickReplies: [{ value: 'yes', valueType: 'TEXT', label: 'Yes' }] },

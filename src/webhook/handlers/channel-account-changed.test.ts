@@ -10,6 +10,7 @@ import { createHubspotClient, httpTuning } from '../../hubspot'
 import { channelAccountEventSchema } from '../event-schemas'
 import { handler } from '../handler'
 import { handleChannelAccountChanged } from './channel-account-changed'
+import {} from '../../../tests/helpers/hubspot-fakes'
 
 const SETUP_KEY = 'integration:int_1:setup'
 const CONNECTION_KEY = 'integration:int_1:connection'
@@ -27,7 +28,7 @@ const setup = (opts: { setup?: object | null; hubId?: string } = {}) => {
   return { props, send, stored, writes, said }
 }
 
-const listed = (results: object[]) => hubspot().get(`${channelsPath}/ch1/channel-accounts`).query(true).reply(200, { results })
+const listed = (results: object[]) => hubspot().get(`${channelsPath}/ch1/channel-accounts`).query(true).reply(200, { results, total: results.length })
 
 beforeEach(() => {
   nock.disableNetConnect()

@@ -15,6 +15,7 @@ import { agentReply, propertyChange } from '../../../tests/helpers/webhook-event
 import { resetCaches } from '../../cache'
 import { httpTuning } from '../../hubspot'
 import { handler } from '../handler'
+import { fakeChannelMessage } from '../../../tests/helpers/hubspot-fakes'
 
 /** HubSpot's occurredAt of the tests' changes: T + n ms. */
 const T = 1_800_000_000_000
@@ -262,7 +263,10 @@ describe('the unassignment branch', () => {
 
 describe("an agent's reply that makes the plugin assign its author", () => {
   const REPLY_AT = Date.parse(agentReply('m1').message.createdAt)
-  const statusPatch = (id: string) => hubspot().patch(`/conversations/custom-channels/2026-09/ch1/messages/${id}`).reply(200, {})
+  const statusPatch = (id: string) =>
+    hubspot()
+      .patch(`/conversations/custom-channels/2026-09/ch1/messages/${id}`)
+      .reply(200, fakeChannelMessage({ id, direction: 'OUTGOING' }))
 
   it("records no time: HubSpot's own assignment of another agent, made before the reply but delivered after it, still applies", async () => {
     const { send, deliver, hitlState, announced, staleLines } = await setup()

@@ -18,6 +18,7 @@ import { agentReply, propertyChange as change } from '../../../tests/helpers/web
 import { resetCaches } from '../../cache'
 import { handler } from '../handler'
 import { SESSION_ENDED_REASON, SESSION_STARTING_REASON } from './agent-replied'
+import { fakeError, fakeThread, fakeChannelMessage } from '../../../tests/helpers/hubspot-fakes'
 
 const GRACE = 2_000
 /** When agentReply's messages were written (their createdAt). */
@@ -59,7 +60,9 @@ const reply = (id: string, actor = 'A-77') =>
 const nockActor = (id: string, name: string) =>
   hubspot().get(`/conversations/conversations/2026-09/actors/${id}`).reply(200, { id, type: 'AGENT', name })
 const statusPatch = (messageId: string, check: (b: { statusType: string; errorMessage?: string }) => boolean) =>
-  hubspot().patch(`/conversations/custom-channels/2026-09/ch1/messages/${messageId}`, check).reply(200, {})
+  hubspot()
+    .patch(`/conversations/custom-channels/2026-09/ch1/messages/${messageId}`, check)
+    .reply(200, fakeChannelMessage({ id: messageId, direction: 'OUTGOING' }))
 
 /** A reply that names no channel at all (both channel ids are optional in HubSpot's payload): there is nowhere to send a receipt. */
 const withoutChannel = (body: ReturnType<typeof agentReply>) => {
@@ -295,7 +298,7 @@ describe('a reply after the session ended', () => {
     const failed = statusPatch('m9', (b) => b.statusType === 'FAILED' && b.errorMessage === SESSION_ENDED_REASON)
     const close = hubspot()
       .patch('/conversations/conversations/2026-09/threads/9001', { status: 'CLOSED' })
-      .reply(200, { id: '9001', status: 'CLOSED' })
+      .reply(200, fakeThread({ id: '9001', status: 'CLOSED' }))
     expect((await deliver(reply('m9')))?.status).toBe(200)
     expect(failed.isDone()).toBe(true)
     expect(close.isDone()).toBe(true)
@@ -305,7 +308,9 @@ describe('a reply after the session ended', () => {
 
     // Redelivered: the same two idempotent writes, still nothing posted.
     statusPatch('m9', (b) => b.statusType === 'FAILED')
-    hubspot().patch('/conversations/conversations/2026-09/threads/9001').reply(200, { id: '9001', status: 'CLOSED' })
+    hubspot()
+      .patch('/conversations/conversations/2026-09/threads/9001')
+      .reply(200, fakeThread({ id: '9001', status: 'CLOSED' }))
     expect((await deliver(reply('m9')))?.status).toBe(200)
     expect(props.fake.messages.size).toBe(0)
     expect(nock.pendingMocks()).toEqual([])
@@ -315,7 +320,9 @@ describe('a reply after the session ended', () => {
     const { deliver, props } = await ended()
     nockTokenRefresh()
     statusPatch('m9', (b) => b.statusType === 'FAILED')
-    hubspot().patch('/conversations/conversations/2026-09/threads/9001').reply(403, { status: 'error', message: 'no', category: 'MISSING_SCOPES' })
+    hubspot()
+      .patch('/conversations/conversations/2026-09/threads/9001')
+      .reply(403, fakeError({ message: 'no', category: 'MISSING_SCOPES' }))
     expect((await deliver(reply('m9')))?.status).toBe(200)
     expect(props.lines.some((l) => l.level === 'warn' && /Could not close HubSpot thread 9001/.test(l.message))).toBe(true)
   })
@@ -329,7 +336,9 @@ describe('a reply after the session ended', () => {
     props.fake.states.set(`conversation:${conversation.id}:hitl`, { status: 'stopped' })
     // Both would only be warned about if they failed, so they are offered and must stay unused.
     const failed = statusPatch('m1', (b) => b.statusType === 'FAILED')
-    const close = hubspot().patch('/conversations/conversations/2026-09/threads/9001').reply(200, { id: '9001', status: 'CLOSED' })
+    const close = hubspot()
+      .patch('/conversations/conversations/2026-09/threads/9001')
+      .reply(200, fakeThread({ id: '9001', status: 'CLOSED' }))
     expect((await deliver(reply('m1')))?.status).toBe(200)
     expect(failed.isDone() || close.isDone()).toBe(false)
     expect(props.fake.messages.size).toBe(1)
@@ -343,7 +352,9 @@ describe('a reply after the session ended', () => {
     await deliver(reply('m1'))
     props.fake.states.set(`conversation:${conversation.id}:hitl`, { status: 'stopped' })
     const failed = statusPatch('m2', (b) => b.statusType === 'FAILED' && b.errorMessage === SESSION_ENDED_REASON)
-    const close = hubspot().patch('/conversations/conversations/2026-09/threads/9001').reply(200, { id: '9001', status: 'CLOSED' })
+    const close = hubspot()
+      .patch('/conversations/conversations/2026-09/threads/9001')
+      .reply(200, fakeThread({ id: '9001', status: 'CLOSED' }))
     expect((await deliver(reply('m2')))?.status).toBe(200)
     expect(failed.isDone() && close.isDone()).toBe(true)
     expect(props.fake.messages.size).toBe(1)
@@ -352,7 +363,9 @@ describe('a reply after the session ended', () => {
   it('a reply naming no channel: no receipt is attempted (there is nowhere to send it), the thread is still closed', async () => {
     const { deliver, props } = await ended()
     nockTokenRefresh()
-    const close = hubspot().patch('/conversations/conversations/2026-09/threads/9001').reply(200, { id: '9001', status: 'CLOSED' })
+    const close = hubspot()
+      .patch('/conversations/conversations/2026-09/threads/9001')
+      .reply(200, fakeThread({ id: '9001', status: 'CLOSED' }))
     expect((await deliver(withoutChannel(reply('m9'))))?.status).toBe(200)
     expect(close.isDone()).toBe(true)
     expect(receiptAttempts(props.lines)).toEqual([])
