@@ -24,7 +24,11 @@ export default defineConfig({
           setupFiles: ['tests/setup/contract-unit.ts'],
         },
       },
-      ...Object.entries(SUITE_DIRS).map(([name, dir]) => ({ extends: true as const, test: { name, include: [`${dir}/**/*.test.ts`] } })),
+      // The emulator's traffic is checked against HubSpot's OpenAPI specs the same way (tests/setup/contract-emulator.ts).
+      ...Object.entries(SUITE_DIRS).map(([name, dir]) => ({
+        extends: true as const,
+        test: { name, include: [`${dir}/**/*.test.ts`], setupFiles: ['tests/setup/contract-emulator.ts'] },
+      })),
     ],
   },
 })
