@@ -60,7 +60,7 @@ afterAll(async () => {
 })
 
 /** The publish of an INCOMING message (what opens a thread in HubSpot). */
-const isPublish = (method: string, p: string) => method === 'POST' && /^\/conversations\/v3\/custom-channels\/[^/]+\/messages$/.test(p)
+const isPublish = (method: string, p: string) => method === 'POST' && /^\/conversations\/custom-channels\/2026-09\/[^/]+\/messages$/.test(p)
 /** The key controls a phone user needs, by id. */
 const KEY_CONTROLS = [
   'reset',

@@ -212,7 +212,7 @@ describe('Connect from Botpress: consent, then the inbox picker', () => {
     // HubSpot: the code exchange and the token info (account domain). Botpress: connection read, state
     // spent (write), setup read (may this account bind?), connection write.
     record('GET /oauth/callback', cost, { hubspot: 2, botpress: 4 })
-    expect(cost.hubspot).toContain('POST /oauth/v1/token')
+    expect(cost.hubspot).toContain('POST /oauth/2026-03/token')
 
     // The state was spent: the same callback again is refused, and nothing changes.
     const replay = await browse(callbackUrl)

@@ -27,7 +27,7 @@ const ROUTED = { id: '7001', name: 'Rita Router', email: 'rita@example.com' }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** startHitl's agent-only summary note (a COMMENT posted on the thread). */
-const summaryNote: Matcher = (method, path) => method === 'POST' && /^\/conversations\/v3\/conversations\/threads\/[^/]+\/messages$/.test(path)
+const summaryNote: Matcher = (method, path) => method === 'POST' && /^\/conversations\/conversations\/2026-09\/threads\/[^/]+\/messages$/.test(path)
 
 const newBot = bots.add
 const { threadOf, texts } = bots

@@ -38,10 +38,10 @@ const startHitl = async (hitlSession: Record<string, unknown>, title = 'Broken s
 }
 const say = (conversationId: string, text: string) => stack.standIn.sendMessage({ conversationId, userId, type: 'text', payload: { text } })
 const requests = (method: string, path: RegExp) => stack.emulator.requests.filter((r) => r.method === method && path.test(r.path))
-const ticketPatches = () => requests('PATCH', /^\/crm\/v3\/objects\/tickets\//)
+const ticketPatches = () => requests('PATCH', /^\/crm\/objects\/2026-03\/tickets\//)
 const associationReads = (threadId: string) =>
   stack.emulator.requests.filter(
-    (r) => r.method === 'GET' && r.path === `/conversations/v3/conversations/threads/${threadId}` && r.query.association === 'TICKET'
+    (r) => r.method === 'GET' && r.path === `/conversations/conversations/2026-09/threads/${threadId}` && r.query.association === 'TICKET'
   )
 const assignedEvents = (conversationId: string) =>
   stack.standIn.eventsOf('hitlAssigned').filter((e) => (e.payload as { conversationId: string }).conversationId === conversationId)

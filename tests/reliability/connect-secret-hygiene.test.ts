@@ -95,7 +95,7 @@ describe('the Connect flow over HTTP: no secret in any page, redirect or log; fo
     expect(callback.location).toBe(`${base}/setup`)
     expect(callback.setCookie).toMatch(/^hubspot_hitl_connect=session\.[\w-]+; Path=\/wh_123; Max-Age=3600; HttpOnly; SameSite=Lax$/)
     const issued = connectionOf(w).refreshToken ?? ''
-    expect(w.emu.requests.some((r) => r.method === 'POST' && r.path === '/oauth/v1/token')).toBe(true)
+    expect(w.emu.requests.some((r) => r.method === 'POST' && r.path === '/oauth/2026-03/token')).toBe(true)
     expect(issued).not.toBe('')
     watch.extra.push({ name: 'issued refresh token', value: issued })
     // The flow cookie is replaced by a new session (never the state value again).

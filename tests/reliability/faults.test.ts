@@ -121,7 +121,7 @@ describe('429 storms', () => {
     world.emu.faults.failNext(2, { status: 429, match: route.listChannels })
     await install(world)
     assertInstalledOnce(world)
-    expect(loopsFor(env.inst, 'POST', '/oauth/v1/token')[0]?.delays).toHaveLength(2)
+    expect(loopsFor(env.inst, 'POST', '/oauth/2026-03/token')[0]?.delays).toHaveLength(2)
     expect(loopsFor(env.inst, 'GET', '/inboxes/')[0]?.delays).toEqual([1000, 1000])
     expect(loopsFor(env.inst, 'GET', '/custom-channels')[0]?.delays).toEqual([10_000, 10_000])
     assertInvariants(world, env.inst, [])
@@ -442,7 +442,7 @@ describe('HubSpot unreachable', () => {
     expect(world.fake.states.size).toBe(0)
     expect(world.fake.calls).not.toContain('setState')
     // ECONNREFUSED means nothing was sent: retried with backoff, within the budget.
-    const refresh = loopsFor(env.inst, 'POST', '/oauth/v1/token')
+    const refresh = loopsFor(env.inst, 'POST', '/oauth/2026-03/token')
     expect(refresh).toHaveLength(1)
     expect(refresh[0]?.delays).toHaveLength(env.inst.policy.maxRetries)
     assertInvariants(world, env.inst, [])
@@ -470,7 +470,7 @@ describe('multi-part messages, media and session control under faults', () => {
   })
   afterAll(() => media.close())
 
-  const uploads = (w: World) => requestsTo(w.emu, (m, p) => m === 'POST' && p === '/files/v3/files')
+  const uploads = (w: World) => requestsTo(w.emu, (m, p) => m === 'POST' && p === '/files/2026-03/files')
 
   it('a bloc whose second part hits a 503 storm fails clearly; resent, every part is in HubSpot exactly once', async () => {
     const { w, conversationId } = await env.ready()
@@ -496,10 +496,10 @@ describe('multi-part messages, media and session control under faults', () => {
 
   it('an image whose upload fails (503, then a lost answer) is sent once as a link, never lost', async () => {
     const { w, conversationId } = await env.ready()
-    w.emu.faults.failNext(1, { status: 503, match: (m, p) => m === 'POST' && p === '/files/v3/files' })
+    w.emu.faults.failNext(1, { status: 503, match: (m, p) => m === 'POST' && p === '/files/2026-03/files' })
     const viaLink = await w.send(conversationId, 'msg_img_503', { type: 'image', payload: { imageUrl: `${mediaBase}/a.png` } })
     expect(viaLink.ok).toBe(true)
-    w.emu.faults.resetConnectionNext(1, (m, p) => m === 'POST' && p === '/files/v3/files', { afterProcessing: true })
+    w.emu.faults.resetConnectionNext(1, (m, p) => m === 'POST' && p === '/files/2026-03/files', { afterProcessing: true })
     const viaLink2 = await w.send(conversationId, 'msg_img_reset', { type: 'image', payload: { imageUrl: `${mediaBase}/b.png` } })
     expect(viaLink2.ok).toBe(true)
     const texts = w.emu.threadMessages(w.threadOf(conversationId)).filter((m) => m.integrationIdempotencyId?.startsWith('msg_img'))

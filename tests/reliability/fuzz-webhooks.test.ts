@@ -495,28 +495,37 @@ describe('fuzz: validly signed random bodies', () => {
   const FUZZ_TOKEN = 'fuzz-access-token-0123456789'
   const hubspotUp = () => {
     inst.watch.accessTokens.add(FUZZ_TOKEN)
-    nock(HUBSPOT).persist().post('/oauth/v1/token').reply(200, { access_token: FUZZ_TOKEN, expires_in: 1800, refresh_token: SECRETS.refreshToken })
     nock(HUBSPOT)
       .persist()
-      .get(/\/conversations\/v3\/conversations\/actors\/.*/)
+      .post('/oauth/2026-03/token')
+      .reply(200, {
+        access_token: FUZZ_TOKEN,
+        expires_in: 1800,
+        refresh_token: SECRETS.refreshToken,
+        token_type: 'bearer',
+        token_use: 'access_token',
+      })
+    nock(HUBSPOT)
+      .persist()
+      .get(/\/conversations\/conversations\/2026-09\/actors\/.*/)
       .reply(200, { id: 'A-1', type: 'AGENT', name: 'Agent' })
     nock(HUBSPOT)
       .persist()
-      .patch(/\/conversations\/v3\/custom-channels\/.*\/messages\/.*/)
+      .patch(/\/conversations\/custom-channels\/2026-09\/.*\/messages\/.*/)
       .reply(200, {})
     nock(HUBSPOT)
       .persist()
-      .get(/\/files\/v3\/files\/.*\/signed-url.*/)
+      .get(/\/files\/2026-03\/files\/.*\/signed-url.*/)
       .reply(200, { url: 'https://files.example/f' })
     // A reply to a thread whose session ended closes the thread again.
     nock(HUBSPOT)
       .persist()
-      .patch(/\/conversations\/v3\/conversations\/threads\/.*/)
+      .patch(/\/conversations\/conversations\/2026-09\/threads\/.*/)
       .reply(200, { id: '1', status: 'CLOSED' })
     // CHANNEL_ACCOUNT_CREATED without channel or inbox asks HubSpot which account it is.
     nock(HUBSPOT)
       .persist()
-      .get(/\/conversations\/v3\/custom-channels\/[^/]+\/channel-accounts.*/)
+      .get(/\/conversations\/custom-channels\/2026-09\/[^/]+\/channel-accounts.*/)
       .reply(200, { results: [] })
   }
 

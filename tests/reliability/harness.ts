@@ -554,17 +554,17 @@ type Matcher = (method: string, path: string) => boolean
 
 /** Request matchers for the emulator's fault queue and request log. */
 export const route = {
-  token: ((m, p) => m === 'POST' && p === '/oauth/v1/token') as Matcher,
-  inbox: ((m, p) => m === 'GET' && p.startsWith('/conversations/v3/conversations/inboxes/')) as Matcher,
-  listChannels: ((m, p) => m === 'GET' && p === '/conversations/v3/custom-channels') as Matcher,
-  createChannel: ((m, p) => m === 'POST' && p === '/conversations/v3/custom-channels') as Matcher,
-  createAccount: ((m, p) => m === 'POST' && /^\/conversations\/v3\/custom-channels\/[^/]+\/channel-accounts$/.test(p)) as Matcher,
-  publish: ((m, p) => m === 'POST' && /^\/conversations\/v3\/custom-channels\/[^/]+\/messages$/.test(p)) as Matcher,
-  statusPatch: ((m, p) => m === 'PATCH' && /^\/conversations\/v3\/custom-channels\/[^/]+\/messages\/[^/]+$/.test(p)) as Matcher,
-  actor: ((m, p) => m === 'GET' && p.startsWith('/conversations/v3/conversations/actors/')) as Matcher,
-  threadPatch: ((m, p) => m === 'PATCH' && p.startsWith('/conversations/v3/conversations/threads/')) as Matcher,
-  searchContacts: ((m, p) => m === 'POST' && p === '/crm/v3/objects/contacts/search') as Matcher,
-  createContact: ((m, p) => m === 'POST' && p === '/crm/v3/objects/contacts') as Matcher,
+  token: ((m, p) => m === 'POST' && p === '/oauth/2026-03/token') as Matcher,
+  inbox: ((m, p) => m === 'GET' && p.startsWith('/conversations/conversations/2026-09/inboxes/')) as Matcher,
+  listChannels: ((m, p) => m === 'GET' && p === '/conversations/custom-channels/2026-09') as Matcher,
+  createChannel: ((m, p) => m === 'POST' && p === '/conversations/custom-channels/2026-09') as Matcher,
+  createAccount: ((m, p) => m === 'POST' && /^\/conversations\/custom-channels\/2026-09\/[^/]+\/channel-accounts$/.test(p)) as Matcher,
+  publish: ((m, p) => m === 'POST' && /^\/conversations\/custom-channels\/2026-09\/[^/]+\/messages$/.test(p)) as Matcher,
+  statusPatch: ((m, p) => m === 'PATCH' && /^\/conversations\/custom-channels\/2026-09\/[^/]+\/messages\/[^/]+$/.test(p)) as Matcher,
+  actor: ((m, p) => m === 'GET' && p.startsWith('/conversations/conversations/2026-09/actors/')) as Matcher,
+  threadPatch: ((m, p) => m === 'PATCH' && p.startsWith('/conversations/conversations/2026-09/threads/')) as Matcher,
+  searchContacts: ((m, p) => m === 'POST' && p === '/crm/objects/2026-03/contacts/search') as Matcher,
+  createContact: ((m, p) => m === 'POST' && p === '/crm/objects/2026-03/contacts') as Matcher,
 }
 
 export const requestsTo = (emu: HubspotEmulator, matcher: Matcher) => emu.requests.filter((r) => matcher(r.method, r.path))

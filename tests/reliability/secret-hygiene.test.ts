@@ -115,12 +115,12 @@ describe('HubSpot echoing credentials', () => {
     w.emu.faults.failNext(1, {
       status: 403,
       body: echoBody(token),
-      match: (m, p) => m === 'GET' && /^\/files\/v3\/files\/[^/]+\/signed-url$/.test(p),
+      match: (m, p) => m === 'GET' && /^\/files\/2026-03\/files\/[^/]+\/signed-url$/.test(p),
     })
     w.emu.faults.failNext(1, {
       status: 403,
       body: echoBody(token),
-      match: (m, p) => m === 'POST' && /^\/conversations\/v3\/conversations\/threads\/[^/]+\/messages$/.test(p),
+      match: (m, p) => m === 'POST' && /^\/conversations\/conversations\/2026-09\/threads\/[^/]+\/messages$/.test(p),
     })
     const attachments = [{ name: 'label.pdf', mimeType: 'application/pdf', content: Buffer.from('%PDF-1.4') }]
     expect((await w.emu.agent.reply(threadId, { text: 'the label', attachments, agentId: '555' })).statuses).toEqual([200])
@@ -135,7 +135,7 @@ describe('HubSpot echoing credentials', () => {
     w.emu.faults.failNext(1, {
       status: 403,
       body: echoBody(currentToken(w)),
-      match: (m, p) => m === 'DELETE' && p.startsWith('/conversations/v3/custom-channels/'),
+      match: (m, p) => m === 'DELETE' && p.startsWith('/conversations/custom-channels/2026-09/'),
     })
     await w.unregister()
     expect(w.lines.some((l) => l.level === 'error' && /Could not remove the HubSpot custom channel.*403/.test(l.message))).toBe(true)
