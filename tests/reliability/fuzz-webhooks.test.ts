@@ -495,16 +495,13 @@ describe('fuzz: validly signed random bodies', () => {
   const FUZZ_TOKEN = 'fuzz-access-token-0123456789'
   const hubspotUp = () => {
     inst.watch.accessTokens.add(FUZZ_TOKEN)
-    nock(HUBSPOT)
-      .persist()
-      .post('/oauth/2026-03/token')
-      .reply(200, {
-        access_token: FUZZ_TOKEN,
-        expires_in: 1800,
-        refresh_token: SECRETS.refreshToken,
-        token_type: 'bearer',
-        token_use: 'access_token',
-      })
+    nock(HUBSPOT).persist().post('/oauth/2026-03/token').reply(200, {
+      access_token: FUZZ_TOKEN,
+      expires_in: 1800,
+      refresh_token: SECRETS.refreshToken,
+      token_type: 'bearer',
+      token_use: 'access_token',
+    })
     nock(HUBSPOT)
       .persist()
       .get(/\/conversations\/conversations\/2026-09\/actors\/.*/)
