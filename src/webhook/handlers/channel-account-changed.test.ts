@@ -10,7 +10,6 @@ import { createHubspotClient, httpTuning } from '../../hubspot'
 import { channelAccountEventSchema } from '../event-schemas'
 import { handler } from '../handler'
 import { handleChannelAccountChanged } from './channel-account-changed'
-import {} from '../../../tests/helpers/hubspot-fakes'
 
 const SETUP_KEY = 'integration:int_1:setup'
 const CONNECTION_KEY = 'integration:int_1:connection'
