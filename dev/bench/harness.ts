@@ -39,6 +39,8 @@ export const startHarness = async (opts: { latencyMs?: number } = {}): Promise<H
     refreshToken: baseConfig.refreshToken,
     developerApiKey: baseConfig.developerApiKey,
     appId: baseConfig.appId,
+    // HubSpot after September 2027 (dev/hubspot-emulator/sunset.ts): a v1–v3 call fails, and run.ts counts it.
+    sunset: true,
     ...(opts.latencyMs ? { latencyMs: opts.latencyMs } : {}),
   })
   const meter = new BotpressMeter()

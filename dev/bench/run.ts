@@ -9,6 +9,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { measureBatch, type BatchResult } from './batch'
 import { measureBundle, type BundleResult } from './bundle'
+import { watchRetiredCalls } from '../hubspot-emulator'
 import { startHarness } from './harness'
 import { startMediaServer } from './media-server'
 import { measureRequests, type OperationResult } from './requests'
@@ -96,8 +97,16 @@ const printBundle = (b: BundleResult): void => {
   )
 }
 
-const collectTargets = (ops: OperationResult[], batch: BatchResult): TargetRow[] => {
-  const rows: TargetRow[] = []
+/** Every emulator of the run has the sunset switch on: no request may go to a retired v1–v3 path (sunset.ts). */
+const retiredCallsRow = (retired: string[]): TargetRow => ({
+  name: 'HubSpot calls on v1–v3 paths (whole run)',
+  value: retired.length ? `${retired.length}: ${[...new Set(retired)].join(', ')}` : '0',
+  target: '0',
+  pass: retired.length === 0,
+})
+
+const collectTargets = (ops: OperationResult[], batch: BatchResult, retired: string[]): TargetRow[] => {
+  const rows: TargetRow[] = [retiredCallsRow(retired)]
   for (const r of ops) {
     if (!r.target) continue
     const value = `HS ${r.hubspot.count}${r.receipts ? ` (+${r.receipts.count} receipt)` : ''}, BP ${r.botpress.count}`
@@ -111,6 +120,7 @@ const collectTargets = (ops: OperationResult[], batch: BatchResult): TargetRow[]
 const main = async (): Promise<void> => {
   const started = process.hrtime.bigint()
   console.log(`HubSpot HITL bench — node ${process.version}, ${os.platform()} ${os.arch()}, ${os.cpus().length} CPU`)
+  const retiredWatch = watchRetiredCalls()
 
   const operations = await partRequests()
   printRequests(operations)
@@ -121,7 +131,8 @@ const main = async (): Promise<void> => {
   const bundle = await measureBundle(ROOT)
   printBundle(bundle)
 
-  const targets = collectTargets(operations, batch)
+  const retired = retiredWatch.take().map((r) => `${r.method} ${r.path}`)
+  const targets = collectTargets(operations, batch, retired)
   console.log('\nTargets\n')
   console.log(
     renderTable(

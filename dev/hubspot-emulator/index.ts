@@ -22,7 +22,7 @@ import { ensureTicket, ticketRoutes } from './handlers/tickets'
 import { Router } from './http/router'
 import { createPipeline } from './http/server'
 import { Store } from './store'
-import { applySunset, sunsetOf } from './sunset'
+import { applySunset, registerRequestLog, sunsetOf } from './sunset'
 import { TokenRegistry } from './tokens'
 import type { RequestLogEntry } from './types'
 import { WebhookDispatcher } from './webhooks'
@@ -49,7 +49,7 @@ export type {
   Visitor,
 } from './types'
 export { REOPEN_WINDOW_MS } from './threading'
-export { NO_DATED_SUCCESSOR, isRetiredCall, retiredCalls, type SunsetOption } from './sunset'
+export { NO_DATED_SUCCESSOR, isRetiredCall, retiredCalls, watchRetiredCalls, type SunsetOption } from './sunset'
 
 /** An inbox and a help desk (plus a second inbox), so inbox pickers have something to pick from. */
 const DEFAULT_INBOXES = [
@@ -91,6 +91,7 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
   }
   const faults = new FaultQueue()
   const requests: RequestLogEntry[] = []
+  registerRequestLog(requests)
   // The install and "Connect a channel" flows (consent page, settings page, staging tokens).
   const connectRoutes = [...authorizeRoutes, ...adminRoutes, ...stagingTokenRoutes]
   // Help Desk: tickets, owners, assignment and agent-only notes.

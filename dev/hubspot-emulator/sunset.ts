@@ -83,3 +83,30 @@ export const applySunset = (routes: Route[], setting: SunsetSetting): Route[] =>
       : r
   )
 }
+
+/**
+ * Request logs of the emulators started in this process while someone watches for v1–v3 calls (the
+ * e2e, browser and reliability suites do: tests/helpers/retired-calls-guard.ts). Nothing is kept
+ * until `watchRetiredCalls` is called, so other users of the emulator hold no logs for it.
+ */
+let watched: Map<RequestLogEntry[], number> | undefined
+
+export const registerRequestLog = (log: RequestLogEntry[]): void => {
+  watched?.set(log, 0)
+}
+
+/** `take()` answers the retired calls logged since the last `take()`, by every emulator started since the watch began. */
+export const watchRetiredCalls = (): { take(): RequestLogEntry[] } => {
+  const logs = (watched ??= new Map())
+  return {
+    take: () => {
+      const found: RequestLogEntry[] = []
+      for (const [log, seen] of logs) {
+        // resetRequestLog() empties a log in place: start again from its beginning.
+        found.push(...retiredCalls(log.slice(seen > log.length ? 0 : seen)))
+        logs.set(log, log.length)
+      }
+      return found
+    },
+  }
+}

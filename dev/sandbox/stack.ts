@@ -76,6 +76,8 @@ export const startStack = async (opts: StackOptions): Promise<Stack> => {
     latencyMs: opts.latencyMs,
     // The app as hubspot-app/ defines it: exactly the scopes the code needs (the redirect URL is set below, once known).
     ...(connected ? {} : { appScopes: requiredScopes() }),
+    // HubSpot after September 2027: v1–v3 paths answer as retired versions (dev/hubspot-emulator/sunset.ts).
+    sunset: true,
     ...opts.emulator,
   })
   const running = await startIntegrationOnLoopback(opts.integration)
