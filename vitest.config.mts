@@ -20,14 +20,22 @@ export default defineConfig({
           // Beside the code (nock for HubSpot), the dev tools' own tests, and tests/*.test.ts (the build).
           include: ['src/**/*.test.ts', 'dev/**/*.test.ts', 'tests/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...Object.values(SUITE_DIRS).map((dir) => `${dir}/**`)],
+          // Every HubSpot request and faked reply is checked against HubSpot's OpenAPI specs (tests/helpers/openapi/).
+          setupFiles: ['tests/setup/contract-unit.ts'],
         },
       },
       // These three run against HubSpot as it will be after September 2027: the emulator's sunset switch answers every
       // v1–v3 path with a retired version's error (dev/hubspot-emulator/sunset.ts), so a call left on one fails them, and
-      // the guard names every such call after each test.
+      // the guard names every such call after each test. The emulator's traffic is also checked against HubSpot's
+      // OpenAPI specs (tests/setup/contract-emulator.ts).
       ...Object.entries(SUITE_DIRS).map(([name, dir]) => ({
         extends: true as const,
-        test: { name, include: [`${dir}/**/*.test.ts`], env: { HUBSPOT_EMULATOR_SUNSET: '1' }, setupFiles: ['tests/helpers/retired-calls-guard.ts'] },
+        test: {
+          name,
+          include: [`${dir}/**/*.test.ts`],
+          env: { HUBSPOT_EMULATOR_SUNSET: '1' },
+          setupFiles: ['tests/helpers/retired-calls-guard.ts', 'tests/setup/contract-emulator.ts'],
+        },
       })),
     ],
   },

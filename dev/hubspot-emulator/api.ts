@@ -76,6 +76,20 @@ export type EmulatorOptions = {
    * Default: env HUBSPOT_EMULATOR_SUNSET (1/true/410, 404; unset or 0 = off).
    */
   sunset?: SunsetOption
+  /**
+   * Called once per API exchange (not for the consent page, /_files/ or /_emulator/ pages) after the reply is written,
+   * with the request and the reply as they went over the wire: the contract tests check both against HubSpot's specs.
+   */
+  onExchange?: (exchange: EmulatorExchange) => void
+}
+
+/** One API request and its reply, as `onExchange` sees them. */
+export type EmulatorExchange = {
+  method: string
+  path: string
+  query: URLSearchParams
+  request: { contentType: string | undefined; body: Buffer }
+  response: { status: number; headers: Record<string, string>; body: Buffer | undefined }
 }
 
 export type Matcher = (method: string, path: string) => boolean

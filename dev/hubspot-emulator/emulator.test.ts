@@ -346,7 +346,7 @@ describe('publishing messages', () => {
     const first = await publish(s, { integrationIdempotencyId: 'bp-msg-1' })
     const again = await publish(s, { integrationIdempotencyId: 'bp-msg-1', text: 'different text' })
     expect(first.status).toBe(201)
-    expect(again.status).toBe(200)
+    expect(again.status).toBe(201)
     expect(str(again.body, 'id')).toBe(str(first.body, 'id'))
     expect(at(again.body, 'text')).toBe('Hello, I need a human')
     expect(s.emu.state.messages.size).toBe(1)
@@ -698,7 +698,7 @@ describe('fault injection', () => {
     await expect(publish(s, { integrationIdempotencyId: 'k1' })).rejects.toThrow()
     expect(s.emu.state.messages.size).toBe(1)
     const retry = await publish(s, { integrationIdempotencyId: 'k1' })
-    expect(retry.status).toBe(200)
+    expect(retry.status).toBe(201)
     expect(s.emu.state.messages.size).toBe(1)
 
     s.emu.faults.delayNext(1, 300, isPublish)

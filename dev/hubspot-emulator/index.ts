@@ -27,7 +27,7 @@ import { TokenRegistry } from './tokens'
 import type { RequestLogEntry } from './types'
 import { WebhookDispatcher } from './webhooks'
 
-export type { AgentAttachment, AgentProfile, AgentReply, EmulatorOptions, FailSpec, HubspotEmulator, Matcher } from './api'
+export type { AgentAttachment, AgentProfile, AgentReply, EmulatorExchange, EmulatorOptions, FailSpec, HubspotEmulator, Matcher } from './api'
 export type {
   Agent,
   Channel,

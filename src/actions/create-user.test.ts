@@ -50,7 +50,7 @@ describe('createUser', () => {
       )
       .reply(200, { total: 0, results: [] })
     const create = hubspot()
-      .post('/crm/objects/2026-03/contacts', { properties: { firstname: 'Grace', lastname: 'Hopper', phone: '+14155550123' } })
+      .post('/crm/objects/2026-03/contacts', { properties: { firstname: 'Grace', lastname: 'Hopper', phone: '+14155550123' }, associations: [] })
       .reply(201, { id: '777', properties: {} })
     const { userId } = await run(props, { name: 'Grace Hopper', email: '+1 (415) 555-0123' })
     expect(create.isDone()).toBe(true)

@@ -704,7 +704,7 @@ describe('GET /connect (admin connects the channel from HubSpot)', () => {
           b.deliveryIdentifier.value === 'botpress-1002'
       )
       .matchHeader('authorization', `Bearer ${NEW_ACCESS}`)
-      .reply(status, status === 200 ? { accountToken: 'tok-1', inboxId: 1002, genericChannelId: 'ch1' } : { status: 'CONFLICT', message: 'already' })
+      .reply(status, status === 200 ? { accountToken: 'tok-1', inboxId: 1002, genericChannelId: 5551 } : { status: 'CONFLICT', message: 'already' })
 
   it('completes the staging token with the stored OAuth token and returns to HubSpot (1 HubSpot request warm)', async () => {
     const props = connected()

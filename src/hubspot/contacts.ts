@@ -20,7 +20,10 @@ export class ContactsApi {
     const res = await this._http.request({
       method: 'POST',
       path: endpoints.crmObjects.contactSearch(),
-      body: { filterGroups, properties: PROPERTIES, limit: 1 },
+      // The specs (v3 and 2026-03 PublicObjectSearchRequest) mark `after` and `sorts` required, though HubSpot is seen
+      // to accept a search without them: both readings are met by sending the first page and no sort
+      // (docs/hubspot.md, "CRM contacts, owners and tickets").
+      body: { filterGroups, properties: PROPERTIES, limit: 1, after: '0', sorts: [] },
       auth: 'oauth',
       schema: pageOf(contactSchema).extend({ results: z.array(contactSchema) }),
       operation: 'search HubSpot contacts',
@@ -34,7 +37,8 @@ export class ContactsApi {
     return this._http.request({
       method: 'POST',
       path: endpoints.crmObjects.contacts(),
-      body: { properties },
+      // `associations` is required by the specs' SimplePublicObjectInputForCreate (v3 and 2026-03); none are made here.
+      body: { properties, associations: [] },
       auth: 'oauth',
       schema: contactSchema,
       operation: 'create the HubSpot contact',

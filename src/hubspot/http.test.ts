@@ -9,6 +9,7 @@ import { DEFAULT_RETRY_POLICY } from './retry'
 import { channelSchema } from './schemas'
 import { TokenManager, type CachedToken } from './token-manager'
 import { expectAllInterceptorsUsed, renderings } from '../../tests/helpers/nock-guard'
+import { offSpec } from '../../tests/helpers/openapi/contract'
 import { resetCaches } from '../cache'
 import { fakeError, fakeThread } from '../../tests/helpers/hubspot-fakes'
 
@@ -56,7 +57,7 @@ const createContact = (http: HubspotHttp, idempotent?: boolean) =>
   http.request({
     method: 'POST',
     path: '/crm/objects/2026-03/contacts',
-    body: { properties: { email: 'a@b.c' } },
+    body: { properties: { email: 'a@b.c' }, associations: [] },
     auth: 'oauth',
     schema: threadSchema,
     operation: 'create the HubSpot contact',
@@ -123,7 +124,13 @@ describe('authentication', () => {
       .query((q) => Object.keys(q).length === 0)
       .reply(200, { access_token: 'x'.repeat(20), refresh_token: 'rt', expires_in: 1800, token_type: 'bearer', token_use: 'access_token' })
     const { http } = makeHttp()
-    await http.request({ method: 'POST', path: '/oauth/2026-03/token', body: new URLSearchParams({ a: 'b' }), auth: 'none', operation: 'refresh' })
+    await http.request({
+      method: 'POST',
+      path: '/oauth/2026-03/token',
+      body: new URLSearchParams({ grant_type: 'refresh_token' }),
+      auth: 'none',
+      operation: 'refresh',
+    })
     expect(scope.isDone()).toBe(true)
   })
 
@@ -333,10 +340,10 @@ describe('retries', () => {
 
   it('resends a plain POST after a 429 (it was not processed)', async () => {
     const scope = nock(BASE)
-      .post('/crm/objects/2026-03/contacts', { properties: { email: 'a@b.c' } })
+      .post('/crm/objects/2026-03/contacts', { properties: { email: 'a@b.c' }, associations: [] })
       .reply(429, { status: 'error', message: 'limit', errorType: 'RATE_LIMIT' }, { 'Retry-After': '1' })
-      .post('/crm/objects/2026-03/contacts', { properties: { email: 'a@b.c' } })
-      .reply(201, { id: 901 })
+      .post('/crm/objects/2026-03/contacts', { properties: { email: 'a@b.c' }, associations: [] })
+      .reply(201, { id: '901' })
     const { http, delays } = makeHttp()
     expect(await createContact(http)).toMatchObject({ id: '901' })
     expect(delays).toEqual([1000])
@@ -444,7 +451,7 @@ describe('retries', () => {
   })
 
   it('recovers when only the first attempt times out', async () => {
-    nock(BASE).get(PATH).delay(1_000).reply(200, threadBody).get(PATH).reply(200, { id: 78 })
+    nock(BASE).get(PATH).delay(1_000).reply(200, threadBody).get(PATH).reply(200, { id: '78' })
     const { http } = makeHttp({ timeoutMs: 50 })
     expect(await getThread(http)).toMatchObject({ id: '78' })
   })
@@ -456,7 +463,7 @@ describe('requests and statuses', () => {
       .get(PATH)
       .matchHeader('accept', 'application/json')
       .query((q) => JSON.stringify(q) === JSON.stringify({ properties: ['email', 'phone'] }))
-      .reply(200, threadBody)
+      .reply(200, threadBody, offSpec('a made-up list parameter: only the query encoding is under test'))
     const { http } = makeHttp()
     await http.request({ method: 'GET', path: PATH, query: { properties: ['email', 'phone'] }, auth: 'oauth', operation: 'read thread 77' })
     expect(scope.isDone()).toBe(true)
@@ -488,14 +495,17 @@ describe('response parsing', () => {
   it('names at most three bad fields, and the body itself when it is not an object', async () => {
     const schema = sdk.z.object({ a: sdk.z.string(), b: sdk.z.string(), c: sdk.z.string(), d: sdk.z.string() })
     const read = (http: HubspotHttp) => http.request({ method: 'GET', path: PATH, auth: 'oauth', schema, operation: 'read thread 77' })
-    nock(BASE).get(PATH).reply(200, {}).get(PATH).reply(200, [])
+    const why = offSpec('bodies the schema must reject')
+    nock(BASE).get(PATH).reply(200, {}, why).get(PATH).reply(200, [], why)
     const { http } = makeHttp()
     expect((await caught(read(http))).message).toContain('unexpected response (a: Required; b: Required; c: Required)')
     expect((await caught(read(http))).message).toContain('unexpected response ((body): Expected object, received array)')
   })
 
   it('rejects a non-JSON success body', async () => {
-    nock(BASE).get(PATH).reply(200, '<html>maintenance</html>', { 'Content-Type': 'text/html' })
+    nock(BASE)
+      .get(PATH)
+      .reply(200, '<html>maintenance</html>', { 'Content-Type': 'text/html', ...offSpec('a body the client must reject') })
     const { http } = makeHttp()
     expect((await caught(getThread(http))).message).toContain('unexpected response')
   })
@@ -503,7 +513,7 @@ describe('response parsing', () => {
   it('tolerates extra fields and coerces numeric ids to strings', async () => {
     nock(BASE)
       .get(PATH)
-      .reply(200, { id: 123456789, name: 'c', brandNewField: { nested: true } })
+      .reply(200, { id: 123456789, name: 'c', brandNewField: { nested: true } }, offSpec('a numeric id the schema must read as a string'))
     const { http } = makeHttp()
     const res = await getThread(http)
     expect(res.id).toBe('123456789')
@@ -511,7 +521,7 @@ describe('response parsing', () => {
   })
 
   it('returns undefined for a 204 without a schema', async () => {
-    nock(BASE).delete('/x/1').reply(204)
+    nock(BASE).delete('/x/1').reply(204, '', offSpec('a made-up path: only the HTTP layer is under test'))
     const { http } = makeHttp()
     await expect(http.request({ method: 'DELETE', path: '/x/1', auth: 'oauth', operation: 'delete x' })).resolves.toBeUndefined()
   })

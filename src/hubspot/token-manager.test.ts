@@ -430,7 +430,7 @@ describe('createHubspotClient (token stored in integration state "oauth")', () =
   it('refreshes on a cold start, saves the token to state, and a new instance reuses it', async () => {
     const fake = fakeBotpress()
     nockRefresh('access-A-0001')
-    nock(BASE).get(INBOX).matchHeader('authorization', 'Bearer access-A-0001').times(2).reply(200, { id: 1001, name: 'Support' })
+    nock(BASE).get(INBOX).matchHeader('authorization', 'Bearer access-A-0001').times(2).reply(200, { id: '1001', name: 'Support' })
 
     const first = createHubspotClient({ ctx: ctxWith(CONFIG), client: fake.client })
     expect(await first.conversations.getInbox('1001')).toMatchObject({ id: '1001', name: 'Support' })

@@ -7,6 +7,7 @@ import { ALLOW_PRIVATE_MEDIA_ENV } from '../../src/hitl/url-guard'
 import { attachmentDroppedNotice } from '../../src/webhook/handlers/agent-replied'
 import { startMediaServer, type MediaServer } from '../helpers/media-server'
 import { waitFor } from '../helpers/plugin-bots'
+import { fakeError } from '../helpers/hubspot-fakes'
 
 /**
  * End to end over real HTTP on 127.0.0.1: the real integration behind the SDK's own server, the
@@ -127,7 +128,7 @@ describe('escalation end to end', () => {
     // be in production): the integration asks HubSpot for a signed link, and HubSpot answers 404.
     stack.emulator.faults.failNext(2, {
       status: 404,
-      body: { status: 'error', message: 'File not found', category: 'OBJECT_NOT_FOUND' },
+      body: fakeError({ message: 'File not found', category: 'OBJECT_NOT_FOUND' }),
       match: (method, path) => method === 'GET' && path.includes('/signed-url'),
     })
     const before = botpressMessages().length

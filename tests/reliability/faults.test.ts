@@ -232,7 +232,7 @@ describe('timeouts', () => {
         .slice(before)
         .map((r) => r.status)
         .sort()
-    ).toEqual([200, 201])
+    ).toEqual([201, 201])
     assertInvariants(w, env.inst, [conversationId])
   })
 
@@ -299,12 +299,12 @@ describe('connection resets', () => {
     const before = publishRequests(w).length
     const s = await w.send(conversationId, 'msg_lost_answer', 'only once please')
     expect(s.ok).toBe(true)
-    // First attempt created it (answer lost), the resend got the original back (200).
+    // First attempt created it (answer lost), the resend got the original back (201, the spec's status).
     expect(
       publishRequests(w)
         .slice(before)
         .map((r) => r.status)
-    ).toEqual([0, 200])
+    ).toEqual([0, 201])
     expect(w.emu.threadMessages(threadId).filter((m) => m.text === 'only once please')).toHaveLength(1)
     assertInvariants(w, env.inst, [conversationId])
   })

@@ -74,7 +74,9 @@ const create = (ctx: RequestContext, version: VersionOf<'customChannels'>): Repl
 
   const idemKey = egg.integrationIdempotencyId ? `${channel.id}:${egg.integrationIdempotencyId}` : undefined
   const original = idemKey ? store.state.messages.get(store.idempotency.get(idemKey) ?? '') : undefined
-  if (original) return { status: 200, json: publicMessage(core, original) }
+  // The original again, with the specs' only success status for this operation (201, every version): what HubSpot
+  // answers to a replayed key is UNCONFIRMED (docs/hubspot.md, "Messages"), and the integration accepts any 2xx.
+  if (original) return { status: 201, json: publicMessage(core, original) }
 
   const account = usableAccount(core, channel, egg.channelAccountId)
   checkIdentifierTypes(channel, egg)

@@ -73,7 +73,7 @@ export const createPipeline = (deps: PipelineDeps) => {
     }
   }
 
-  const write = (res: ServerResponse, reply: Reply): void => {
+  const write = (res: ServerResponse, reply: Reply): { headers: Record<string, string>; payload: Buffer | undefined } => {
     const headers: Record<string, string> = { ...reply.headers }
     let payload: Buffer | undefined
     if (reply.raw) {
@@ -86,6 +86,7 @@ export const createPipeline = (deps: PipelineDeps) => {
     if (payload) headers['Content-Length'] = String(payload.length)
     res.writeHead(reply.status, headers)
     res.end(payload)
+    return { headers, payload }
   }
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -151,8 +152,18 @@ export const createPipeline = (deps: PipelineDeps) => {
       }
       if (core.opts.latencyMs) await sleep(core.opts.latencyMs)
     }
-    write(res, reply)
+    const written = write(res, reply)
     log(reply.status)
+    if (isApi) {
+      const contentType = req.headers['content-type']
+      core.opts.onExchange?.({
+        method,
+        path,
+        query: url.searchParams,
+        request: { contentType, body },
+        response: { status: reply.status, headers: written.headers, body: written.payload },
+      })
+    }
     startBackground()
   }
 }
