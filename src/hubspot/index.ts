@@ -1,6 +1,7 @@
 import { isNotFound } from '../botpress-errors'
 import { connectionScope, loadConnection } from '../connect/connection-state'
-import { parseConfiguration, secretsOf, type HubspotConfig } from '../config'
+import { secretsOf } from '../config'
+import { credentialsOf, type Credentials } from '../credentials'
 import type * as bp from '.botpress'
 import { ChannelsApi } from './channels'
 import { ContactsApi } from './contacts'
@@ -17,7 +18,7 @@ import { TokenManager, type CachedToken, type TokenStore } from './token-manager
 export { HubspotApiError, isHubspotStatus } from './errors'
 
 export type HubspotClient = {
-  config: HubspotConfig
+  config: Credentials
   http: HubspotHttp
   channels: ChannelsApi
   messages: MessagesApi
@@ -49,7 +50,7 @@ const stateTokenStore = ({ ctx, client }: Props): TokenStore => ({
 })
 
 export const createHubspotClient = (props: Props): HubspotClient => {
-  const config = parseConfiguration(props.ctx.configuration)
+  const config = credentialsOf(props.ctx)
   for (const secret of secretsOf(config)) registerSecret(secret)
 
   const base = { baseUrl: config.apiBaseUrl, ...httpTuning }

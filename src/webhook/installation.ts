@@ -1,5 +1,5 @@
-import { z } from '@botpress/sdk'
 import { loadConnection } from '../connect/connection-state'
+import { tryCredentialsOf } from '../credentials'
 import { cachedIdentity, identityEntry, type InstallationIdentity } from '../installation-identity'
 import { loadSetupState } from '../setup/setup-state'
 import type * as bp from '.botpress'
@@ -46,16 +46,10 @@ export const BINDING_RECHECK_MS = 60_000
 
 type Props = { ctx: bp.Context; client: bp.Client }
 
-/** Only what binding needs from the configuration; a broken configuration binds nothing (the signature check already passed). */
-const bindingConfigSchema = z.object({
-  appId: z.union([z.string(), z.number()]).optional().catch(undefined),
-  refreshToken: z.string().optional().catch(undefined),
-})
-
-const bindingConfigOf = (configuration: unknown): { appId?: string; configuredToken: boolean } => {
-  const parsed = bindingConfigSchema.safeParse(configuration ?? {})
-  const appId = parsed.success && parsed.data.appId !== undefined ? String(parsed.data.appId).trim() : ''
-  return { appId: appId || undefined, configuredToken: parsed.success && !!parsed.data.refreshToken?.trim() }
+/** Only what binding needs from the credentials; incomplete ones bind nothing (the signature check already passed). */
+const bindingConfigOf = (ctx: bp.Context): { appId?: string; configuredToken: boolean } => {
+  const credentials = tryCredentialsOf(ctx)
+  return { appId: credentials?.appId || undefined, configuredToken: !!credentials?.refreshToken }
 }
 
 /**
@@ -85,7 +79,7 @@ export const partitionByInstallation = async <T>(
   claimsOf: (item: T) => EventClaims,
   now = Date.now()
 ): Promise<{ ours: T[]; foreign: { item: T; mismatch: Mismatch }[] }> => {
-  const config = bindingConfigOf(props.ctx.configuration)
+  const config = bindingConfigOf(props.ctx)
   const claims = items.map(claimsOf)
   if (!cachedIdentity(props.ctx)?.webhookUrl) await loadSetupState(props)
   if (!config.configuredToken && cachedIdentity(props.ctx)?.hubId === undefined && claims.some((c) => c.portalId)) await loadConnection(props)
