@@ -47,6 +47,7 @@ export const oauthStateSchema = z.object({
     .string()
     .title('Credentials fingerprint')
     .describe('Hash of the client id and refresh token the token was issued for; a config change invalidates it'),
+  hubId: z.string().optional().title('HubSpot account id').describe('Account (portal) the token was issued for, from the token response'),
 })
 
 // --- Connect flow (issue 10): the OAuth connection made at {webhookUrl}/oauth/start ---

@@ -1,6 +1,7 @@
 import { isNotFound } from '../botpress-errors'
 import { connectionScope, loadConnection } from '../connect/connection-state'
 import { secretsOf } from '../config'
+import { observeTokenHubId } from '../installation-identity'
 import { credentialsOf, type Credentials } from '../credentials'
 import type * as bp from '.botpress'
 import { ChannelsApi } from './channels'
@@ -38,6 +39,7 @@ const stateTokenStore = ({ ctx, client }: Props): TokenStore => ({
   async load(): Promise<CachedToken | undefined> {
     try {
       const { state } = await client.getState({ type: 'integration', name: 'oauth', id: ctx.integrationId })
+      observeTokenHubId(ctx, state.payload?.hubId)
       return state.payload
     } catch (err) {
       if (isNotFound(err)) return undefined
@@ -46,6 +48,7 @@ const stateTokenStore = ({ ctx, client }: Props): TokenStore => ({
   },
   async save(token: CachedToken): Promise<void> {
     await client.setState({ type: 'integration', name: 'oauth', id: ctx.integrationId, payload: token })
+    observeTokenHubId(ctx, token.hubId)
   },
 })
 
