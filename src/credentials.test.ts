@@ -81,3 +81,20 @@ describe('credentialsOf', () => {
     expect(() => credentialsOf({ configurationType: null, configuration: {} })).toThrow(/SECRET_INTEGRATION_WEBHOOK_URL must be an https URL/)
   })
 })
+
+describe('redaction of the publisher secrets', () => {
+  it('createHubspotClient registers the client secret and developer key from env: an error quoting them shows neither', async () => {
+    const { createHubspotClient } = await import('./hubspot')
+    const { redact } = await import('./hubspot/redact')
+    const { makePublisherProps } = await import('../tests/helpers/props')
+    const { restore, ...props } = makePublisherProps()
+    try {
+      createHubspotClient(props)
+      const text = redact(`failed with ${process.env.SECRET_CLIENT_SECRET} and key ${process.env.SECRET_DEVELOPER_API_KEY}`)
+      expect(text).not.toContain(process.env.SECRET_CLIENT_SECRET)
+      expect(text).not.toContain(process.env.SECRET_DEVELOPER_API_KEY)
+    } finally {
+      restore()
+    }
+  })
+})
