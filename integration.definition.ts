@@ -1,5 +1,16 @@
 import * as sdk from '@botpress/sdk'
-import { configuration, entities, hitlPackage, hitlConversationTags, hitlMessageTags, states, userTags } from './definitions'
+import {
+  configuration,
+  configurations,
+  entities,
+  identifier,
+  secrets,
+  hitlPackage,
+  hitlConversationTags,
+  hitlMessageTags,
+  states,
+  userTags,
+} from './definitions'
 
 export const INTEGRATION_NAME = 'hubspot-hitl'
 
@@ -28,6 +39,9 @@ export default new sdk.IntegrationDefinition({
   icon: 'icon.svg',
   readme: 'hub.md',
   configuration,
+  configurations,
+  secrets,
+  identifier,
   states,
   entities,
   user: { tags: userTags },

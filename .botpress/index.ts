@@ -5,7 +5,7 @@
  * file, and code importing any other name would stop compiling after that.
  */
 import * as sdk from '@botpress/sdk'
-import type { Configuration } from '../definitions/configuration'
+import type { Configuration, OwnAppConfiguration, SecretName } from '../definitions/configuration'
 import type { entities } from '../definitions/entities'
 import type * as hitlDefs from '../definitions/hitl-interface'
 import type { states } from '../definitions/states'
@@ -24,7 +24,7 @@ export type TIntegration = {
   name: 'hubspot-hitl'
   version: '0.1.0'
   configuration: Configuration
-  configurations: {}
+  configurations: { ownApp: OwnAppConfiguration }
   actions: {
     createUser: { input: Infer<typeof hitlDefs.createUserInputSchema>; output: Infer<typeof hitlDefs.createUserOutputSchema> }
     startHitl: { input: StartHitlInput; output: Infer<typeof hitlDefs.startHitlOutputSchema> }
@@ -75,3 +75,29 @@ export namespace channels {
     export type Messages = TI['channels']['hitl']['messages']
   }
 }
+
+/**
+ * Like `bp gen`'s `secrets` module: one getter per definition secret, reading the env variable `bp deploy --secrets`
+ * fills. All are optional in the definition, so each may be undefined (src/credentials.ts says which mode needs them).
+ */
+class Secrets {
+  private _read(name: SecretName): string | undefined {
+    return process.env[`SECRET_${name}`]
+  }
+  public get CLIENT_ID(): string | undefined {
+    return this._read('CLIENT_ID')
+  }
+  public get CLIENT_SECRET(): string | undefined {
+    return this._read('CLIENT_SECRET')
+  }
+  public get APP_ID(): string | undefined {
+    return this._read('APP_ID')
+  }
+  public get DEVELOPER_API_KEY(): string | undefined {
+    return this._read('DEVELOPER_API_KEY')
+  }
+  public get INTEGRATION_WEBHOOK_URL(): string | undefined {
+    return this._read('INTEGRATION_WEBHOOK_URL')
+  }
+}
+export const secrets = new Secrets()

@@ -9,7 +9,7 @@ const numericId = (title: string, description: string) =>
  * Keys shared with the existing HubSpot HITL integrations (developerApiKey, appId, clientId,
  * clientSecret, refreshToken, inboxId) keep their names so users can switch without re-learning.
  */
-export const configurationSchema = z.object({
+export const ownAppConfigurationSchema = z.object({
   developerApiKey: z
     .string()
     .trim()
@@ -79,12 +79,65 @@ export const configurationSchema = z.object({
     .describe('Override https://api.hubapi.com, for a local emulator or a proxy. Leave empty in production.'),
 })
 
+export type OwnAppConfiguration = sdk.z.infer<typeof ownAppConfigurationSchema>
+
+/**
+ * The default configuration: the publisher owns the HubSpot app (its credentials are the integration's `secrets`,
+ * below), so a bot builder fills nothing but how the channel looks and whether contacts are created, then clicks
+ * Connect. The fields are the own-app configuration's, so a bot switching between the two keeps them.
+ */
+export const configurationSchema = ownAppConfigurationSchema.pick({
+  channelName: true,
+  channelDescription: true,
+  channelLogoUrl: true,
+  createMissingContacts: true,
+})
+
 export type Configuration = sdk.z.infer<typeof configurationSchema>
+
+/** The name of the bring-your-own-app configuration (`ctx.configurationType`); the default is `null`. */
+export const OWN_APP_CONFIGURATION = 'ownApp'
+
+// Botpress shows a Connect link built by this VRL script ({webhookUrl}/oauth/start); the CLI reads the
+// file at deploy (sdk 5.4.3 ConfigurationDefinition.identifier.linkTemplateScript).
+const connectLink = { linkTemplateScript: 'linkTemplate.vrl' } as const
 
 export const configuration = {
   schema: configurationSchema,
-  // Botpress shows a Connect link built by this VRL script ({webhookUrl}/oauth/start); the CLI reads the
-  // file at deploy (sdk 5.4.3 ConfigurationDefinition.identifier.linkTemplateScript). No extractScript:
-  // the flow stores its result in integration state, not as an identifier.
-  identifier: { linkTemplateScript: 'linkTemplate.vrl' },
+  identifier: connectLink,
 } as const satisfies sdk.IntegrationDefinitionProps['configuration']
+
+export const configurations = {
+  [OWN_APP_CONFIGURATION]: {
+    title: 'Your own HubSpot app',
+    description: 'Use a HubSpot app you created yourself (client ID, client secret, app ID, developer API key), as before',
+    schema: ownAppConfigurationSchema,
+    identifier: connectLink,
+  },
+} as const satisfies NonNullable<sdk.IntegrationDefinitionProps['configurations']>
+
+/**
+ * The publisher's HubSpot app, given once at deploy (`bp deploy --secrets NAME=value`) and read at run time as
+ * `SECRET_<NAME>` (src/credentials.ts). Optional for the CLI so that a deploy used only in the own-app
+ * configuration needs none; publisher mode refuses to install without them, naming the missing one.
+ */
+export const secrets = {
+  CLIENT_ID: { optional: true, description: "Client ID of the publisher's HubSpot app (Auth tab)" },
+  CLIENT_SECRET: { optional: true, description: "Client secret of the publisher's HubSpot app; also verifies HubSpot's webhook signatures" },
+  APP_ID: { optional: true, description: "ID of the publisher's HubSpot app" },
+  DEVELOPER_API_KEY: { optional: true, description: "Developer API key of the developer account owning the publisher's app" },
+  INTEGRATION_WEBHOOK_URL: {
+    optional: true,
+    description:
+      "The integration-level webhook URL Botpress routes by identifier (https://webhook.botpress.cloud/integration/global/<integration name>): the app's webhook target and the custom channel's webhookUrl",
+  },
+} as const satisfies NonNullable<sdk.IntegrationDefinitionProps['secrets']>
+
+export type SecretName = keyof typeof secrets
+
+/**
+ * Botpress runs this VRL script on every request to the integration-level URL to find the installation it is for
+ * (the identifier set after Connect: the HubSpot portal id). Kept as small as possible; see the file for what each
+ * HubSpot payload carries.
+ */
+export const identifier = { extractScript: 'extract.vrl' } as const satisfies NonNullable<sdk.IntegrationDefinitionProps['identifier']>

@@ -1,4 +1,15 @@
-export { configuration, configurationSchema, type Configuration } from './configuration'
+export {
+  configuration,
+  configurations,
+  configurationSchema,
+  identifier,
+  OWN_APP_CONFIGURATION,
+  ownAppConfigurationSchema,
+  secrets,
+  type Configuration,
+  type OwnAppConfiguration,
+  type SecretName,
+} from './configuration'
 export { states } from './states'
 export { entities } from './entities'
 export { hitlConversationTags, hitlMessageTags, userTags } from './tags'

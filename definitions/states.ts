@@ -47,6 +47,7 @@ export const oauthStateSchema = z.object({
     .string()
     .title('Credentials fingerprint')
     .describe('Hash of the client id and refresh token the token was issued for; a config change invalidates it'),
+  hubId: z.string().optional().title('HubSpot account id').describe('Account (portal) the token was issued for, from the token response'),
 })
 
 // --- Connect flow (issue 10): the OAuth connection made at {webhookUrl}/oauth/start ---
@@ -54,6 +55,11 @@ export const connectionStateSchema = z.object({
   refreshToken: z.string().secret().optional().title('Refresh token').describe('Refresh token obtained by the Connect flow (never shown)'),
   hubId: z.string().optional().title('HubSpot account id').describe('Account (portal) the refresh token belongs to'),
   hubDomain: z.string().optional().title('HubSpot account domain').describe('Shown on the setup page'),
+  identifier: z
+    .string()
+    .optional()
+    .title('Installation identifier')
+    .describe('Publisher mode: the portal id last set as the installation identifier (Botpress routes the integration-level URL by it)'),
   connectedAt: z.number().optional().title('Connected at').describe('ms since epoch'),
   // Kept only so payloads stored before states became self-verifying still validate; no longer read
   // or written (the next full save of the connection drops it).

@@ -1,5 +1,5 @@
 import * as sdk from '@botpress/sdk'
-import { configurationSchema } from '../definitions/configuration'
+import { ownAppConfigurationSchema as configurationSchema } from '../definitions/configuration'
 
 export const DEFAULT_API_BASE_URL = 'https://api.hubapi.com'
 export const DEFAULT_CHANNEL_NAME = 'Botpress'

@@ -15,6 +15,11 @@ export type InstallationIdentity = {
   /** undefined: the connection was not read in this process yet; null: read, no account recorded (configured refresh token). */
   hubId?: string | null
   /**
+   * The account of the access token (`hub_id` of the token response, kept in the `oauth` state), which binds an
+   * installation with a configured refresh token: undefined, not read in this process yet; null, read, none recorded.
+   */
+  tokenHubId?: string | null
+  /**
    * Per state, when a mismatching event last made this process re-read it (ms epoch), and that
    * re-read while it runs, so concurrent events wait for it instead of reading again. Per state: a
    * re-read of the setup (a foreign channel) says nothing about the account, and must not use up
@@ -52,4 +57,9 @@ export const observeSetup = (ctx: Scope, setup: { webhookUrl?: string; channelId
 /** The connection state's account as just read or written (`null` when none is recorded). */
 export const observeHubId = (ctx: Scope, hubId: string | undefined): void => {
   identityEntry(ctx).hubId = hubId || null
+}
+
+/** The `oauth` state's account as just read or written (`null` when none is recorded). */
+export const observeTokenHubId = (ctx: Scope, hubId: string | undefined): void => {
+  identityEntry(ctx).tokenHubId = hubId || null
 }

@@ -144,9 +144,11 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
   // Sessions opened for the previous account end with it: they were granted for that account.
   const sessions = accountChanged ? {} : pruneExpiring(conn.sessions, c.now, MAX_SESSIONS - 1)
   sessions[hashToken(sessionId)] = c.now + SESSION_TTL_MS
+  const identifier = await routeByPortal(c, conn.identifier, hubId)
   await saveConnection(c.props, {
     refreshToken: exchanged.refreshToken,
     hubId,
+    ...(identifier ? { identifier } : {}),
     hubDomain: info?.hubDomain ?? (accountChanged ? undefined : conn.hubDomain),
     connectedAt: c.now,
     spentStates,
@@ -160,4 +162,16 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
   rememberAccessToken(c.config.clientId, exchanged.refreshToken, exchanged, c.now)
   c.props.logger.forBot().info(`Connected HubSpot account ${hubId}${info?.hubDomain ? ` (${info.hubDomain})` : ''}.`)
   return redirect(303, setupUrlOf(c.webhookUrl), connectCookie(c.webhookUrl, { kind: 'session', value: sessionId }, SESSION_TTL_MS / 1000))
+}
+
+/**
+ * Publisher mode: Botpress routes the app's webhooks (sent to the integration-level URL) to the installation whose
+ * identifier the definition's extract.vrl returns, the HubSpot portal id. Set once, and again only when the account
+ * changed (the connection state remembers the identifier last set: one Botpress call per new account, none on a
+ * reconnect of the same one). A failure throws: without it this bot would receive none of its account's events.
+ */
+const routeByPortal = async (c: ConnectContext, current: string | undefined, hubId: string): Promise<string | undefined> => {
+  if (c.config.mode !== 'publisher' || !hubId) return undefined
+  if (current !== hubId) await c.props.client.configureIntegration({ identifier: hubId })
+  return hubId
 }

@@ -1,4 +1,5 @@
-import { parseConfiguration, secretsOf } from '../config'
+import { secretsOf } from '../config'
+import { credentialsOf } from '../credentials'
 import { redact, registerSecret } from '../hubspot/redact'
 import { NotConnectedError } from '../hubspot/token-manager'
 import { publicUrlOf } from '../webhook/public-url'
@@ -42,7 +43,7 @@ export const routeConnectRequest = async (props: bp.HandlerProps): Promise<Reply
   }
   let config
   try {
-    config = parseConfiguration(props.ctx.configuration)
+    config = credentialsOf(props.ctx)
   } catch (err) {
     // The message names the fields, never their values.
     return messagePage(409, 'Configuration incomplete', err instanceof Error ? err.message : 'The integration configuration is invalid.')

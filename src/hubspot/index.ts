@@ -1,6 +1,8 @@
 import { isNotFound } from '../botpress-errors'
 import { connectionScope, loadConnection } from '../connect/connection-state'
-import { parseConfiguration, secretsOf, type HubspotConfig } from '../config'
+import { secretsOf } from '../config'
+import { observeTokenHubId } from '../installation-identity'
+import { credentialsOf, type Credentials } from '../credentials'
 import type * as bp from '.botpress'
 import { ChannelsApi } from './channels'
 import { ContactsApi } from './contacts'
@@ -17,7 +19,7 @@ import { TokenManager, type CachedToken, type TokenStore } from './token-manager
 export { HubspotApiError, isHubspotStatus } from './errors'
 
 export type HubspotClient = {
-  config: HubspotConfig
+  config: Credentials
   http: HubspotHttp
   channels: ChannelsApi
   messages: MessagesApi
@@ -37,6 +39,7 @@ const stateTokenStore = ({ ctx, client }: Props): TokenStore => ({
   async load(): Promise<CachedToken | undefined> {
     try {
       const { state } = await client.getState({ type: 'integration', name: 'oauth', id: ctx.integrationId })
+      observeTokenHubId(ctx, state.payload?.hubId)
       return state.payload
     } catch (err) {
       if (isNotFound(err)) return undefined
@@ -45,11 +48,12 @@ const stateTokenStore = ({ ctx, client }: Props): TokenStore => ({
   },
   async save(token: CachedToken): Promise<void> {
     await client.setState({ type: 'integration', name: 'oauth', id: ctx.integrationId, payload: token })
+    observeTokenHubId(ctx, token.hubId)
   },
 })
 
 export const createHubspotClient = (props: Props): HubspotClient => {
-  const config = parseConfiguration(props.ctx.configuration)
+  const config = credentialsOf(props.ctx)
   for (const secret of secretsOf(config)) registerSecret(secret)
 
   const base = { baseUrl: config.apiBaseUrl, ...httpTuning }

@@ -26,7 +26,10 @@ export const refreshAccessToken = async (http: HubspotHttp, creds: OAuthCredenti
       // Refreshing twice is harmless: HubSpot keeps the same refresh token.
       idempotent: true,
     })
-    return { accessToken: res.access_token, expiresInSeconds: res.expires_in }
+    // hub_id binds the installation to its account also with a configured refresh token (webhook/installation.ts);
+    // both the v1 and the 2026-03 token responses list it (docs/hubspot.md, OAuth).
+    const hubId = res.hub_id === undefined || res.hub_id === null ? undefined : String(res.hub_id)
+    return { accessToken: res.access_token, expiresInSeconds: res.expires_in, ...(hubId ? { hubId } : {}) }
   } catch (err) {
     if (err instanceof HubspotApiError && (err.status === 400 || err.status === 401)) {
       throw new sdk.RuntimeError(

@@ -3,7 +3,8 @@ import * as sdk from '@botpress/sdk'
 import { cacheOf } from '../cache'
 import { redact, registerSecret } from './redact'
 
-export type CachedToken = { accessToken: string; expiresAt: number; fingerprint: string }
+/** `hubId`: the HubSpot account the token was issued for (`hub_id` of the token response), when HubSpot said. */
+export type CachedToken = { accessToken: string; expiresAt: number; fingerprint: string; hubId?: string }
 
 /** Durable storage of the access token (Botpress integration state), shared by every runtime instance. */
 export type TokenStore = {
@@ -11,7 +12,7 @@ export type TokenStore = {
   save(token: CachedToken): Promise<void>
 }
 
-export type RefreshedToken = { accessToken: string; expiresInSeconds: number }
+export type RefreshedToken = { accessToken: string; expiresInSeconds: number; hubId?: string }
 
 /**
  * Where the refresh token comes from when the configuration has none: the one the Connect flow
@@ -143,6 +144,7 @@ export class TokenManager {
       accessToken: fresh.accessToken,
       expiresAt: this._now() + fresh.expiresInSeconds * 1000,
       fingerprint: this._key,
+      ...(fresh.hubId ? { hubId: fresh.hubId } : {}),
     }
     memory.set(this._key, token)
     // A failed save must not fail the HubSpot call that needed the (valid) token; other instances refresh.

@@ -11,7 +11,7 @@ import {
   nockListChannels,
   nockTokenRefresh,
 } from '../../tests/helpers/nock-hubspot'
-import { makeProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
+import { makeProps, makePublisherProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
 import { resetCaches } from '../cache'
 import { CHANNEL_CAPABILITIES } from './capabilities'
 import { register, setupTuning } from './register'
@@ -337,5 +337,44 @@ describe('unregister', () => {
   it('does nothing when nothing was installed', async () => {
     const props = makeProps()
     await expect(unregister(props)).resolves.toBeUndefined()
+  })
+})
+
+describe('unregister in publisher mode: the routing identifier (issue 17, point 2)', () => {
+  const stub = (props: ReturnType<typeof makeProps>, fail?: Error) => {
+    const identifiers: (string | null | undefined)[] = []
+    ;(props.fake.api as unknown as Record<string, unknown>).configureIntegration = async (input: { identifier?: string | null }) => {
+      identifiers.push(input.identifier)
+      if (fail) throw fail
+      return {}
+    }
+    return identifiers
+  }
+
+  it('clears it (identifier: null); a refusal is a warning and uninstalling goes on', async () => {
+    const { restore, ...props } = makePublisherProps()
+    try {
+      const identifiers = stub(props)
+      await unregister(props)
+      expect(identifiers).toEqual([null])
+
+      const refused = makePublisherProps()
+      const tried = stub(refused, new Error('Forbidden: operation not allowed during unregister'))
+      await expect(unregister(refused)).resolves.toBeUndefined()
+      expect(tried).toEqual([null])
+      expect(refused.lines.some((l) => l.level === 'warn' && /Could not clear this installation's HubSpot routing identifier/.test(l.message))).toBe(
+        true
+      )
+      refused.restore()
+    } finally {
+      restore()
+    }
+  })
+
+  it('own-app mode leaves identifiers alone', async () => {
+    const props = makeProps()
+    const identifiers = stub(props)
+    await unregister(props)
+    expect(identifiers).toEqual([])
   })
 })

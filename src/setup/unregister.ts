@@ -1,5 +1,7 @@
+import { modeOf } from '../credentials'
 import { createHubspotClient, isHubspotStatus } from '../hubspot'
 import { endpoints } from '../hubspot/endpoints'
+import { redact } from '../hubspot/redact'
 import { loadSetupState, saveSetupState } from './setup-state'
 import type * as bp from '.botpress'
 
@@ -9,6 +11,7 @@ import type * as bp from '.botpress'
  */
 export const unregister: bp.IntegrationProps['unregister'] = async (props) => {
   const log = props.logger.forBot()
+  await stopRoutingByPortal(props)
   try {
     const state = await loadSetupState(props)
     if (!state?.channelId) {
@@ -38,5 +41,22 @@ export const unregister: bp.IntegrationProps['unregister'] = async (props) => {
     log.error(
       `Could not remove the HubSpot custom channel: ${reason}. Remove it by hand (DELETE ${endpoints.customChannels.channels()}/{channelId} with your developer API key).`
     )
+  }
+}
+
+/**
+ * Publisher mode: the identifier (our portal id) must not keep routing the app's webhooks to a bot that uninstalled.
+ * UNCONFIRMED whether Botpress lets unregister's client call configureIntegration (docs/hubspot.md, Publisher app):
+ * a refusal is only a warning, since Botpress drops the installation, and its identifier, anyway.
+ */
+const stopRoutingByPortal = async (props: Parameters<bp.IntegrationProps['unregister']>[0]): Promise<void> => {
+  if (modeOf(props.ctx) !== 'publisher') return
+  try {
+    await props.client.configureIntegration({ identifier: null })
+  } catch (err) {
+    const reason = err instanceof Error ? redact(err.message) : 'unknown error'
+    props.logger
+      .forBot()
+      .warn(`Could not clear this installation's HubSpot routing identifier (${reason}); Botpress removes it with the installation.`)
   }
 }

@@ -1,4 +1,4 @@
-import { configurationSchema } from '../../definitions/configuration'
+import { tryCredentialsOf } from '../credentials'
 import { routeConnectRequest } from '../connect/router'
 import { createHubspotClient } from '../hubspot'
 import { redact } from '../hubspot/redact'
@@ -42,7 +42,7 @@ export const handler: bp.IntegrationProps['handler'] = async (props) => {
   if (req.method.toUpperCase() !== 'POST') return reply(405, 'Only POST is accepted.')
 
   const rawBody = typeof req.body === 'string' ? req.body : ''
-  const secret = readClientSecret(ctx.configuration)
+  const secret = tryCredentialsOf(ctx)?.clientSecret
   const urls = await publicUrlCandidates(props, req)
   const verdict = urls ? verifyAny(urls, { method: req.method, rawBody, headers: req.headers, clientSecret: secret }) : undefined
   if (!verdict?.ok) {
@@ -142,9 +142,3 @@ const channelClaimsOf = (event: ChannelEvent): EventClaims =>
   event.type === 'OUTGOING_CHANNEL_MESSAGE_CREATED'
     ? { channelIds: [event.channelId, event.message.channelId], portalId: event.portalId }
     : { portalId: event.portalId }
-
-/** Only the secret is needed to verify; a broken configuration must not turn into a 500. */
-const readClientSecret = (configuration: unknown): string | undefined => {
-  const parsed = configurationSchema.pick({ clientSecret: true }).safeParse(configuration)
-  return parsed.success ? parsed.data.clientSecret : undefined
-}

@@ -74,7 +74,7 @@ describe('app-webhook batches: portal and app', () => {
     expect(stopped()).toBe(1)
   })
 
-  it('before any account is known (not connected yet, or a configured refresh token), the portal is not compared', async () => {
+  it('before any account is known (not connected yet, or a configured token whose account HubSpot never named), the portal is not compared', async () => {
     const notYet = await setup({ connected: true, hubId: '' })
     notYet.props.fake.states.set(CONNECTION, { refreshToken: 'stored-refresh' })
     expect(await notYet.deliver([close({ portalId: 999 })])).toBe(200)
@@ -87,6 +87,48 @@ describe('app-webhook batches: portal and app', () => {
     expect(await configured.deliver([close({ portalId: 999 })])).toBe(200)
     expect(configured.stopped()).toBe(1)
     expect(configured.props.fake.calls).not.toContain('getOrSetState')
+  })
+})
+
+describe('portal binding with a configured refresh token (issue 17, point 4)', () => {
+  const OAUTH = 'integration:int_1:oauth'
+
+  it("the token's account (hub_id, kept with the cached token) binds: an agent message and a close from portal 99999 do nothing", async () => {
+    const { props, deliver, stopped, debug, stateReads } = await setup({ connected: false })
+    props.fake.states.set(OAUTH, { accessToken: 'at-cached-123456', expiresAt: Date.now() + 3_600_000, fingerprint: 'x', hubId: OUR_PORTAL })
+    expect(await deliver({ ...agentReply('m1'), portalId: '99999' })).toBe(200)
+    expect(props.fake.messages.size).toBe(0)
+    expect(await deliver([close({ portalId: 99999 })])).toBe(200)
+    expect(stopped()).toBe(0)
+    expect(debug().filter((m) => /HubSpot account 99999, while this bot is connected to 243842089/.test(m))).toHaveLength(2)
+    // Cold start: the token's account is read once (the oauth state), then kept in memory.
+    const reads = stateReads()
+    expect(await deliver([close({ portalId: 99999 }, 9)])).toBe(200)
+    expect(stateReads()).toBe(reads) // warm: the setup and the account are in memory
+    expect(await deliver([close({}, 10)])).toBe(200)
+    expect(stopped()).toBe(1)
+  })
+
+  it('a refresh records hub_id of the token response with the cached token, and binds from then on', async () => {
+    const { props, deliver, stopped } = await setup({ connected: false })
+    hubspot()
+      .post('/oauth/2026-03/token', (body: Record<string, string>) => body.grant_type === 'refresh_token')
+      .reply(200, {
+        access_token: 'at-fresh-1234567',
+        refresh_token: 'rt',
+        expires_in: 1800,
+        token_type: 'bearer',
+        token_use: 'access_token',
+        hub_id: 243842089,
+      })
+    hubspot().get('/any-oauth-call').reply(200, {})
+    const { createHubspotClient } = await import('../hubspot')
+    const { z } = await import('@botpress/sdk')
+    await createHubspotClient(props).http.request({ method: 'GET', path: '/any-oauth-call', auth: 'oauth', schema: z.unknown(), operation: 'test' })
+    expect(props.fake.states.get(OAUTH)).toMatchObject({ hubId: OUR_PORTAL })
+    expect(await deliver([close({ portalId: 99999 })])).toBe(200)
+    expect(stopped()).toBe(0)
+    expect(nock.isDone()).toBe(true)
   })
 })
 

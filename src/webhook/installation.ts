@@ -1,6 +1,7 @@
-import { z } from '@botpress/sdk'
 import { loadConnection } from '../connect/connection-state'
-import { cachedIdentity, identityEntry, type InstallationIdentity } from '../installation-identity'
+import { tryCredentialsOf } from '../credentials'
+import { isNotFound } from '../botpress-errors'
+import { cachedIdentity, identityEntry, observeTokenHubId, type InstallationIdentity } from '../installation-identity'
 import { loadSetupState } from '../setup/setup-state'
 import type * as bp from '.botpress'
 
@@ -46,28 +47,34 @@ export const BINDING_RECHECK_MS = 60_000
 
 type Props = { ctx: bp.Context; client: bp.Client }
 
-/** Only what binding needs from the configuration; a broken configuration binds nothing (the signature check already passed). */
-const bindingConfigSchema = z.object({
-  appId: z.union([z.string(), z.number()]).optional().catch(undefined),
-  refreshToken: z.string().optional().catch(undefined),
-})
-
-const bindingConfigOf = (configuration: unknown): { appId?: string; configuredToken: boolean } => {
-  const parsed = bindingConfigSchema.safeParse(configuration ?? {})
-  const appId = parsed.success && parsed.data.appId !== undefined ? String(parsed.data.appId).trim() : ''
-  return { appId: appId || undefined, configuredToken: parsed.success && !!parsed.data.refreshToken?.trim() }
+/** Only what binding needs from the credentials; incomplete ones bind nothing (the signature check already passed). */
+const bindingConfigOf = (ctx: bp.Context): { appId?: string; configuredToken: boolean } => {
+  const credentials = tryCredentialsOf(ctx)
+  return { appId: credentials?.appId || undefined, configuredToken: !!credentials?.refreshToken }
 }
 
 /**
- * A configured refresh token wins over the Connect flow's (hubspot/index.ts), and its account is
- * not recorded: a hubId left in the connection state by an earlier Connect may then be another
- * account's, so the portal is not compared at all (and the connection is not read).
+ * A configured refresh token wins over the Connect flow's (hubspot/index.ts): a hubId left in the connection state
+ * by an earlier Connect may then be another account's, so the account is the token's own (`hub_id` of the token
+ * response, kept with the cached token in the `oauth` state). When HubSpot's token response omitted it (the specs
+ * make it optional, docs/hubspot.md) nothing is compared, as before.
  */
 const oursOf = (identity: InstallationIdentity | undefined, config: { appId?: string; configuredToken: boolean }): OurIdentity => ({
   channelId: identity?.channelId,
-  hubId: config.configuredToken ? undefined : identity?.hubId,
+  hubId: config.configuredToken ? identity?.tokenHubId : identity?.hubId,
   appId: config.appId,
 })
+
+/** The account of the cached access token, on a cold process with a configured refresh token (one Botpress read). */
+const loadTokenHubId = async ({ ctx, client }: Props): Promise<void> => {
+  try {
+    const { state } = await client.getState({ type: 'integration', name: 'oauth', id: ctx.integrationId })
+    observeTokenHubId(ctx, state.payload?.hubId)
+  } catch (err) {
+    if (!isNotFound(err)) throw err
+    observeTokenHubId(ctx, undefined)
+  }
+}
 
 /**
  * Splits items (one custom-channel event, or a batch's events) into ours and not ours.
@@ -85,10 +92,12 @@ export const partitionByInstallation = async <T>(
   claimsOf: (item: T) => EventClaims,
   now = Date.now()
 ): Promise<{ ours: T[]; foreign: { item: T; mismatch: Mismatch }[] }> => {
-  const config = bindingConfigOf(props.ctx.configuration)
+  const config = bindingConfigOf(props.ctx)
   const claims = items.map(claimsOf)
   if (!cachedIdentity(props.ctx)?.webhookUrl) await loadSetupState(props)
-  if (!config.configuredToken && cachedIdentity(props.ctx)?.hubId === undefined && claims.some((c) => c.portalId)) await loadConnection(props)
+  const namesPortal = claims.some((c) => c.portalId)
+  if (!config.configuredToken && cachedIdentity(props.ctx)?.hubId === undefined && namesPortal) await loadConnection(props)
+  if (config.configuredToken && cachedIdentity(props.ctx)?.tokenHubId === undefined && namesPortal) await loadTokenHubId(props)
 
   let verdicts = claims.map((c) => mismatchOf(oursOf(cachedIdentity(props.ctx), config), c))
   const channelOff = verdicts.some((v) => v?.field === 'channel')

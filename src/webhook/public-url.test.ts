@@ -113,8 +113,9 @@ describe('webhook URL cache: one entry per bot and webhook', () => {
     expect((await toB(WEBHOOK_URL))?.status).toBe(401)
     expect((await toA(WEBHOOK_URL))?.status).toBe(200)
     expect((await toB('https://webhook.botpress.test/wh_456'))?.status).toBe(200)
-    expect(a.fake.calls.filter((c) => c === 'getState')).toHaveLength(1)
-    expect(b.fake.calls.filter((c) => c === 'getState')).toHaveLength(1)
+    // Once each: the setup state, and (a configured refresh token, events naming a portal) the token's account.
+    expect(a.fake.calls.filter((c) => c === 'getState')).toHaveLength(2)
+    expect(b.fake.calls.filter((c) => c === 'getState')).toHaveLength(2)
   })
 
   it('the same bot with two webhooks (two installations) keeps two entries', async () => {

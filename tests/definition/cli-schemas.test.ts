@@ -45,8 +45,16 @@ describe('the definition as `bp deploy` / `bp lint` convert it', () => {
     expect(body.channels?.hitl?.conversation?.tags).toEqual(expect.objectContaining({ hubspotThreadId: expect.any(Object) }))
     expect(body.user?.tags).toEqual(definition.user?.tags)
     expect(body.attributes).toEqual({ category: 'Customer Support' })
-    // Secrets in the configuration stay marked as such for the Studio form.
-    expect(JSON.stringify(body.configuration?.schema)).toContain('"secret":true')
+    // The default (publisher) configuration asks for nothing secret; the own-app one keeps its secrets marked for the Studio form.
+    expect(JSON.stringify(body.configuration?.schema)).not.toContain('"secret":true')
+    expect(Object.keys((body.configuration?.schema as { properties: object } | undefined)?.properties ?? {}).sort()).toEqual(
+      ['channelDescription', 'channelLogoUrl', 'channelName', 'createMissingContacts'].sort()
+    )
+    expect(body.configurations?.ownApp?.title).toBe('Your own HubSpot app')
+    expect(JSON.stringify(body.configurations?.ownApp?.schema)).toContain('"secret":true')
+    expect(Object.keys((body.configurations?.ownApp?.schema as { properties: object } | undefined)?.properties ?? {})).toEqual(
+      expect.arrayContaining(['clientId', 'clientSecret', 'appId', 'developerApiKey', 'refreshToken', 'inboxId'])
+    )
   })
 })
 

@@ -51,3 +51,36 @@ export const makeProps = (opts: { configuration?: Record<string, unknown>; bp?: 
   } as unknown as bp.Context
   return { ctx, client: fake.client, logger, lines, fake, webhookUrl: WEBHOOK_URL }
 }
+
+/**
+ * Publisher mode (the default configuration): the app's credentials come from the integration's secrets in env
+ * (the same values as the own-app tests use, so their nock matchers apply), the configuration holds only channel
+ * options. Returns the props and a function restoring env.
+ */
+export const makePublisherProps = (opts: { configuration?: Record<string, unknown>; bp?: FakeBotpress; webhookUrl?: string } = {}) => {
+  const env: Record<string, string> = {
+    SECRET_CLIENT_ID: baseConfig.clientId,
+    SECRET_CLIENT_SECRET: SECRETS.clientSecret,
+    SECRET_APP_ID: baseConfig.appId,
+    SECRET_DEVELOPER_API_KEY: SECRETS.developerApiKey,
+    SECRET_INTEGRATION_WEBHOOK_URL: opts.webhookUrl ?? 'https://webhook.botpress.test/integration/global/hubspot-hitl',
+  }
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+  Object.assign(process.env, env)
+  const restore = () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  }
+  const ownAppKeys = {
+    developerApiKey: undefined,
+    appId: undefined,
+    clientId: undefined,
+    clientSecret: undefined,
+    refreshToken: undefined,
+    inboxId: undefined,
+  }
+  const props = makeProps({ ...opts, configuration: { ...ownAppKeys, ...opts.configuration } })
+  return { ...props, restore }
+}

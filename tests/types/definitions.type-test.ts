@@ -64,5 +64,20 @@ export const checks = async (): Promise<void> => {
     // @ts-expect-error no such message type on the hitl channel
     card: async () => {},
   }
-  void [createUser, badOutput, missingOutput, ok, noHistory, badHistory, badSession, channels]
+
+  // Two configurations: the default (publisher mode) has only channel options, ownApp the app's own values.
+  const ctx = {} as bp.Context
+  if (ctx.configurationType === null) {
+    const name: string | undefined = ctx.configuration.channelName
+    // @ts-expect-error the publisher configuration has no clientSecret
+    void ctx.configuration.clientSecret
+    void name
+  } else if (ctx.configurationType === 'ownApp') {
+    const secret: string = ctx.configuration.clientSecret
+    void secret
+  }
+  // @ts-expect-error no such configuration
+  const noSuch: bp.Context['configurationType'] = 'sandbox'
+  const secret: string | undefined = (await import('.botpress')).secrets.CLIENT_ID
+  void [createUser, badOutput, missingOutput, ok, noHistory, badHistory, badSession, channels, noSuch, secret]
 }

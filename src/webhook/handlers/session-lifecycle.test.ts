@@ -111,9 +111,10 @@ describe('an assignment HubSpot reports while the HITL plugin activates the sess
     expect((await deliver([change(1, 'assignedTo', '12')]))?.status).toBe(200)
     expect(slept).toEqual([])
     expect(assigned()).toHaveLength(1)
-    // setup state (signature), thread lookup, hitl state, token read + save (cold), agent user, event, hitl state:
-    // exactly the calls made before early assignments were handled; the tags came with the lookup.
+    // setup state (signature), the token's account (cold, configured refresh token: portal binding), thread lookup,
+    // hitl state, token read + save (cold), agent user, event, hitl state; the tags came with the lookup.
     expect(props.fake.calls).toEqual([
+      'getState',
       'getState',
       'listConversations',
       'getState',
