@@ -1,7 +1,7 @@
 import { parseConfiguration, secretsOf } from '../config'
 import { redact, registerSecret } from '../hubspot/redact'
 import { NotConnectedError } from '../hubspot/token-manager'
-import { publicUrlOf } from '../webhook/public-url'
+import { webhookUrlOf } from '../webhook/public-url'
 import { handleConnect } from './connect-endpoint'
 import type { ConnectContext } from './context'
 import { messagePage, type Reply } from './html'
@@ -36,7 +36,8 @@ export const routeConnectRequest = async (props: bp.HandlerProps): Promise<Reply
     const reply = messagePage(405, 'Method not allowed', `Use ${Object.keys(route).join(' or ')} here.`)
     return { ...reply, headers: { ...reply.headers, allow: Object.keys(route).join(', ') } }
   }
-  const webhookUrl = await publicUrlOf(props, { path: '', query: '' })
+  // The installation's own URL: the Connect pages live under it in every mode (not the integration-level URL).
+  const webhookUrl = await webhookUrlOf(props)
   if (!webhookUrl) {
     return messagePage(409, 'Not installed yet', 'Save the integration configuration in Botpress first, then open this page again.')
   }
