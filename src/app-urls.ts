@@ -1,3 +1,4 @@
+import { connectRedirectUrlOf, oauthCallbackUrlOf } from './connect/urls'
 import type * as bp from '.botpress'
 
 /**
@@ -21,6 +22,14 @@ export type AppUrls = {
   signedBaseUrl: string
   /** The OAuth `redirect_uri`, in the authorize URL and the code exchange alike. */
   oauthRedirectUrl: string
+  /**
+   * How HubSpot's redirect finds this installation. `webhook`: the redirect URL is under its webhook
+   * URL, and `state` is free for the self-verifying token. `global`: Botpress's `/oauth` route finds
+   * the installation by `state`, which must then be the webhook id (as every Botpress integration
+   * sends it; whether Botpress would accept more in it is UNCONFIRMED), so the token rides in the
+   * browser's flow cookie only (src/connect/oauth-flow.ts).
+   */
+  oauthRoute: 'webhook' | 'global'
   /**
    * The channel's `channelAccountConnectionRedirectUrl` (HubSpot's "Connect a channel"). Unset for a
    * shared channel: HubSpot opens that one URL for every account, with only its staging-token query
@@ -52,16 +61,22 @@ export const globalOAuthUrlOf = (webhookUrl: string): string => `${botpressWebho
 export const appUrlsFor = (webhookUrl: string, publisher: { integrationWebhookUrl: string } | undefined): AppUrls => {
   if (publisher) {
     const shared = trimmed(publisher.integrationWebhookUrl)
-    return { sharedChannel: true, channelWebhookUrl: shared, signedBaseUrl: shared, oauthRedirectUrl: globalOAuthUrlOf(webhookUrl) }
+    return {
+      sharedChannel: true,
+      channelWebhookUrl: shared,
+      signedBaseUrl: shared,
+      oauthRedirectUrl: globalOAuthUrlOf(webhookUrl),
+      oauthRoute: 'global',
+    }
   }
-  const own = trimmed(webhookUrl)
   return {
     sharedChannel: false,
     // Exactly as register saw it (HubSpot signs what it calls; older channels were created with it).
     channelWebhookUrl: webhookUrl,
-    signedBaseUrl: own,
-    oauthRedirectUrl: `${own}/oauth/callback`,
-    connectRedirectUrl: `${own}/connect`,
+    signedBaseUrl: trimmed(webhookUrl),
+    oauthRedirectUrl: oauthCallbackUrlOf(webhookUrl),
+    oauthRoute: 'webhook',
+    connectRedirectUrl: connectRedirectUrlOf(webhookUrl),
   }
 }
 

@@ -711,11 +711,13 @@ describe('GET /connect (admin connects the channel from HubSpot)', () => {
 describe('routing', () => {
   it('leaves every other path to the webhook handler, prototype names included', async () => {
     const props = unconnected()
-    for (const path of ['toString', '/constructor', '/__proto__', '/oauth', '/setup/x', '/', '']) {
+    for (const path of ['toString', '/constructor', '/__proto__', '/oauth/other', '/oauthx', '/setup/x', '/', '']) {
       const res = await send(props, 'GET', path)
       expect(res.status, path).toBe(405)
       expect(res.headers?.['content-type']).toBe('application/json')
     }
     expect((await send(props, 'GET', '/setup/')).headers?.['content-type']).toContain('text/html')
+    // Botpress's global OAuth route hands the callback over as "/oauth" (a publisher app's redirect URL).
+    expect((await send(props, 'GET', '/oauth')).headers?.['content-type']).toContain('text/html')
   })
 })

@@ -1,3 +1,4 @@
+import type { AppUrls } from '../app-urls'
 import type { HubspotConfig } from '../config'
 import type * as bp from '.botpress'
 
@@ -5,6 +6,8 @@ import type * as bp from '.botpress'
 export type ConnectContext = {
   props: bp.HandlerProps
   webhookUrl: string
+  /** Where HubSpot sends the browser back (OAuth redirect) and how that finds this installation. */
+  urls: AppUrls
   config: HubspotConfig
   query: URLSearchParams
   headers: Record<string, string | undefined>

@@ -1,3 +1,4 @@
+import { appUrlsOf } from '../app-urls'
 import { parseConfiguration, secretsOf } from '../config'
 import { redact, registerSecret } from '../hubspot/redact'
 import { NotConnectedError } from '../hubspot/token-manager'
@@ -15,6 +16,10 @@ type Route = Partial<Record<'GET' | 'POST', (c: ConnectContext) => Promise<Reply
 const ROUTES = new Map<string, Route>([
   ['/oauth/start', { GET: handleOAuthStart }],
   ['/oauth/callback', { GET: handleOAuthCallback }],
+  // Botpress's global OAuth route (a publisher app's redirect URL, {BP_WEBHOOK_URL}/oauth) hands the
+  // callback over as "/oauth", as Botpress's own integrations read it; "/oauth/callback" is also
+  // served, in case it maps it to that (UNCONFIRMED, docs/hubspot.md "Publisher app").
+  ['/oauth', { GET: handleOAuthCallback }],
   ['/setup', { GET: handleSetupGet, POST: handleSetupPost }],
   ['/connect', { GET: handleConnect }],
 ])
@@ -51,7 +56,15 @@ export const routeConnectRequest = async (props: bp.HandlerProps): Promise<Reply
   // Some pages call HubSpot without createHubspotClient (the code exchange): redaction must know the secrets first.
   for (const secret of secretsOf(config)) registerSecret(secret)
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]))
-  const c: ConnectContext = { props, webhookUrl, config, query: new URLSearchParams(req.query ?? ''), headers, now: Date.now() }
+  const c: ConnectContext = {
+    props,
+    webhookUrl,
+    urls: appUrlsOf(props, webhookUrl),
+    config,
+    query: new URLSearchParams(req.query ?? ''),
+    headers,
+    now: Date.now(),
+  }
   try {
     return await run(c)
   } catch (err) {
