@@ -1,7 +1,7 @@
 import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ConnectionState } from '../../definitions/states'
-import { hubspot } from '../../tests/helpers/nock-hubspot'
+import { channelsPath, devKeyQuery, hubspot } from '../../tests/helpers/nock-hubspot'
 import { makeProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
 import { resetCaches } from '../cache'
 import { httpTuning } from '../hubspot'
@@ -178,5 +178,46 @@ describe('publisher app: Connect through Botpress’s global OAuth route', () =>
     const res = await send(props, '/oauth', { query: { code: 'code-1', state: 'wh_123' }, cookie: cookieOf(start) })
     expect(res.status).toBe(403)
     expect(connection(props)).toMatchObject({ refreshToken: 'old-refresh-token-aa11', hubId: '555' })
+  })
+
+  it("the setup page connects the chosen inboxes on the app's shared channel without taking over another bot's account there", async () => {
+    const props = unconnected()
+    props.fake.states.set('integration:int_1:setup', {
+      webhookUrl: WEBHOOK_URL,
+      channelId: 'ch1',
+      channelWebhookUrl: INTEGRATION_URL,
+      channelAccounts: {},
+      inboxChoice: { inboxIds: ['1001'] },
+    })
+    const start = await send(props, '/oauth/start')
+    nockExchange()
+    nockTokenInfo()
+    const callback = await send(props, '/oauth', { query: { code: 'code-1', state: 'wh_123' }, cookie: cookieOf(start) })
+    // A new account resets the choice (oauth-flow.ts): choose again, as the setup page's form would have.
+    const setup = props.fake.states.get('integration:int_1:setup') as Record<string, unknown>
+    props.fake.states.set('integration:int_1:setup', { ...setup, inboxChoice: { inboxIds: ['1001'] } })
+    hubspot()
+      .get('/conversations/v3/conversations/inboxes')
+      .query(true)
+      .reply(200, { results: [{ id: '1001', name: 'Support', type: 'INBOX', archived: false }], total: 1 })
+    hubspot()
+      .get(channelsPath)
+      .query(devKeyQuery())
+      .reply(200, { results: [{ id: 'ch1', webhookUrl: INTEGRATION_URL }], total: 1 })
+    // Another bot of the same HubSpot account connected inbox 1002 to the shared channel.
+    hubspot()
+      .get(`${channelsPath}/ch1/channel-accounts`)
+      .query(true)
+      .reply(200, {
+        results: [{ id: 'acc-other', channelId: 'ch1', inboxId: '1002', name: 'Other bot', authorized: true, archived: false }],
+        total: 1,
+      })
+    hubspot()
+      .post(`${channelsPath}/ch1/channel-accounts`, (b: Record<string, unknown>) => b.inboxId === '1001')
+      .reply(201, { id: 'acc-mine', channelId: 'ch1', inboxId: '1001', name: 'Botpress – Support', authorized: true })
+    const page = await send(props, '/setup', { cookie: cookieOf(callback) })
+    expect(page.status).toBe(200)
+    expect(Object.keys((props.fake.states.get('integration:int_1:setup') as { channelAccounts: object }).channelAccounts)).toEqual(['1001'])
+    expect(nock.pendingMocks()).toEqual([])
   })
 })
