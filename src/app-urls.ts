@@ -1,4 +1,5 @@
-import { connectRedirectUrlOf, oauthCallbackUrlOf } from './connect/urls'
+import * as sdk from '@botpress/sdk'
+import { connectRedirectUrlOf, isLoopbackUrl, oauthCallbackUrlOf } from './connect/urls'
 import type * as bp from '.botpress'
 
 /**
@@ -57,10 +58,30 @@ export const botpressWebhookBaseOf = (webhookUrl: string): string => {
 /** Botpress's global OAuth route: it hands `?code&state` to the installation whose webhook id is `state`. */
 export const globalOAuthUrlOf = (webhookUrl: string): string => `${botpressWebhookBaseOf(webhookUrl)}/oauth`
 
+/**
+ * HubSpot is given this URL (channel, app webhooks) and signs over it, so it must be a plain https
+ * URL (http only on this machine, for the sandbox and tests): a typo in the secret fails the install
+ * with its name, never with its value.
+ */
+const checkedIntegrationUrl = (raw: string): string => {
+  let url: URL | undefined
+  try {
+    url = new URL(raw.trim())
+  } catch {
+    url = undefined
+  }
+  if (!url || url.search || url.hash || url.username || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(raw.trim())))) {
+    throw new sdk.RuntimeError(
+      'The publisher secret INTEGRATION_WEBHOOK_URL is not an https URL without query: set it to the integration-level webhook URL (https://webhook.botpress.cloud/integration/global/<integration name>) with bp deploy --secrets.'
+    )
+  }
+  return trimmed(raw.trim())
+}
+
 /** The URLs of an installation, given its webhook URL and, for a publisher app, the integration-level URL. */
 export const appUrlsFor = (webhookUrl: string, publisher: { integrationWebhookUrl: string } | undefined): AppUrls => {
   if (publisher) {
-    const shared = trimmed(publisher.integrationWebhookUrl)
+    const shared = checkedIntegrationUrl(publisher.integrationWebhookUrl)
     return {
       sharedChannel: true,
       channelWebhookUrl: shared,

@@ -47,8 +47,10 @@ export const routeConnectRequest = async (props: bp.HandlerProps): Promise<Reply
     return messagePage(409, 'Not installed yet', 'Save the integration configuration in Botpress first, then open this page again.')
   }
   let config
+  let urls
   try {
     config = parseConfiguration(props.ctx.configuration)
+    urls = appUrlsOf(props, webhookUrl)
   } catch (err) {
     // The message names the fields, never their values.
     return messagePage(409, 'Configuration incomplete', err instanceof Error ? err.message : 'The integration configuration is invalid.')

@@ -196,6 +196,20 @@ describe('publisher app: one custom channel per app', () => {
   })
 })
 
+describe('publisher app: a malformed INTEGRATION_WEBHOOK_URL', () => {
+  it.each(['not a url', 'ftp://webhook.botpress.test/x', 'https://webhook.botpress.test/integration/global/x?y=1', 'http://webhook.botpress.test/x'])(
+    '%s: register fails naming the secret (never its value) before any HubSpot call; webhooks are refused',
+    async (bad) => {
+      process.env.SECRET_INTEGRATION_WEBHOOK_URL = bad
+      const a = installation(1, ['1001'])
+      const err = (await run(a).catch((e: unknown) => e)) as Error
+      expect(err.message).toMatch(/publisher secret INTEGRATION_WEBHOOK_URL is not an https URL/)
+      expect(err.message).not.toContain(bad)
+      expect(hubspot.requests).toEqual([])
+    }
+  )
+})
+
 describe('oldestFirst', () => {
   const ch = (id: string, createdAt?: string): HubspotChannel => ({ id, ...(createdAt ? { createdAt } : {}) })
   it('orders by createdAt, then by id (numerically when both are digits)', () => {

@@ -191,4 +191,14 @@ describe('publisher app: signatures over the integration-level URL', () => {
     for (const [url, runtime] of forged) expect((await deliver(called(url, runtime, closeBatch)))?.status, `${url} ${runtime.path}`).toBe(401)
     expect(stopped()).toBe(0)
   })
+
+  it('a malformed secret verifies nothing: 401, nothing done (register names the secret)', async () => {
+    process.env.SECRET_INTEGRATION_WEBHOOK_URL = 'not a url'
+    const { deliver, stopped } = await setup()
+    expect((await deliver(called(WEBHOOK_URL, { path: '', query: '' }, closeBatch)))?.status).toBe(401)
+    expect(
+      (await deliver(called('https://webhook.botpress.test/integration/global/acme/hubspot-hitl', { path: '', query: '' }, closeBatch)))?.status
+    ).toBe(401)
+    expect(stopped()).toBe(0)
+  })
 })

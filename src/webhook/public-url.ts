@@ -28,7 +28,13 @@ export const publicUrlCandidates = async (
 ): Promise<string[] | undefined> => {
   const webhookUrl = await webhookUrlOf(props)
   if (!webhookUrl) return undefined
-  const urls = appUrlsOf(props, webhookUrl)
+  let urls
+  try {
+    urls = appUrlsOf(props, webhookUrl)
+  } catch {
+    // A malformed publisher secret (register names it): nothing can be verified, so nothing is acted on (401).
+    return []
+  }
   return urls.sharedChannel ? integrationUrlCandidates(urls.signedBaseUrl, req) : candidatesUnder(urls.signedBaseUrl, req)
 }
 
