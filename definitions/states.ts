@@ -20,6 +20,13 @@ export const setupStateSchema = z.object({
     .optional()
     .title('Created by us (legacy)')
     .describe('Written by earlier versions only: false for a channel they reused, which uninstalling keeps (its accounts are de-authorized)'),
+  channelWebhookUrl: z
+    .string()
+    .optional()
+    .title('Channel webhook URL')
+    .describe(
+      "Set when the channel is the publisher app's, shared by every installation (its webhookUrl is the integration-level URL): uninstalling keeps it and de-authorizes only this installation's channel accounts"
+    ),
   channelAccounts: z
     .record(storedChannelAccountSchema)
     .title('Channel accounts')

@@ -1,6 +1,7 @@
 import * as sdk from '@botpress/sdk'
 import { configurationSchema as publisherConfigurationSchema, OWN_APP_CONFIGURATION, type SecretName } from '../definitions/configuration'
 import { parseConfiguration, type HubspotConfig } from './config'
+import { isLoopbackUrl } from './connect/urls'
 
 /**
  * Which HubSpot app an installation uses, decided here and nowhere else (nothing else reads `ctx.configurationType`):
@@ -58,19 +59,22 @@ export const modeOf = (ctx: ConfigContext): CredentialsMode => {
   return hasOwnAppKeys(ctx.configuration) ? 'ownApp' : 'publisher'
 }
 
+/**
+ * HubSpot is given this URL (the shared channel's webhookUrl, the app's webhook target) and signs over it, so it must
+ * be a plain https URL without query or credentials (http only on this machine, for the sandbox and tests). A typo in
+ * the secret fails with its name, never its value.
+ */
 const checkedWebhookUrl = (raw: string): string => {
-  let url: URL
+  let url: URL | undefined
   try {
     url = new URL(raw)
   } catch {
-    throw new sdk.RuntimeError(
-      `The integration's secret ${secretEnvName('INTEGRATION_WEBHOOK_URL')} is not a URL: the publisher must deploy it as the integration-level webhook URL (bp deploy --secrets INTEGRATION_WEBHOOK_URL=https://webhook.botpress.cloud/integration/global/<integration name>).`
-    )
+    url = undefined
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  const secure = url?.protocol === 'https:' || (url?.protocol === 'http:' && isLoopbackUrl(raw))
+  if (!url || !secure || url.search || url.hash || url.username || url.password) {
     throw new sdk.RuntimeError(
-      `The integration's secret ${secretEnvName('INTEGRATION_WEBHOOK_URL')} must be an https URL (plain http only for 127.0.0.1).`
+      `The integration's secret ${secretEnvName('INTEGRATION_WEBHOOK_URL')} is not an https URL without query: the publisher must deploy it as the integration-level webhook URL (bp deploy --secrets INTEGRATION_WEBHOOK_URL=https://webhook.botpress.cloud/integration/global/<integration name>).`
     )
   }
   return raw.replace(/\/+$/, '')

@@ -5,7 +5,8 @@ import { httpTuning } from '../hubspot'
 import { requiredScopes } from '../hubspot/scopes'
 import { handler } from '../webhook/handler'
 import { channelsPath, devKeyQuery, hubspot, introspectionOf } from '../../tests/helpers/nock-hubspot'
-import { makeProps, makePublisherProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
+import { makeProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
+import { recordIdentifiers } from '../../tests/helpers/fake-botpress'
 import { resetCaches } from '../cache'
 import { parseConfiguration } from '../config'
 import { routableInboxes } from '../setup/inboxes'
@@ -755,64 +756,22 @@ describe('GET /connect (admin connects the channel from HubSpot)', () => {
 describe('routing', () => {
   it('leaves every other path to the webhook handler, prototype names included', async () => {
     const props = unconnected()
-    for (const path of ['toString', '/constructor', '/__proto__', '/oauth', '/setup/x', '/', '']) {
+    for (const path of ['toString', '/constructor', '/__proto__', '/oauth/other', '/oauthx', '/setup/x', '/', '']) {
       const res = await send(props, 'GET', path)
       expect(res.status, path).toBe(405)
       expect(res.headers?.['content-type']).toBe('application/json')
     }
     expect((await send(props, 'GET', '/setup/')).headers?.['content-type']).toContain('text/html')
+    // Botpress's global OAuth route hands the callback over as "/oauth" (a publisher app's redirect URL).
+    expect((await send(props, 'GET', '/oauth')).headers?.['content-type']).toContain('text/html')
   })
 })
 
 describe('publisher mode: the installation is routed by its HubSpot portal (issue 17, point 2)', () => {
-  const withIdentifierCalls = (props: Props) => {
-    const identifiers: (string | null | undefined)[] = []
-    ;(props.fake.api as unknown as Record<string, unknown>).configureIntegration = async (input: { identifier?: string | null }) => {
-      props.fake.calls.push('configureIntegration')
-      identifiers.push(input.identifier)
-      return {}
-    }
-    return identifiers
-  }
-  const seeded = <P extends Props>(props: P): P => {
-    props.fake.states.set('integration:int_1:setup', { webhookUrl: WEBHOOK_URL, channelId: 'ch1', channelCreatedByUs: true, channelAccounts: {} })
-    return props
-  }
-
-  it('sets the identifier to the portal id after the callback, once: reconnecting the same account calls nothing more', async () => {
-    const { restore, ...rest } = makePublisherProps()
-    const props = seeded(rest)
-    try {
-      const identifiers = withIdentifierCalls(props)
-      const first = await connect(props, 555)
-      expect(first.callback.status).toBe(303)
-      expect(identifiers).toEqual(['555'])
-      expect(connection(props)).toMatchObject({ hubId: '555', identifier: '555' })
-      await connect(props, 555)
-      expect(identifiers).toEqual(['555'])
-    } finally {
-      restore()
-    }
-  })
-
-  it('re-sets it when another account connects', async () => {
-    const { restore, ...rest } = makePublisherProps()
-    const props = seeded(rest)
-    try {
-      const identifiers = withIdentifierCalls(props)
-      props.fake.states.set('integration:int_1:connection', { hubId: '555', identifier: '555' })
-      const res = await connect(props, 777)
-      expect(res.callback.status).toBe(303)
-      expect(identifiers).toEqual(['777'])
-      expect(connection(props)).toMatchObject({ hubId: '777', identifier: '777' })
-    } finally {
-      restore()
-    }
-  })
 
   it('own-app mode sets no identifier', async () => {
     const props = unconnected()
-    const identifiers = withIdentifierCalls(props)
+    const identifiers = recordIdentifiers(props.fake)
     expect((await connect(props, 555)).callback.status).toBe(303)
     expect(identifiers).toEqual([])
     expect(connection(props).identifier).toBeUndefined()

@@ -1,3 +1,4 @@
+import * as sdk from '@botpress/sdk'
 import { saveSetupState, loadSetupState } from '../setup/setup-state'
 import { httpTuning } from '../hubspot'
 import { HubspotHttp } from '../hubspot/http'
@@ -22,7 +23,7 @@ import { connectionScope, loadConnection, patchConnection, pruneExpiring, saveCo
 import type { ConnectContext } from './context'
 import { connectCookie, readConnectCookie } from './cookies'
 import { html, messagePage, redirect, type Reply } from './html'
-import { authorizeUrlOf, oauthCallbackUrlOf, oauthStartUrlOf, setupUrlOf } from './urls'
+import { authorizeUrlOf, oauthStartUrlOf, setupUrlOf } from './urls'
 
 /**
  * What a state is bound to: this installation (one HubSpot app, so one client secret, serves many
@@ -31,25 +32,50 @@ import { authorizeUrlOf, oauthCallbackUrlOf, oauthStartUrlOf, setupUrlOf } from 
 const installationOf = (c: ConnectContext): string => `${c.props.ctx.botId}\u0000${c.props.ctx.integrationId}\u0000${c.webhookUrl}`
 
 /**
- * GET /oauth/start: a fresh self-verifying `state` (src/connect/access.ts: nonce, expiry, MAC), also
- * set in this browser's cookie, then off to HubSpot's consent page. Anyone who knows the webhook URL
- * may call this as often as they like, so it stores nothing: no cost to the bot, and no admin's flow
- * in progress can be pushed out.
+ * GET /oauth/start: a fresh self-verifying token (src/connect/access.ts: nonce, expiry, MAC), set in
+ * this browser's flow cookie, then off to HubSpot's consent page. With the app's redirect URL under
+ * the webhook URL, the token is also the OAuth `state`. With Botpress's global OAuth route (a
+ * publisher app) the `state` must be the webhook id, by which Botpress finds this installation; the
+ * token then rides in the cookie only, scoped to that route's path so the browser sends it back
+ * there (the global route is on the webhook host, as every webhook URL is).
+ * Anyone who knows the webhook URL may call this as often as they like, so it stores nothing: no
+ * cost to the bot, and no admin's flow in progress can be pushed out.
  * Cost: no Botpress write, no HubSpot call; Botpress reads only the webhook URL (router, once per instance).
  */
 export const handleOAuthStart = async (c: ConnectContext): Promise<Reply> => {
-  const { state } = issueOAuthState({ clientSecret: c.config.clientSecret, installation: installationOf(c), now: c.now })
-  const location = authorizeUrlOf({ apiBaseUrl: c.config.apiBaseUrl, clientId: c.config.clientId, webhookUrl: c.webhookUrl, state })
-  return redirect(302, location, connectCookie(c.webhookUrl, { kind: 'flow', value: state }, FLOW_TTL_MS / 1000))
+  const { state: token } = issueOAuthState({ clientSecret: c.config.clientSecret, installation: installationOf(c), now: c.now })
+  const state = c.urls.oauthRoute === 'global' ? c.props.ctx.webhookId : token
+  const location = authorizeUrlOf({ apiBaseUrl: c.config.apiBaseUrl, clientId: c.config.clientId, redirectUri: c.urls.oauthRedirectUrl, state })
+  return redirect(302, location, connectCookie(flowCookieScopeOf(c), { kind: 'flow', value: token }, FLOW_TTL_MS / 1000))
+}
+
+/** The URL whose path the flow cookie is scoped to: where HubSpot's redirect brings the browser back. */
+const flowCookieScopeOf = (c: ConnectContext): string => (c.urls.oauthRoute === 'global' ? c.urls.oauthRedirectUrl : c.webhookUrl)
+
+/**
+ * Does this callback belong to the flow this browser's cookie holds? Returns that flow's token.
+ * `webhook`: the state HubSpot echoed is the token itself. `global`: it is the webhook id Botpress
+ * routed by, verbatim (the token is in the cookie only). Constant-time comparisons either way.
+ */
+const flowTokenOf = (c: ConnectContext, state: string): string | undefined => {
+  const cookie = readConnectCookie(c.headers)
+  if (cookie?.kind !== 'flow') return undefined
+  const expected = c.urls.oauthRoute === 'global' ? c.props.ctx.webhookId : cookie.value
+  return sameSecret(state, expected) ? cookie.value : undefined
 }
 
 const restart = (webhookUrl: string) => html`<p><a class="button" href="${oauthStartUrlOf(webhookUrl)}">Start again</a></p>`
 
 /**
- * GET /oauth/callback?code&state. The state must be the one this browser's cookie holds, carry a
- * valid MAC for this installation, be unexpired and not spent yet; it is recorded as spent before
- * the code is exchanged, so it works once at most. Then the account the code belongs to must be one
- * this installation may bind (src/connect/access.ts).
+ * GET /oauth/callback?code&state (or /oauth, through Botpress's global OAuth route). The flow token
+ * (the state, or with the global route the cookie's token next to a state naming this installation)
+ * must be the one this browser's cookie holds, carry a valid MAC for this installation, be unexpired
+ * and not spent yet; it is recorded as spent before the code is exchanged, so it works once at most.
+ * Then the account the code belongs to must be one this installation may bind (src/connect/access.ts).
+ * With the global route, a state no longer ties HubSpot's redirect to the browser's flow: a browser
+ * holding a live flow cookie (its own start, under 10 minutes old) could be sent a stranger's code.
+ * What a stranger can bind that way is still limited by the same rules (nothing connected yet, the
+ * window a configuration save opens, or the same account), and the setup page shows the account.
  * Cost: Botpress 2 reads + 2 writes (+1 write when the account changed); HubSpot 2 (exchange, token info).
  * A refused state costs nothing but the connection read when only its single use is in question.
  */
@@ -71,8 +97,8 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
       restart(c.webhookUrl)
     )
   }
-  const cookie = readConnectCookie(c.headers)
-  if (cookie?.kind !== 'flow' || !sameSecret(cookie.value, state)) {
+  const token = flowTokenOf(c, state)
+  if (token === undefined) {
     return messagePage(
       400,
       'Connection not started here',
@@ -83,7 +109,7 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
   const expired = () =>
     messagePage(400, 'Link expired', 'This sign-in link expired or was already used. Start again. Nothing was changed.', restart(c.webhookUrl))
   // Checked before any read: a forged, altered, expired or other installation's state costs nothing.
-  const verified = verifyOAuthState(state, { clientSecret: c.config.clientSecret, installation: installationOf(c), now: c.now })
+  const verified = verifyOAuthState(token, { clientSecret: c.config.clientSecret, installation: installationOf(c), now: c.now })
   if (!verified) return expired()
   const conn = await loadConnection(c.props)
   const key = hashToken(verified.nonce)
@@ -93,7 +119,7 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
   // any secret. Only once the state proved ours, and only a token-like code (no spaces), so a stranger
   // can neither fill the list of known secrets nor make ordinary words disappear from the logs.
   if (/^\S+$/.test(code)) registerSecret(code)
-  registerSecret(state)
+  registerSecret(token)
   // Spent before anything else: a replay of this callback finds it. Only unexpired entries are kept
   // (an expired state is refused by its MAC'd expiry already), soonest-expiring dropped first past the bound.
   const spentStates = pruneExpiring(conn.spentStates, c.now, MAX_SPENT_STATES - 1)
@@ -111,7 +137,7 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
     exchanged = await exchangeAuthorizationCode(http, {
       clientId: c.config.clientId,
       clientSecret: c.config.clientSecret,
-      redirectUri: oauthCallbackUrlOf(c.webhookUrl),
+      redirectUri: c.urls.oauthRedirectUrl,
       code,
     })
     registerSecret(exchanged.refreshToken)
@@ -161,7 +187,12 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
   rememberStoredRefreshToken(connectionScope(c.props.ctx), exchanged.refreshToken, c.now)
   rememberAccessToken(c.config.clientId, exchanged.refreshToken, exchanged, c.now)
   c.props.logger.forBot().info(`Connected HubSpot account ${hubId}${info?.hubDomain ? ` (${info.hubDomain})` : ''}.`)
-  return redirect(303, setupUrlOf(c.webhookUrl), connectCookie(c.webhookUrl, { kind: 'session', value: sessionId }, SESSION_TTL_MS / 1000))
+  const toSetup = redirect(303, setupUrlOf(c.webhookUrl), connectCookie(c.webhookUrl, { kind: 'session', value: sessionId }, SESSION_TTL_MS / 1000))
+  // Botpress's global OAuth route may answer the browser with its own page instead of this redirect;
+  // Botpress's integrations send this header on every redirect of theirs to keep it (UNCONFIRMED,
+  // docs/hubspot.md "Publisher app"). Through the webhook URL it means nothing.
+  if (c.urls.oauthRoute === 'global') return { ...toSetup, headers: { ...toSetup.headers, 'x-bp-disable-interstitial': 'true' } }
+  return toSetup
 }
 
 /**
@@ -172,6 +203,15 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
  */
 const routeByPortal = async (c: ConnectContext, current: string | undefined, hubId: string): Promise<string | undefined> => {
   if (c.config.mode !== 'publisher' || !hubId) return undefined
-  if (current !== hubId) await c.props.client.configureIntegration({ identifier: hubId })
+  if (current === hubId) return hubId
+  try {
+    await c.props.client.configureIntegration({ identifier: hubId })
+  } catch (err) {
+    // Whether Botpress refuses an identifier another installation holds is UNCONFIRMED (docs/hubspot.md, Publisher app).
+    const reason = redact(err instanceof Error ? err.message : String(err))
+    throw new sdk.RuntimeError(
+      `Botpress did not route HubSpot account ${hubId}'s events to this bot (${reason}). Open Connect again from the integration's page in Botpress; if it fails again, check that no other bot of this workspace is connected to HubSpot account ${hubId}.`
+    )
+  }
   return hubId
 }

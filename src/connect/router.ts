@@ -1,8 +1,9 @@
+import { appUrlsOf } from '../app-urls'
 import { secretsOf } from '../config'
 import { credentialsOf } from '../credentials'
 import { redact, registerSecret } from '../hubspot/redact'
 import { NotConnectedError } from '../hubspot/token-manager'
-import { publicUrlOf } from '../webhook/public-url'
+import { webhookUrlOf } from '../webhook/public-url'
 import { handleConnect } from './connect-endpoint'
 import type { ConnectContext } from './context'
 import { messagePage, type Reply } from './html'
@@ -16,6 +17,10 @@ type Route = Partial<Record<'GET' | 'POST', (c: ConnectContext) => Promise<Reply
 const ROUTES = new Map<string, Route>([
   ['/oauth/start', { GET: handleOAuthStart }],
   ['/oauth/callback', { GET: handleOAuthCallback }],
+  // Botpress's global OAuth route (a publisher app's redirect URL, {BP_WEBHOOK_URL}/oauth) hands the
+  // callback over as "/oauth", as Botpress's own integrations read it; "/oauth/callback" is also
+  // served, in case it maps it to that (UNCONFIRMED, docs/hubspot.md "Publisher app").
+  ['/oauth', { GET: handleOAuthCallback }],
   ['/setup', { GET: handleSetupGet, POST: handleSetupPost }],
   ['/connect', { GET: handleConnect }],
 ])
@@ -37,13 +42,16 @@ export const routeConnectRequest = async (props: bp.HandlerProps): Promise<Reply
     const reply = messagePage(405, 'Method not allowed', `Use ${Object.keys(route).join(' or ')} here.`)
     return { ...reply, headers: { ...reply.headers, allow: Object.keys(route).join(', ') } }
   }
-  const webhookUrl = await publicUrlOf(props, { path: '', query: '' })
+  // The installation's own URL: the Connect pages live under it in every mode (not the integration-level URL).
+  const webhookUrl = await webhookUrlOf(props)
   if (!webhookUrl) {
     return messagePage(409, 'Not installed yet', 'Save the integration configuration in Botpress first, then open this page again.')
   }
   let config
+  let urls
   try {
     config = credentialsOf(props.ctx)
+    urls = appUrlsOf(props, webhookUrl)
   } catch (err) {
     // The message names the fields, never their values.
     return messagePage(409, 'Configuration incomplete', err instanceof Error ? err.message : 'The integration configuration is invalid.')
@@ -51,7 +59,15 @@ export const routeConnectRequest = async (props: bp.HandlerProps): Promise<Reply
   // Some pages call HubSpot without createHubspotClient (the code exchange): redaction must know the secrets first.
   for (const secret of secretsOf(config)) registerSecret(secret)
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]))
-  const c: ConnectContext = { props, webhookUrl, config, query: new URLSearchParams(req.query ?? ''), headers, now: Date.now() }
+  const c: ConnectContext = {
+    props,
+    webhookUrl,
+    urls,
+    config,
+    query: new URLSearchParams(req.query ?? ''),
+    headers,
+    now: Date.now(),
+  }
   try {
     return await run(c)
   } catch (err) {

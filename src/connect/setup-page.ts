@@ -53,7 +53,9 @@ const advance = async (hs: HubspotClient, c: ConnectContext, setup: SetupState |
   if (!setup?.channelId) return 'no-channel'
   const channels = await hs.channels.list()
   if (!channels.some((ch) => ch.id === setup.channelId)) return 'waiting'
-  const accounts = await connectInboxes(hs, setup.channelId, new Map(pending.map((id) => [id, names.get(id) ?? id])))
+  const accounts = await connectInboxes(hs, setup.channelId, new Map(pending.map((id) => [id, names.get(id) ?? id])), {
+    sharedChannel: setup.channelWebhookUrl !== undefined,
+  })
   setup.channelAccounts = { ...setup.channelAccounts, ...accounts }
   await saveSetupState(c.props, setup)
   return 'done'

@@ -31,10 +31,11 @@ export const appBaseUrlOf = (apiBaseUrl: string): string => {
   return isLoopbackUrl(apiBaseUrl) ? base(apiBaseUrl) : DEFAULT_APP_BASE_URL
 }
 
-export const authorizeUrlOf = (args: { apiBaseUrl: string; clientId: string; webhookUrl: string; state: string }): string => {
+/** HubSpot's consent page for this app; `redirectUri` is the app's redirect URL for this installation (src/app-urls.ts). */
+export const authorizeUrlOf = (args: { apiBaseUrl: string; clientId: string; redirectUri: string; state: string }): string => {
   const url = new URL(`${appBaseUrlOf(args.apiBaseUrl)}/oauth/authorize`)
   url.searchParams.set('client_id', args.clientId)
-  url.searchParams.set('redirect_uri', oauthCallbackUrlOf(args.webhookUrl))
+  url.searchParams.set('redirect_uri', args.redirectUri)
   // Space-separated, as HubSpot documents (URLSearchParams encodes the spaces).
   url.searchParams.set('scope', requiredScopes().join(' '))
   url.searchParams.set('state', args.state)

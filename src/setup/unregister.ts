@@ -12,6 +12,7 @@ import type * as bp from '.botpress'
 export const unregister: bp.IntegrationProps['unregister'] = async (props) => {
   const log = props.logger.forBot()
   await stopRoutingByPortal(props)
+  let shared = false
   try {
     const state = await loadSetupState(props)
     if (!state?.channelId) {
@@ -19,8 +20,17 @@ export const unregister: bp.IntegrationProps['unregister'] = async (props) => {
       return
     }
     const hs = createHubspotClient(props)
-    // Only states saved by earlier versions can say the channel is not ours (they reused one).
-    if (state.channelCreatedByUs !== false) {
+    shared = state.channelWebhookUrl !== undefined
+    if (shared) {
+      // The publisher app's channel: every installation of the app uses it, so it stays. Only this
+      // installation's channel accounts are switched off, with its own HubSpot account's token.
+      const own = Object.values(state.channelAccounts).filter((a) => a.authorized)
+      for (const account of own) await hs.channels.updateAccount(state.channelId, account.id, { authorized: false })
+      const which =
+        own.length > 0 ? `its channel account(s) ${own.map((a) => a.id).join(', ')} were de-authorized` : 'it had no channel accounts to de-authorize'
+      log.info(`HubSpot channel ${state.channelId} kept: it is the app's, shared by every installation; ${which}.`)
+    } else if (state.channelCreatedByUs !== false) {
+      // Only states saved by earlier versions can say the channel is not ours (they reused one).
       try {
         await hs.channels.delete(state.channelId)
       } catch (err) {
@@ -38,6 +48,12 @@ export const unregister: bp.IntegrationProps['unregister'] = async (props) => {
     await saveSetupState(props, { ...rest, channelId: '', channelAccounts: {} })
   } catch (err) {
     const reason = err instanceof Error ? err.message : 'unknown error'
+    if (shared) {
+      log.error(
+        `Could not de-authorize this bot's HubSpot channel accounts: ${reason}. Disconnect the channel from this bot's inboxes in HubSpot (Settings › Inbox & Help Desk › Channels); do not delete the channel itself: other bots use it.`
+      )
+      return
+    }
     log.error(
       `Could not remove the HubSpot custom channel: ${reason}. Remove it by hand (DELETE ${endpoints.customChannels.channels()}/{channelId} with your developer API key).`
     )

@@ -6,6 +6,7 @@ import { makeProps } from '../../tests/helpers/props'
 import { signedRequest } from '../../tests/helpers/sign'
 import { agentReply, propertyChange as change } from '../../tests/helpers/webhook-events'
 import { resetCaches } from '../cache'
+import { endpoints } from '../hubspot/endpoints'
 import { patchConnection } from '../connect/connection-state'
 import { httpTuning } from '../hubspot'
 import { handler } from './handler'
@@ -121,10 +122,17 @@ describe('portal binding with a configured refresh token (issue 17, point 4)', (
         token_use: 'access_token',
         hub_id: 243842089,
       })
-    hubspot().get('/any-oauth-call').reply(200, {})
+    // Any OAuth call will do: the owners list is one (an empty page, as HubSpot answers an account without owners).
+    hubspot().get(endpoints.owners.owners()).reply(200, { results: [] })
     const { createHubspotClient } = await import('../hubspot')
     const { z } = await import('@botpress/sdk')
-    await createHubspotClient(props).http.request({ method: 'GET', path: '/any-oauth-call', auth: 'oauth', schema: z.unknown(), operation: 'test' })
+    await createHubspotClient(props).http.request({
+      method: 'GET',
+      path: endpoints.owners.owners(),
+      auth: 'oauth',
+      schema: z.unknown(),
+      operation: 'test',
+    })
     expect(props.fake.states.get(OAUTH)).toMatchObject({ hubId: OUR_PORTAL })
     expect(await deliver([close({ portalId: 99999 })])).toBe(200)
     expect(stopped()).toBe(0)

@@ -1,7 +1,7 @@
 import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { seedEndUser, seedHitlConversation, seedSetup, SETUP } from '../../tests/helpers/hitl-fixtures'
-import { makeProps, WEBHOOK_URL } from '../../tests/helpers/props'
+import { makeProps, makePublisherConfigProps, usePublisherSecrets, WEBHOOK_URL } from '../../tests/helpers/props'
 import { signedRequest } from '../../tests/helpers/sign'
 import { propertyChange as change } from '../../tests/helpers/webhook-events'
 import { FakeBotpress } from '../../tests/helpers/fake-botpress'
@@ -23,8 +23,8 @@ const called = (signedFor: string, runtime: { path: string; query: string }, bod
 
 const closeBatch = [change(5, 'status', 'CLOSED')]
 
-const setup = async (bp?: FakeBotpress, webhookId = 'wh_123') => {
-  const props = makeProps({ bp })
+const setup = async (bp?: FakeBotpress, webhookId = 'wh_123', mode: 'ownApp' | 'publisher' = 'ownApp') => {
+  const props = mode === 'publisher' ? makePublisherConfigProps({ bp }) : makeProps({ bp })
   const ctx = { ...props.ctx, webhookId } as bp.Context
   seedSetup(props.fake)
   const user = await seedEndUser(props.fake)
@@ -126,5 +126,77 @@ describe('webhook URL cache: one entry per bot and webhook', () => {
     a.fake.states.set('integration:int_1:setup', { ...SETUP, webhookUrl: 'https://webhook.botpress.test/wh_456' })
     const req = called('https://webhook.botpress.test/wh_456', { path: '/', query: '' }, [change(1, 'status', 'OPEN')])
     expect((await handler({ ...a, ctx: other, req }))?.status).toBe(200)
+  })
+})
+
+/**
+ * Publisher app: HubSpot calls the integration-level URL (the shared channel's webhookUrl and the
+ * app's webhook target) and signs that; Botpress delivers the request to the installation whose
+ * identifier the extract script returned. Which path the integration then sees is UNCONFIRMED
+ * (docs/hubspot.md, "Publisher app"): both readings are modelled.
+ */
+describe('publisher app: signatures over the integration-level URL', () => {
+  const INTEGRATION_URL = 'https://webhook.botpress.test/integration/global/acme/hubspot-hitl'
+  const OWN_PATH = '/integration/global/acme/hubspot-hitl'
+  let restoreSecrets: () => void = () => {}
+  beforeEach(() => {
+    restoreSecrets = usePublisherSecrets(INTEGRATION_URL)
+  })
+  afterEach(() => restoreSecrets())
+
+  it('reading 1, the path after the integration-level URL ("" or "/" at the root): verified and acted on', async () => {
+    const { deliver, stopped } = await setup(undefined, 'wh_123', 'publisher')
+    const cases: [string, { path: string; query: string }][] = [
+      [INTEGRATION_URL, { path: '', query: '' }],
+      [INTEGRATION_URL, { path: '/', query: '' }],
+      [`${INTEGRATION_URL}/`, { path: '/', query: '' }],
+      [`${INTEGRATION_URL}?portal=1`, { path: '', query: 'portal=1' }],
+      [`${INTEGRATION_URL}/events`, { path: '/events', query: '' }],
+    ]
+    for (const [url, runtime] of cases) expect((await deliver(called(url, runtime, [change(1, 'status', 'OPEN')])))?.status, url).toBe(200)
+    expect((await deliver(called(INTEGRATION_URL, { path: '', query: '' }, closeBatch)))?.status).toBe(200)
+    expect(stopped()).toBe(1)
+  })
+
+  it('reading 2, the whole path HubSpot called: verified and acted on', async () => {
+    const { deliver, stopped } = await setup(undefined, 'wh_123', 'publisher')
+    const cases: [string, { path: string; query: string }][] = [
+      [INTEGRATION_URL, { path: OWN_PATH, query: '' }],
+      [`${INTEGRATION_URL}/`, { path: `${OWN_PATH}/`, query: '' }],
+      [INTEGRATION_URL, { path: `${OWN_PATH}/`, query: '' }],
+      [`${INTEGRATION_URL}?portal=1`, { path: OWN_PATH, query: 'portal=1' }],
+      [`${INTEGRATION_URL}/events`, { path: `${OWN_PATH}/events`, query: '' }],
+    ]
+    for (const [url, runtime] of cases) expect((await deliver(called(url, runtime, [change(1, 'status', 'OPEN')])))?.status, url).toBe(200)
+    expect((await deliver(called(INTEGRATION_URL, { path: OWN_PATH, query: '' }, closeBatch)))?.status).toBe(200)
+    expect(stopped()).toBe(1)
+  })
+
+  it("nothing looser: the installation's own URL, another integration's URL, another path or query → 401, nothing done", async () => {
+    const { deliver, stopped } = await setup(undefined, 'wh_123', 'publisher')
+    const forged: [string, { path: string; query: string }][] = [
+      // HubSpot never calls the installation's URL in this mode: a signature over it proves nothing here.
+      [WEBHOOK_URL, { path: '', query: '' }],
+      [`${WEBHOOK_URL}/`, { path: '/', query: '' }],
+      ['https://webhook.botpress.test/integration/global/acme/other', { path: '', query: '' }],
+      ['https://webhook.botpress.test/integration/global/acme/other', { path: '/integration/global/acme/other', query: '' }],
+      [`${INTEGRATION_URL}/other`, { path: '/', query: '' }],
+      [`${INTEGRATION_URL}/other`, { path: OWN_PATH, query: '' }],
+      [INTEGRATION_URL, { path: `${OWN_PATH}-2`, query: '' }],
+      [`${INTEGRATION_URL}?a=1`, { path: OWN_PATH, query: 'a=2' }],
+      ['https://elsewhere.test/integration/global/acme/hubspot-hitl', { path: OWN_PATH, query: '' }],
+    ]
+    for (const [url, runtime] of forged) expect((await deliver(called(url, runtime, closeBatch)))?.status, `${url} ${runtime.path}`).toBe(401)
+    expect(stopped()).toBe(0)
+  })
+
+  it('a malformed secret verifies nothing: 401, nothing done (register names the secret)', async () => {
+    process.env.SECRET_INTEGRATION_WEBHOOK_URL = 'not a url'
+    const { deliver, stopped } = await setup(undefined, 'wh_123', 'publisher')
+    expect((await deliver(called(WEBHOOK_URL, { path: '', query: '' }, closeBatch)))?.status).toBe(401)
+    expect(
+      (await deliver(called('https://webhook.botpress.test/integration/global/acme/hubspot-hitl', { path: '', query: '' }, closeBatch)))?.status
+    ).toBe(401)
+    expect(stopped()).toBe(0)
   })
 })

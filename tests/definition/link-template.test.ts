@@ -15,5 +15,8 @@ describe('Connect link template', () => {
     const text = readFileSync(join(__dirname, '..', '..', script ?? ''), 'utf8')
     expect(text).toMatch(/\.webhookUrl/)
     expect(text).toContain('/oauth/start')
+    // Botpress's webhook host routes by `state` (the webhook id); under the installation's own URL it is ignored.
+    expect(text).toMatch(/webhookId = to_string!\(\.webhookId\)/)
+    expect(text).toContain('/oauth/start?state={{ webhookId }}')
   })
 })

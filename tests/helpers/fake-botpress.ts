@@ -114,3 +114,22 @@ export class StatePayloads {
     return this.entries()
   }
 }
+
+/**
+ * Records the identifiers the integration sets with `client.configureIntegration` (publisher mode routes the app's
+ * webhooks by it), counting each call like the others; returns the list it fills.
+ */
+export const recordIdentifiers = (fake: FakeBotpress): (string | null | undefined)[] => {
+  const identifiers: (string | null | undefined)[] = []
+  ;(fake.api as unknown as Record<string, unknown>).configureIntegration = async (input: { identifier?: string | null }) => {
+    fake.calls.push('configureIntegration')
+    if (fake.failNext?.method === 'configureIntegration') {
+      const { error } = fake.failNext
+      fake.failNext = undefined
+      throw error
+    }
+    identifiers.push(input.identifier)
+    return {}
+  }
+  return identifiers
+}

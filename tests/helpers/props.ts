@@ -52,35 +52,46 @@ export const makeProps = (opts: { configuration?: Record<string, unknown>; bp?: 
   return { ctx, client: fake.client, logger, lines, fake, webhookUrl: WEBHOOK_URL }
 }
 
+export const INTEGRATION_URL = 'https://webhook.botpress.test/integration/global/hubspot-hitl'
+
 /**
- * Publisher mode (the default configuration): the app's credentials come from the integration's secrets in env
- * (the same values as the own-app tests use, so their nock matchers apply), the configuration holds only channel
- * options. Returns the props and a function restoring env.
+ * Sets the publisher app's secrets in env, as `bp deploy --secrets` makes the runtime do (the same values as the
+ * own-app tests use, so their nock matchers apply). Returns a function restoring env.
  */
-export const makePublisherProps = (opts: { configuration?: Record<string, unknown>; bp?: FakeBotpress; webhookUrl?: string } = {}) => {
+export const usePublisherSecrets = (integrationWebhookUrl = INTEGRATION_URL): (() => void) => {
   const env: Record<string, string> = {
     SECRET_CLIENT_ID: baseConfig.clientId,
     SECRET_CLIENT_SECRET: SECRETS.clientSecret,
     SECRET_APP_ID: baseConfig.appId,
     SECRET_DEVELOPER_API_KEY: SECRETS.developerApiKey,
-    SECRET_INTEGRATION_WEBHOOK_URL: opts.webhookUrl ?? 'https://webhook.botpress.test/integration/global/hubspot-hitl',
+    SECRET_INTEGRATION_WEBHOOK_URL: integrationWebhookUrl,
   }
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
   Object.assign(process.env, env)
-  const restore = () => {
+  return () => {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k]
       else process.env[k] = v
     }
   }
-  const ownAppKeys = {
-    developerApiKey: undefined,
-    appId: undefined,
-    clientId: undefined,
-    clientSecret: undefined,
-    refreshToken: undefined,
-    inboxId: undefined,
-  }
-  const props = makeProps({ ...opts, configuration: { ...ownAppKeys, ...opts.configuration } })
-  return { ...props, restore }
+}
+
+/** A default-configuration (publisher mode) configuration: channel options only, none of the own-app keys. */
+export const PUBLISHER_CONFIGURATION = {
+  developerApiKey: undefined,
+  appId: undefined,
+  clientId: undefined,
+  clientSecret: undefined,
+  refreshToken: undefined,
+  inboxId: undefined,
+}
+
+/** Props of an installation in the default configuration (publisher mode), with no secrets set: see usePublisherSecrets. */
+export const makePublisherConfigProps = (opts: { configuration?: Record<string, unknown>; bp?: FakeBotpress } = {}) =>
+  makeProps({ ...opts, configuration: { ...PUBLISHER_CONFIGURATION, ...opts.configuration } })
+
+/** Publisher mode with its secrets set in env; returns the props and a function restoring env. */
+export const makePublisherProps = (opts: { configuration?: Record<string, unknown>; bp?: FakeBotpress; webhookUrl?: string } = {}) => {
+  const restore = usePublisherSecrets(opts.webhookUrl)
+  return { ...makePublisherConfigProps(opts), restore }
 }

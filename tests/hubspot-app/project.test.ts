@@ -5,6 +5,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { appUrlsFor, globalOAuthUrlOf } from '../../src/app-urls'
 import { requiredScopes } from '../../src/hubspot/scopes'
 import { APP_WEBHOOK_SUBSCRIPTIONS, classifyConversationEvent } from '../../src/webhook/classify'
 import { conversationEventSchema } from '../../src/webhook/event-schemas'
@@ -73,7 +74,19 @@ const parse = async (srcDir: string, profile: string) => {
   return { ir, nodes, app: appConfigSchema.parse(only('APPLICATION').config), webhooks: webhooksConfigSchema.parse(only('WEBHOOKS').config) }
 }
 
-const TEST_PROFILE = { accountId: 12345678, variables: { webhookUrl: WEBHOOK_URL } }
+/** Own app: one bot, everything under its webhook URL (the URLs the code uses: src/app-urls.ts). */
+const ownAppUrls = appUrlsFor(WEBHOOK_URL, undefined)
+const TEST_PROFILE = {
+  accountId: 12345678,
+  variables: { distribution: 'private', webhookUrl: WEBHOOK_URL, redirectUrl: ownAppUrls.oauthRedirectUrl },
+}
+/** Publisher app: one app for many bots; the integration-level URL and Botpress's global OAuth route. */
+const INTEGRATION_URL = 'https://webhook.example.test/integration/global/acme/hubspot-hitl'
+const publisherUrls = appUrlsFor(WEBHOOK_URL, { integrationWebhookUrl: INTEGRATION_URL })
+const PUBLISHER_PROFILE = {
+  accountId: 12345678,
+  variables: { distribution: 'marketplace', webhookUrl: publisherUrls.channelWebhookUrl, redirectUrl: publisherUrls.oauthRedirectUrl },
+}
 
 describe('hubspot-app (HubSpot project files)', () => {
   it('is a 2026.03 project whose components parse without structure errors and have valid uids', async () => {
@@ -96,7 +109,7 @@ describe('hubspot-app (HubSpot project files)', () => {
     expect(Object.values(local.intermediateNodesIndexedByUid).flatMap((n) => n.localDev.parsingErrors)).toEqual([])
   })
 
-  it('substitutes the profile variable into the redirect URL (partly) and the webhook target (whole string)', async () => {
+  it('own app: substitutes the profile variables into the distribution, the redirect URL and the webhook target (whole strings)', async () => {
     const { ir, app, webhooks } = await parse(projectWithProfile('test', TEST_PROFILE), 'test')
     expect(app.auth.type).toBe('oauth')
     expect(app.distribution).toBe('private')
@@ -105,6 +118,16 @@ describe('hubspot-app (HubSpot project files)', () => {
     expect(webhooks.settings.targetUrl).toBe(WEBHOOK_URL)
     expect(JSON.stringify(ir.intermediateNodesIndexedByUid)).not.toContain('${')
     expect(ir.profileData?.vars.profileVariables.webhookUrl).toEqual({ variableType: 'PROFILE_STRING', value: WEBHOOK_URL })
+  })
+
+  it('publisher app: a marketplace app whose redirect URL is the global OAuth URL and whose webhooks go to the integration-level URL', async () => {
+    const { app, webhooks } = await parse(projectWithProfile('publisher', PUBLISHER_PROFILE), 'publisher')
+    expect(app.distribution).toBe('marketplace')
+    expect(app.auth.redirectUrls).toEqual([globalOAuthUrlOf(WEBHOOK_URL)])
+    expect(app.auth.redirectUrls).toEqual(['https://webhook.example.test/oauth'])
+    // The shared channel's webhookUrl (register) and the app's webhook target are one URL: the one HubSpot signs.
+    expect(webhooks.settings.targetUrl).toBe(INTEGRATION_URL)
+    expect(publisherUrls.signedBaseUrl).toBe(INTEGRATION_URL)
   })
 
   it('requests exactly the scopes the code needs (src/hubspot/scopes.ts), no more, no fewer', async () => {
@@ -135,14 +158,35 @@ describe('hubspot-app (HubSpot project files)', () => {
     }
   })
 
-  it('ships an example profile with the one variable the files use; a profile without it fails to parse', async () => {
-    const example = z
-      .object({ accountId: z.number(), variables: z.object({ webhookUrl: z.string().url() }).strict() })
-      .parse(JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, project.srcDir, 'hsprofile.example.json'), 'utf8')))
-    const { app } = await parse(projectWithProfile('copy', example), 'copy')
-    expect(app.auth.redirectUrls).toEqual([`${example.variables.webhookUrl}/oauth/callback`])
+  it('ships an own-app and a publisher example profile with the variables the files use; a profile without one fails to parse', async () => {
+    const exampleSchema = z
+      .object({
+        accountId: z.number(),
+        variables: z
+          .object({ distribution: z.enum(['private', 'marketplace']), webhookUrl: z.string().url(), redirectUrl: z.string().url() })
+          .strict(),
+      })
+      .strict()
+    const read = (name: string) => exampleSchema.parse(JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, project.srcDir, name), 'utf8')))
+    const own = read('hsprofile.example.json')
+    expect(own.variables.distribution).toBe('private')
+    expect(own.variables.redirectUrl).toBe(appUrlsFor(own.variables.webhookUrl, undefined).oauthRedirectUrl)
+    const { app } = await parse(projectWithProfile('copy', own), 'copy')
+    expect(app.auth.redirectUrls).toEqual([`${own.variables.webhookUrl}/oauth/callback`])
 
-    await expect(parse(projectWithProfile('empty', { accountId: 1, variables: {} }), 'empty')).rejects.toThrow(/webhookUrl/)
+    const publisher = read('hsprofile.publisher.example.json')
+    expect(publisher.variables.distribution).toBe('marketplace')
+    expect(publisher.variables.webhookUrl).toMatch(/^https:\/\/webhook\.botpress\.cloud\/integration\/global\//)
+    expect(publisher.variables.redirectUrl).toBe(globalOAuthUrlOf('https://webhook.botpress.cloud/any-webhook-id'))
+    expect((await parse(projectWithProfile('pub', publisher), 'pub')).app.distribution).toBe('marketplace')
+
+    for (const missing of ['distribution', 'webhookUrl', 'redirectUrl'] as const) {
+      const variables: Record<string, string> = { ...TEST_PROFILE.variables }
+      delete variables[missing]
+      await expect(parse(projectWithProfile(`no-${missing}`, { accountId: 1, variables }), `no-${missing}`), missing).rejects.toThrow(
+        new RegExp(missing)
+      )
+    }
   })
 
   it('the manual-setup docs (README.md, hub.md) list the same scopes and name every subscription', () => {

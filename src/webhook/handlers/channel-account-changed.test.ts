@@ -72,6 +72,18 @@ describe('channel-account events that are not ours', () => {
     expect(props.fake.calls).toEqual(['getState', 'getState'])
   })
 
+  it("on a publisher app's shared channel, an account this installation did not create is another's: ignored, HubSpot not asked", async () => {
+    const { send, stored, writes, said, props } = setup({
+      setup: { ...SETUP, channelWebhookUrl: 'https://webhook.botpress.test/integration/global/acme/hubspot-hitl' },
+    })
+    await send({ type: 'CHANNEL_ACCOUNT_CREATED', channelId: 'ch1', channelAccountId: 'acc-other-bot', inboxId: '3003' })
+    await send({ type: 'CHANNEL_ACCOUNT_CREATED', channelId: 'ch1', channelAccountId: 'acc-other-bot-2' })
+    expect(writes()).toBe(0)
+    expect(stored().channelAccounts['3003']).toBeUndefined()
+    expect(said('debug').filter((m) => /not one of this installation's on the app's shared channel/.test(m))).toHaveLength(2)
+    expect(props.fake.calls).toEqual(['getState', 'getState'])
+  })
+
   it('an account created in another portal before any account is known (configured token, or not connected): added', async () => {
     const { send, stored } = setup()
     await send({ type: 'CHANNEL_ACCOUNT_CREATED', portalId: 999, channelId: 'ch1', channelAccountId: 'acc-n', inboxId: '3003' })

@@ -27,6 +27,14 @@ export const handleChannelAccountChanged = async (ec: EventContext, raw: Channel
 
   const entry = Object.entries(setup.channelAccounts).find(([, a]) => a.id === event.channelAccountId)
   if (!entry) {
+    // A publisher app's channel is shared: an account this installation did not create is another
+    // installation's (its register saves its own; HubSpot's admin path is off for that channel).
+    if (setup.channelWebhookUrl !== undefined) {
+      ec.logger.debug(
+        `Ignoring ${event.type} for channel account ${event.channelAccountId}: not one of this installation's on the app's shared channel.`
+      )
+      return
+    }
     if (event.type === 'CHANNEL_ACCOUNT_CREATED' && (await fromConnectedAccount(ec, raw.portalId))) await addAccount(ec, setup, event)
     else ec.logger.debug(`Ignoring ${event.type} for channel account ${event.channelAccountId}: not one of ours.`)
     return
