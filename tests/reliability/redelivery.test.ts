@@ -2,6 +2,7 @@
  * HubSpot redelivers a webhook it thinks failed (and sometimes one that did not): every webhook
  * here is delivered three times, in a row or at once, with and without a failure in between.
  */
+import { DEFAULT_PORTAL_ID } from '../../dev/hubspot-emulator/core'
 import { describe, expect, it } from 'vitest'
 import { assertInvariants, assertNoHandlerFailures, escalate, eventsOf, requestsTo, route, useWorld } from './harness'
 
@@ -62,10 +63,11 @@ describe('a webhook delivered 3 times', () => {
     const accountId = [...w.emu.state.channelAccounts.keys()][0]!
     const setStates = () => w.fake.calls.filter((c) => c === 'setState').length
     const before = setStates()
-    // A de-authorization delivered 3 times is recorded once; startHitl then refuses the inbox.
+    // A de-authorization delivered 3 times is recorded once; startHitl then refuses the inbox. It names the
+    // emulator's portal: an event of any other portal is ignored (portal binding, issue 17 point 4).
     const body = JSON.stringify({
       type: 'CHANNEL_ACCOUNT_UPDATED',
-      portalId: '1',
+      portalId: String(DEFAULT_PORTAL_ID),
       channelId: [...w.emu.state.channels.keys()][0],
       channelAccountId: accountId,
       authorized: false,
