@@ -64,9 +64,20 @@ const requireOption = (opts: EmulatorOptions, key: 'clientId' | 'clientSecret' |
 
 /** Starts an in-memory HubSpot (OAuth, custom channels, conversations, files, contacts) on 127.0.0.1. */
 export async function startHubspotEmulator(opts: EmulatorOptions): Promise<HubspotEmulator> {
+  return (await startEmulatorWithCore(opts)).emulator
+}
+
+/** Internal to the emulator: the one-app, many-portals layer (app.ts) reads each portal's core. */
+export type EmulatorInternals = { emulator: HubspotEmulator; core: Core }
+export type InternalOptions = { idOffset?: number }
+
+export async function startEmulatorWithCore(opts: EmulatorOptions, internal: InternalOptions = {}): Promise<EmulatorInternals> {
   for (const key of ['clientId', 'clientSecret', 'developerApiKey', 'appId'] as const) requireOption(opts, key)
   const now = opts.now ?? Date.now
-  const store = new Store((opts.inboxes ?? DEFAULT_INBOXES).map((i) => ({ ...i, createdAt: now() })))
+  const store = new Store(
+    (opts.inboxes ?? DEFAULT_INBOXES).map((i) => ({ ...i, createdAt: now() })),
+    internal.idOffset
+  )
   for (const agent of opts.agents ?? []) store.state.agents.set(agent.id, { ...agent })
   const webhooks = new WebhookDispatcher({
     clientSecret: opts.clientSecret,
@@ -128,7 +139,7 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
   })
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
-  return {
+  const emulator: HubspotEmulator = {
     url: baseUrl,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
@@ -175,4 +186,5 @@ export async function startHubspotEmulator(opts: EmulatorOptions): Promise<Hubsp
       return thread && ensureTicket(core, thread)
     },
   }
+  return { emulator, core }
 }

@@ -40,12 +40,19 @@ export class Store {
   public readonly threadsByKey = new Map<string, string>()
   private readonly _next = new Map<Sequence, number>()
 
-  public constructor(inboxes: Inbox[]) {
+  /**
+   * `idOffset` shifts every sequence but the channels': portals of one app (app.ts) get ids no other
+   * portal has, as HubSpot's ids are unique across accounts; the channel registry is the app's, shared.
+   */
+  public constructor(
+    inboxes: Inbox[],
+    private readonly _idOffset = 0
+  ) {
     for (const inbox of inboxes) this.state.inboxes.set(inbox.id, inbox)
   }
 
   public nextId(seq: Sequence): string {
-    const id = this._next.get(seq) ?? FIRST_ID[seq]
+    const id = this._next.get(seq) ?? FIRST_ID[seq] + (seq === 'channel' || seq === 'event' ? 0 : this._idOffset)
     this._next.set(seq, id + 1)
     return String(id)
   }
