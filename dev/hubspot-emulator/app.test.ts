@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startHubspotApp, type HubspotApp } from './app'
+import { startHubspotApp, type HubspotApp, type HubspotAppOptions } from './app'
+import type { EmulatorExchange } from './api'
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from './test-receiver'
 
 /** One app, two portals: what belongs to the app (channels), what to a portal (everything else), over 127.0.0.1. */
@@ -21,9 +22,10 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.()
 })
 
-const startApp = async (): Promise<{ app: HubspotApp; hook: WebhookReceiver; appHook: WebhookReceiver }> => {
+const startApp = async (extra: Partial<HubspotAppOptions> = {}): Promise<{ app: HubspotApp; hook: WebhookReceiver; appHook: WebhookReceiver }> => {
   const app = await startHubspotApp({
     ...CREDS,
+    ...extra,
     portals: [
       { portalId: A, refreshToken: 'refresh-a' },
       { portalId: B, refreshToken: 'refresh-b' },
@@ -76,7 +78,7 @@ const str = (v: unknown, key: string): string => {
 }
 const refresh = (app: HubspotApp, refreshToken: string) =>
   send(
-    `${app.url}/oauth/v1/token`,
+    `${app.url}/oauth/2026-03/token`,
     form({ grant_type: 'refresh_token', client_id: CREDS.clientId, client_secret: CREDS.clientSecret, refresh_token: refreshToken })
   )
 const tokenOf = async (app: HubspotApp, refreshToken: string): Promise<string> => str((await refresh(app, refreshToken)).json, 'access_token')
@@ -238,5 +240,18 @@ describe('one app, several portals', () => {
     await app.portal(B).agent.reply(threads[B].threadId, { text: 'reopened' })
     await app.portal(B).agent.close(threads[B].threadId)
     expect(appHook.received).toHaveLength(before + 2)
+  })
+
+  it('the sunset switch and the exchange tap apply to every portal', async () => {
+    const exchanges: EmulatorExchange[] = []
+    const { app } = await startApp({ sunset: true, onExchange: (ex) => exchanges.push(ex) })
+    for (const rt of ['refresh-a', 'refresh-b']) {
+      const token = await tokenOf(app, rt)
+      expect((await api(app, 'GET', '/conversations/v3/conversations/inboxes', { token })).status).toBe(410)
+      expect((await api(app, 'GET', '/conversations/conversations/2026-09/inboxes', { token })).status).toBe(200)
+    }
+    const inboxCalls = exchanges.filter((ex) => ex.path.endsWith('/inboxes')).map((ex) => ex.response.status)
+    expect(inboxCalls).toEqual([410, 200, 410, 200])
+    expect(app.routed.filter((r) => r.path.endsWith('/inboxes')).map((r) => r.portalId)).toEqual([A, A, B, B])
   })
 })

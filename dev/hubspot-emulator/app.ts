@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { EmulatorOptions, HubspotEmulator } from './api'
 import type { Core } from './core'
 import { esc, htmlPage } from './html'
-import { startEmulatorWithCore } from './index'
+import { startEmulatorWithCore } from './start'
 import type { Channel, DeliveryRecord, InboxType } from './types'
 
 /**
