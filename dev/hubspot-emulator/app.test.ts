@@ -175,6 +175,15 @@ describe('one app, several portals', () => {
     const listed = await api(app, 'GET', '/conversations/custom-channels/2026-09', { developer: true })
     expect((listed.json as { results: { id: string }[] }).results.map((c) => c.id)).toEqual([channelId])
     expect(app.portal(A).state.channels.get(channelId)).toBe(app.portal(B).state.channels.get(channelId))
+    // A channel made at a portal's own URL joins the same registry with a new id.
+    const direct = await send(`${app.portal(B).url}/conversations/custom-channels/2026-09?hapikey=${CREDS.developerApiKey}&appId=${CREDS.appId}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'Second', webhookUrl: hook.url, capabilities: CAPABILITIES }),
+    })
+    expect(direct.status).toBe(201)
+    expect(str(direct.json, 'id')).not.toBe(channelId)
+    expect([...app.portal(A).state.channels.keys()]).toEqual([channelId, str(direct.json, 'id')])
 
     // Ids are unique across portals, as HubSpot's are.
     expect(threads[A].threadId).not.toBe(threads[B].threadId)
@@ -231,6 +240,7 @@ describe('one app, several portals', () => {
     expect(verifyV3(received, appHook.url)).toBe(true)
     const batch = JSON.parse(received.body) as { portalId: number; objectId: number; propertyName: string }[]
     expect(batch).toEqual(events)
+    expect(new Set(events.map((e) => (e as { eventId: number }).eventId)).size).toBe(events.length)
     expect(batch.map((e) => [e.portalId, e.objectId, e.propertyName])).toEqual([
       [A, Number(threads[A].threadId), 'assignedTo'],
       [B, Number(threads[B].threadId), 'status'],

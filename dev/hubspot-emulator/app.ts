@@ -152,10 +152,13 @@ export async function startHubspotApp(opts: HubspotAppOptions): Promise<HubspotA
     backends.push({ portal: Object.assign(emulator, { portalId: p.portalId }), core })
   }
   const first = backends[0] as Backend
-  // The app's one channel registry: every portal's handlers read and write this map; only the
-  // first portal allocates channel ids (the developer-key API is routed there).
+  // The app's one channel registry: every portal's handlers read and write this map, and take channel
+  // and event ids from the first portal's sequences (store.ts), wherever the request arrived.
   const channels = first.core.store.state.channels
-  for (const b of backends) b.core.store.state.channels = channels
+  for (const b of backends) {
+    b.core.store.state.channels = channels
+    if (b !== first) b.core.store.shareAppSequencesWith(first.core.store)
+  }
 
   const routed: HubspotApp['routed'] = []
   const server = http.createServer((req, res) => {
