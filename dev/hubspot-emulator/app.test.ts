@@ -166,7 +166,12 @@ describe('one app, several portals', () => {
     expect(exchanged.json).toMatchObject({ hub_id: B })
     expect((await refresh(app, str(exchanged.json, 'refresh_token'))).json).toMatchObject({ hub_id: B })
     expect((await refresh(app, 'refresh-a')).json).toMatchObject({ hub_id: A })
-    expect(app.routed.filter((r) => r.path.startsWith('/oauth/')).map((r) => r.portalId)).toEqual([B, B, A])
+    // Introspection answers for the portal that issued the token, whichever it is.
+    const introspect = (token: string) =>
+      send(`${app.url}/oauth/2026-03/token/introspect`, form({ client_id: CREDS.clientId, client_secret: CREDS.clientSecret, token }))
+    expect((await introspect(str(exchanged.json, 'access_token'))).json).toMatchObject({ active: true, hub_id: B })
+    expect((await introspect(await tokenOf(app, 'refresh-a'))).json).toMatchObject({ active: true, hub_id: A })
+    expect(app.routed.filter((r) => r.path.startsWith('/oauth/')).map((r) => r.portalId)).toEqual([B, B, A, B, A, A])
   })
 
   it('channels belong to the app (one registry, the same ids in every portal); accounts, inboxes and threads to a portal', async () => {
