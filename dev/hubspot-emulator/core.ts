@@ -21,6 +21,8 @@ export type Core = {
   /** http://127.0.0.1:PORT, known once the server listens. */
   baseUrl: () => string
   appWebhookUrl: () => string | undefined
+  /** While set (app.ts `mixedBatch`), app events are collected here instead of being sent. */
+  heldAppEvents?: unknown[]
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString()

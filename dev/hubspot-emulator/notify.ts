@@ -9,6 +9,10 @@ export const notifyChannel = async (core: Core, channelId: string, payload: unkn
 
 /** Sends a batch of conversation events to the app's target URL; [] when none is set. */
 export const notifyApp = async (core: Core, events: unknown[]): Promise<number[]> => {
+  if (core.heldAppEvents) {
+    core.heldAppEvents.push(...events)
+    return []
+  }
   const url = core.appWebhookUrl()
   if (!url) return []
   return [await core.webhooks.deliver('app', url, events)]

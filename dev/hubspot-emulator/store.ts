@@ -17,6 +17,8 @@ const FIRST_ID: Record<Sequence, number> = {
   comment: 60_000_000_001,
 }
 
+const APP_SEQUENCES: ReadonlySet<Sequence> = new Set<Sequence>(['channel', 'event'])
+
 const digits = (s: string): string => s.replace(/\D/g, '')
 
 /** In-memory state plus id allocation and the lookups several handlers share. */
@@ -40,12 +42,31 @@ export class Store {
   public readonly threadsByKey = new Map<string, string>()
   private readonly _next = new Map<Sequence, number>()
 
-  public constructor(inboxes: Inbox[]) {
+  /**
+   * `idOffset` shifts every sequence but the app's (channels, events): portals of one app (app.ts) get ids no other
+   * portal has, as HubSpot's ids are unique across accounts; the channel registry and event ids are the app's, shared.
+   */
+  public constructor(
+    inboxes: Inbox[],
+    private readonly _idOffset = 0
+  ) {
     for (const inbox of inboxes) this.state.inboxes.set(inbox.id, inbox)
   }
 
+  /**
+   * One app, several portals (app.ts): channel ids and webhook event ids are the app's, so every portal
+   * takes them from the first portal's store; else a channel made at one portal's own URL, or two
+   * portals' events in one mixed batch, would repeat an id (HubSpot's `eventId` is unique, used to de-duplicate).
+   */
+  public shareAppSequencesWith(owner: Store): void {
+    this._appSequences = owner
+  }
+
+  private _appSequences: Store | undefined
+
   public nextId(seq: Sequence): string {
-    const id = this._next.get(seq) ?? FIRST_ID[seq]
+    if (this._appSequences && APP_SEQUENCES.has(seq)) return this._appSequences.nextId(seq)
+    const id = this._next.get(seq) ?? FIRST_ID[seq] + (APP_SEQUENCES.has(seq) ? 0 : this._idOffset)
     this._next.set(seq, id + 1)
     return String(id)
   }

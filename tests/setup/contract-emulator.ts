@@ -2,7 +2,7 @@
  * E2e, browser and reliability tests: every API request the HubSpot emulator receives and every reply it gives is
  * checked against the operation of HubSpot's OpenAPI specs for its method and path (`tests/helpers/openapi/`); a
  * violation fails the test during which it happened. The emulator reports each exchange through its `onExchange`
- * option; this file adds that option to every `startHubspotEmulator` call of the suite (the stack, the reliability
+ * option; this file adds that option to every `startHubspotEmulator` and `startHubspotApp` call of the suite (the stack, the reliability
  * harness) by wrapping the module, so no test has to remember it. Without the specs the check is skipped with a
  * printed reason (fails under CI=true).
  */
@@ -19,6 +19,15 @@ vi.mock('../../dev/hubspot-emulator', async (importOriginal) => {
     ...original,
     startHubspotEmulator: (opts: Emulator.EmulatorOptions) =>
       original.startHubspotEmulator({
+        ...opts,
+        onExchange: (ex) => {
+          recordEmulatorExchange(ex)
+          opts.onExchange?.(ex)
+        },
+      }),
+    // The one-app model (several portals) passes the same option to every portal it starts.
+    startHubspotApp: (opts: Emulator.HubspotAppOptions) =>
+      original.startHubspotApp({
         ...opts,
         onExchange: (ex) => {
           recordEmulatorExchange(ex)
