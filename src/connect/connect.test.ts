@@ -768,7 +768,6 @@ describe('routing', () => {
 })
 
 describe('publisher mode: the installation is routed by its HubSpot portal (issue 17, point 2)', () => {
-
   it('own-app mode sets no identifier', async () => {
     const props = unconnected()
     const identifiers = recordIdentifiers(props.fake)
