@@ -7,6 +7,7 @@ const STATUS: Partial<Record<ErrorType, number>> = {
   Unauthorized: 401,
   ResourceNotFound: 404,
   MethodNotFound: 405,
+  AlreadyExists: 409,
   Internal: 500,
 }
 

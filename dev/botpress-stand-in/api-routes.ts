@@ -1,6 +1,7 @@
 import type { Event, Message } from '@botpress/client'
 import type { BodyReader } from './json'
 import type { ParsedQuery } from './query'
+import { StandInApiError, invalidPayload } from './api-error'
 import { parseStateType, type StandInStore, type StateKey } from './store'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -29,6 +30,11 @@ export type RouteDeps = {
   notify: ApiNotifier
   /** Name stored as `conversation.integration` when the request does not give integrationName. */
   integrationName: (req: ApiRequest) => string
+  /**
+   * `POST /v1/chat/integrations/configure` (`client.configureIntegration`), served only when given:
+   * the integration's own calls carry `x-integration-id`, which must be this integration's id.
+   */
+  configure?: { integrationId: string; apply: (identifier: string | null) => void }
 }
 
 const stateKey = (req: ApiRequest): StateKey => ({
@@ -41,7 +47,7 @@ const param = (req: ApiRequest, name: string): string => req.params[name] ?? ''
 const tagFilter = (req: ApiRequest) => (Object.keys(req.query.tags).length > 0 ? req.query.tags : undefined)
 
 /** The chat API endpoints `@botpress/client` 1.35.0 calls, with their methods and paths. */
-export const buildRoutes = ({ store, notify, integrationName }: RouteDeps): ApiRoute[] => {
+export const buildRoutes = ({ store, notify, integrationName, configure }: RouteDeps): ApiRoute[] => {
   const route = (method: HttpMethod, path: string, clientMethod: string, handle: ApiRoute['handle']): ApiRoute => ({
     method,
     path,
@@ -214,5 +220,26 @@ export const buildRoutes = ({ store, notify, integrationName }: RouteDeps): ApiR
     route('PATCH', '/v1/chat/states/:type/:id/:name', 'patchState', (req) => ({
       state: store.patchState(stateKey(req), req.body.record('payload')),
     })),
+
+    // the installation itself
+    ...(configure
+      ? [
+          route('POST', '/v1/chat/integrations/configure', 'configureIntegration', (req) => {
+            const caller = req.headers['x-integration-id']
+            if (!caller) throw new StandInApiError('Unauthorized', 'Missing x-integration-id header')
+            if (caller !== configure.integrationId) throw new StandInApiError('Unauthorized', `Unknown integration "${caller}"`)
+            // Absent leaves the identifier as it is (the call may only set scheduleRegisterCall); null clears it.
+            if (req.body.has('identifier')) configure.apply(identifierOf(req))
+            else if (req.body.isNull('identifier')) configure.apply(null)
+            return {}
+          }),
+        ]
+      : []),
   ]
+}
+
+const identifierOf = (req: ApiRequest): string => {
+  const id = req.body.optStr('identifier')
+  if (!id) throw invalidPayload('configureIntegration: "identifier" must be a non-empty string or null')
+  return id
 }

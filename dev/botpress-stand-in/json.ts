@@ -32,6 +32,11 @@ export class BodyReader {
     return this.obj[key] !== undefined && this.obj[key] !== null
   }
 
+  /** True when the key is present with the value null. */
+  isNull(key: string): boolean {
+    return this.obj[key] === null
+  }
+
   str(key: string): string {
     const v = this.obj[key]
     if (typeof v !== 'string' || v.length === 0) throw invalidPayload(`${this.where}: "${key}" must be a non-empty string`)

@@ -16,6 +16,9 @@ export type WebhookRequest = {
   body?: string
 }
 
+/** The request line and headers of a public webhook call, as Botpress hands them over. */
+export type IncomingWebhook = { method: string; subPath: string; query: string; rawHeaders: string[] }
+
 /**
  * Forwards one public webhook call to the integration as operation `webhook_received` with
  * `{req: {method, path, query, headers, body}}` and relays its `{status, headers, body}` unchanged.
@@ -28,13 +31,18 @@ export const forwardWebhook = async (
   caller: IntegrationCaller
 ): Promise<void> => {
   const raw = await readBody(req)
-  const method = (req.method ?? 'GET').toUpperCase()
+  await deliverWebhook({ method: req.method ?? 'GET', subPath, query, rawHeaders: req.rawHeaders }, raw, res, caller)
+}
+
+/** The same, for a body already read (a route that looked into it to pick the installation). */
+export const deliverWebhook = async (incoming: IncomingWebhook, raw: Buffer, res: http.ServerResponse, caller: IntegrationCaller): Promise<void> => {
+  const method = incoming.method.toUpperCase()
   const carriesBody = raw.length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH'
   const forwarded: WebhookRequest = {
     method,
-    path: subPath || '/',
-    query,
-    headers: flattenRawHeaders(req.rawHeaders),
+    path: incoming.subPath || '/',
+    query: incoming.query,
+    headers: flattenRawHeaders(incoming.rawHeaders),
     ...(carriesBody ? { body: raw.toString('utf8') } : {}),
   }
   let answer
