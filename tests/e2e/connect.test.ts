@@ -3,6 +3,7 @@ import { startStack, wantsConnectedSandbox, type Stack } from '../../dev/sandbox
 import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
+import { createHttpBrowser, hiddenField } from '../helpers/http-browser'
 
 /**
  * The Connect flow end to end over 127.0.0.1, as a newcomer's browser goes through it: the real
@@ -17,47 +18,10 @@ let webhookOrigin = ''
 const output: string[] = []
 const restoreOutput: (() => void)[] = []
 
-/** One browser's cookies (only ours exist here): sent back to URLs under the cookie's path, as a browser does. */
-const jar = new Map<string, { value: string; path: string }>()
-const remember = (res: Response) => {
-  for (const line of res.headers.getSetCookie()) {
-    const [pair = '', ...attrs] = line.split(';').map((s) => s.trim())
-    const eq = pair.indexOf('=')
-    const path = attrs.find((a) => a.toLowerCase().startsWith('path='))?.slice(5) ?? '/'
-    const maxAge = attrs.find((a) => a.toLowerCase().startsWith('max-age='))
-    if (maxAge && Number(maxAge.slice(8)) <= 0) jar.delete(pair.slice(0, eq))
-    else jar.set(pair.slice(0, eq), { value: pair.slice(eq + 1), path })
-  }
-}
-const cookieFor = (url: string) => {
-  const { pathname, origin } = new URL(url)
-  if (origin !== webhookOrigin) return undefined // the cookie's host is the webhook host
-  const pairs = [...jar].filter(([, c]) => pathname === c.path || pathname.startsWith(`${c.path}/`)).map(([k, c]) => `${k}=${c.value}`)
-  return pairs.length ? pairs.join('; ') : undefined
-}
-
-type Page = { status: number; location?: string; text: string }
-const pages: string[] = []
-/** One browser request: never follows redirects (each hop is a step to look at), keeps cookies. */
-const browse = async (url: string, init: { method?: string; form?: URLSearchParams; origin?: string } = {}): Promise<Page> => {
-  const headers: Record<string, string> = { accept: 'text/html' }
-  const cookie = cookieFor(url)
-  if (cookie) headers.cookie = cookie
-  if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded'
-  if (init.origin) headers.origin = init.origin
-  const res = await fetch(url, { method: init.method ?? 'GET', headers, body: init.form?.toString(), redirect: 'manual' })
-  remember(res)
-  const text = await res.text()
-  pages.push(text)
-  const location = res.headers.get('location') ?? undefined
-  return { status: res.status, text, ...(location ? { location: new URL(location, url).toString() } : {}) }
-}
-
-const hidden = (html: string, name: string): string => {
-  const m = new RegExp(`name="${name}" value="([^"]+)"`).exec(html)
-  if (!m?.[1]) throw new Error(`no hidden field ${name} in the page`)
-  return m[1].replace(/&amp;/g, '&')
-}
+/** One browser: cookies kept per origin and path, redirects never followed (each hop is a step to look at). */
+const browser = createHttpBrowser()
+const { browse, pages } = browser
+const hidden = hiddenField
 
 /** HubSpot requests the integration made (the browser's own page loads at HubSpot are not its cost). */
 const BROWSER_PAGES = /^\/(oauth\/authorize|_emulator\/)/
@@ -175,7 +139,7 @@ describe('Connect from Botpress: consent, then the inbox picker', () => {
     expect(`${to.origin}${to.pathname}`).toBe(stack.emulator.authorizeUrl)
     expect(to.searchParams.get('redirect_uri')).toBe(`${stack.standIn.webhookUrl}/oauth/callback`)
     expect(to.searchParams.get('state')).toMatch(/^[\w-]{40,}$/)
-    expect(jar.size).toBe(1)
+    expect(browser.cookieCount()).toBe(1)
     // Botpress: only the webhook URL (setup state, read once per process); the state verifies itself,
     // so nothing is written (was 3: + the pending flows' read and write).
     record('GET /oauth/start', cost, { hubspot: 0, botpress: 1 })
