@@ -20,6 +20,12 @@ export type ConnectView = {
   setupUrl: string
   settingsUrl: string
   inboxes: InboxView[]
+  /**
+   * Publisher sandbox: which bot this page is and the HubSpot account it is meant to connect. Its
+   * channel is the app's, shared, with no connection redirect URL: inboxes are connected on the
+   * setup page only (src/app-urls.ts), so the page offers no "Connect channel".
+   */
+  publisher?: { botLabel: string; portalId: number }
 }
 
 // Read leniently: the sandbox only shows these, and a missing field means "not yet".
@@ -68,6 +74,7 @@ export const connectView = (stack: Stack): ConnectView => {
     setupUrl: stack.connectUrls.setup,
     settingsUrl: stack.emulator.settingsUrl,
     inboxes,
+    ...(stack.publisher ? { publisher: stack.publisher } : {}),
   }
 }
 
@@ -80,6 +87,7 @@ const connectAnswer = z.object({ url: z.string().url() })
  */
 export const startChannelConnection = async (stack: Stack, inboxId: unknown): Promise<{ url: string }> => {
   const view = connectView(stack)
+  if (view.publisher) throw new Error("The publisher app's channel is shared by every bot: connect inboxes on the integration's setup page.")
   if (!view.channelId) throw new Error('The integration has not created its HubSpot channel yet (register first).')
   if (typeof inboxId !== 'string' || !view.inboxes.some((i) => i.id === inboxId)) throw new Error('Choose an inbox to connect.')
   const res = await fetch(`${stack.emulator.url}/_emulator/connect-channel`, {

@@ -1,7 +1,7 @@
 import { startBotpressHub, startIntegrationOnLoopback, type BotpressHub, type BotpressStandIn, type StartableIntegration } from '../botpress-stand-in'
 import { startHubspotApp, type HubspotApp } from '../hubspot-emulator'
 import { requiredScopes } from '../../src/hubspot/scopes'
-import { SANDBOX_APP } from './stack'
+import { SANDBOX_APP, type Stack } from './stack'
 
 /**
  * The publisher mode on 127.0.0.1 (issue 17): ONE HubSpot app (the publisher's) installed in two
@@ -12,6 +12,8 @@ import { SANDBOX_APP } from './stack'
  */
 
 export type PublisherBot = {
+  /** How the sandbox page names the bot. */
+  label: string
   /** The bot's installation: its own webhook URL, data and request log. */
   standIn: BotpressStandIn
   /** The HubSpot account this bot is meant to connect (the sandbox's pairing; Connect lets the admin pick any). */
@@ -38,6 +40,9 @@ export type PublisherStackOptions = {
   /** Default true: HubSpot after September 2027 (dev/hubspot-emulator/sunset.ts). */
   sunset?: boolean
 }
+
+/** What each bot builder fills in the default (publisher) configuration: nothing of the app's. */
+const BOT_CONFIGURATION = { channelName: 'Botpress sandbox' }
 
 /** The env the integration reads beside its secrets; put back on close. */
 const setEnv = (values: Record<string, string>): (() => void) => {
@@ -107,9 +112,15 @@ export const startPublisherStack = async (opts: PublisherStackOptions): Promise<
 
   const bots: PublisherBot[] = []
   for (const [index, portalId] of [first, second].entries()) {
-    const standIn = hub.install({ botId: `bot_${index === 0 ? 'alpha' : 'beta'}`, configuration: { channelName: 'Botpress sandbox' } })
+    const name = index === 0 ? 'alpha' : 'beta'
+    const standIn = hub.install({ botId: `bot_${name}`, configuration: BOT_CONFIGURATION })
     await standIn.register()
-    bots.push({ standIn, portalId, connectUrls: { start: `${standIn.webhookUrl}/oauth/start`, setup: `${standIn.webhookUrl}/setup` } })
+    bots.push({
+      label: `Bot ${name[0]!.toUpperCase()}${name.slice(1)}`,
+      standIn,
+      portalId,
+      connectUrls: { start: `${standIn.webhookUrl}/oauth/start`, setup: `${standIn.webhookUrl}/setup` },
+    })
   }
 
   return {
@@ -127,3 +138,19 @@ export const startPublisherStack = async (opts: PublisherStackOptions): Promise<
     },
   }
 }
+
+/**
+ * One bot of the publisher stack as the sandbox page sees a stack: its installation, and the HubSpot
+ * account it connects as "the emulator" (its inboxes, threads and agents). Closing it closes nothing:
+ * the publisher stack is shared and closed once.
+ */
+export const sandboxStackOf = (stack: PublisherStack, bot: PublisherBot): Stack => ({
+  emulator: stack.app.portal(bot.portalId),
+  standIn: bot.standIn,
+  integrationUrl: stack.integrationUrl,
+  configuration: BOT_CONFIGURATION,
+  connected: false,
+  connectUrls: bot.connectUrls,
+  publisher: { botLabel: bot.label, portalId: bot.portalId },
+  close: async () => {},
+})

@@ -32,6 +32,11 @@ export type Stack = {
   connected: boolean
   /** The integration's Connect pages, as the browser reaches them (through the stand-in's webhook proxy). */
   connectUrls: { start: string; setup: string }
+  /**
+   * Set when this is one bot of the publisher sandbox (dev/sandbox/publisher-stack.ts): the app is
+   * the publisher's, shared with another bot, and `emulator` is the HubSpot account this bot connects.
+   */
+  publisher?: { botLabel: string; portalId: number }
   close: () => Promise<void>
 }
 
@@ -62,6 +67,18 @@ const UNCONNECTED_INBOXES: SandboxInbox[] = [...CONNECTED_INBOXES, { id: '1003',
 /** `npm start` starts unconnected unless SANDBOX_CONNECTED=1 (or `--connected`) asks for the hand-installed app. */
 export const wantsConnectedSandbox = (env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): boolean =>
   argv.includes('--connected') || ['1', 'true', 'yes'].includes((env.SANDBOX_CONNECTED ?? '').trim().toLowerCase())
+
+/**
+ * `npm start` runs the publisher mode (two bots sharing one HubSpot app, dev/sandbox/publisher-stack.ts)
+ * unless `SANDBOX_MODE=own-app` (or `--own-app`) asks for one bot with its own app; a hand-installed
+ * app (SANDBOX_CONNECTED=1) exists only in that mode, so it implies it.
+ */
+export const sandboxModeOf = (env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): 'publisher' | 'own-app' => {
+  const asked = (env.SANDBOX_MODE ?? '').trim().toLowerCase()
+  if (asked && asked !== 'publisher' && asked !== 'own-app') throw new Error(`SANDBOX_MODE must be "publisher" or "own-app", not "${asked}"`)
+  if (asked === 'own-app' || argv.includes('--own-app') || wantsConnectedSandbox(env, argv)) return 'own-app'
+  return 'publisher'
+}
 
 /**
  * Everything on 127.0.0.1: the HubSpot emulator, the real integration through the SDK's own

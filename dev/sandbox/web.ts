@@ -161,3 +161,6 @@ export const startWebServer = async (stack: Stack, port = 0, botOptions: Sandbox
       }),
   }
 }
+
+/** A running sandbox page. */
+export type SandboxWeb = Awaited<ReturnType<typeof startWebServer>>

@@ -11,7 +11,7 @@ import {
   nockListChannels,
   nockTokenRefresh,
 } from '../../tests/helpers/nock-hubspot'
-import { makeProps, makePublisherProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
+import { INTEGRATION_URL, makeProps, makePublisherProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
 import { resetCaches } from '../cache'
 import { CHANNEL_CAPABILITIES } from './capabilities'
 import { register, setupTuning } from './register'
@@ -337,6 +337,41 @@ describe('unregister', () => {
   it('does nothing when nothing was installed', async () => {
     const props = makeProps()
     await expect(unregister(props)).resolves.toBeUndefined()
+  })
+})
+
+describe('register before Connect: what the bot builder is told', () => {
+  const createdChannel = (webhookUrl: string) =>
+    hubspot()
+      .post(channelsPath)
+      .query(devKeyQuery())
+      .reply(201, { id: 'ch9', name: 'Botpress', webhookUrl, capabilities: {}, createdAt: '2026-01-01T00:00:00Z' })
+  const notConnectedWarning = (lines: { level: string; message: string }[]) =>
+    lines.find((l) => l.level === 'warn' && l.message.startsWith('HubSpot is not connected yet'))?.message ?? ''
+
+  it('own app: open Connect, or fill the refresh token and inbox in the configuration', async () => {
+    const props = makeProps({ configuration: { refreshToken: undefined, inboxId: undefined } })
+    nockListChannels([], 3)
+    createdChannel(WEBHOOK_URL)
+    await register(props)
+    expect(notConnectedWarning(props.lines)).toBe(
+      `HubSpot is not connected yet: open ${WEBHOOK_URL}/oauth/start to connect HubSpot and choose inboxes (or fill "Refresh token" and "Inbox ID").`
+    )
+  })
+
+  it('publisher app: Connect only (its configuration has no refresh token or inbox fields to fill)', async () => {
+    const { restore, ...props } = makePublisherProps()
+    try {
+      nockListChannels([])
+      createdChannel(INTEGRATION_URL)
+      nockListChannels([{ id: 'ch9', webhookUrl: INTEGRATION_URL, createdAt: '2026-01-01T00:00:00Z' }], 3)
+      await register(props)
+      expect(notConnectedWarning(props.lines)).toBe(
+        `HubSpot is not connected yet: open ${WEBHOOK_URL}/oauth/start to connect HubSpot and choose inboxes.`
+      )
+    } finally {
+      restore()
+    }
   })
 })
 

@@ -55,9 +55,9 @@ export const register: bp.IntegrationProps['register'] = async (props) => {
     const sameChannel = previous?.channelId === channel.id
     await saveSetupState(props, stateWith(channel.id, sameChannel ? previous.channelAccounts : {}))
     await ensureConnectRedirect(hs, channel, urls, log)
-    log.warn(
-      `HubSpot is not connected yet: open ${oauthStartUrlOf(webhookUrl)} to connect HubSpot and choose inboxes (or fill "Refresh token" and "Inbox ID").`
-    )
+    // The publisher configuration has no refresh token or inbox fields: Connect is the only way there.
+    const byHand = urls.sharedChannel ? '' : ' (or fill "Refresh token" and "Inbox ID")'
+    log.warn(`HubSpot is not connected yet: open ${oauthStartUrlOf(webhookUrl)} to connect HubSpot and choose inboxes${byHand}.`)
     return
   }
 

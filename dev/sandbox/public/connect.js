@@ -26,19 +26,23 @@
     const actions = $('connect-actions')
     const routable = v.inboxes.filter((i) => i.connected)
     let key
+    // Publisher sandbox: two bots share one HubSpot app, each page is one bot and its own HubSpot account.
+    const who = v.publisher ? `${v.publisher.botLabel}: ` : ''
+    if (v.publisher) document.title = `${v.publisher.botLabel} · HubSpot HITL sandbox`
     if (!v.hubspotConnected) {
       key = 'start'
       banner.className = 'connect-banner todo'
-      text.textContent =
-        'HubSpot is not connected yet. Click "Connect HubSpot": you allow the app on HubSpot\'s consent page, then pick the inboxes that receive escalations. Then chat and escalate.'
+      text.textContent = v.publisher
+        ? `${who}HubSpot is not connected yet. Click "Connect HubSpot", choose account ${v.publisher.portalId} (the other bot connects the other one), allow the app, then pick the inboxes that receive escalations.`
+        : 'HubSpot is not connected yet. Click "Connect HubSpot": you allow the app on HubSpot\'s consent page, then pick the inboxes that receive escalations. Then chat and escalate.'
     } else if (routable.length === 0) {
       key = 'setup'
       banner.className = 'connect-banner todo'
-      text.textContent = `HubSpot account ${v.hubId || ''} is connected. Choose the inboxes that receive escalations on the setup page.`
+      text.textContent = `${who}HubSpot account ${v.hubId || ''} is connected. Choose the inboxes that receive escalations on the setup page.`
     } else {
       key = 'ready'
       banner.className = 'connect-banner ok'
-      text.textContent = `Connected to HubSpot account ${v.hubId || ''}. Escalations go to ${routable.map(inboxLabel).join(', ')}.`
+      text.textContent = `${who}Connected to HubSpot account ${v.hubId || ''}. Escalations go to ${routable.map(inboxLabel).join(', ')}.`
     }
     // Rebuilt only when the step changes, so a click never lands on a replaced link.
     if (actions.dataset.step === key) return
@@ -52,7 +56,8 @@
   const renderChannelAction = (v) => {
     const box = $('connect-channel')
     // HubSpot offers an app's channel in "Connect a channel" only once the app is installed in the account.
-    const candidates = v.channelId && v.hubspotConnected ? v.inboxes.filter((i) => !i.connected) : []
+    // The publisher app's shared channel has no connection redirect URL: the setup page connects inboxes.
+    const candidates = v.channelId && v.hubspotConnected && !v.publisher ? v.inboxes.filter((i) => !i.connected) : []
     box.hidden = candidates.length === 0
     const select = $('connect-inbox')
     const key = JSON.stringify(candidates.map((i) => [i.id, i.name]))
