@@ -39,6 +39,8 @@ export type PublisherStackOptions = {
   latencyMs?: number
   /** Default true: HubSpot after September 2027 (dev/hubspot-emulator/sunset.ts). */
   sunset?: boolean
+  /** Default true: both bots install (register) one after the other; false leaves it to the caller. */
+  register?: boolean
 }
 
 /** What each bot builder fills in the default (publisher) configuration: nothing of the app's. */
@@ -114,7 +116,7 @@ export const startPublisherStack = async (opts: PublisherStackOptions): Promise<
   for (const [index, portalId] of [first, second].entries()) {
     const name = index === 0 ? 'alpha' : 'beta'
     const standIn = hub.install({ botId: `bot_${name}`, configuration: BOT_CONFIGURATION })
-    await standIn.register()
+    if (opts.register !== false) await standIn.register()
     bots.push({
       label: `Bot ${name[0]!.toUpperCase()}${name.slice(1)}`,
       standIn,

@@ -25,14 +25,29 @@ const setupOf = (bot: PublisherBot): SetupState | undefined =>
   bot.standIn.store.findState({ type: 'integration', id: bot.standIn.integrationId, name: 'setup' })?.payload as SetupState | undefined
 const portalOf = (bot: PublisherBot) => stack.app.portal(bot.portalId)
 
-/** HubSpot requests (as the app's front routed them) and Botpress requests of `bot` while `step` runs. */
-const measure = async <T>(bot: PublisherBot, step: () => Promise<T>) => {
+/** Requests per step, printed after the file (the closing note of issue 17 quotes them). */
+const costs: Record<string, { hubspot: number; botpress: number }> = {}
+
+/**
+ * HubSpot requests (as the app's front routed them: the integration's calls, not the browser's page
+ * loads, which go to a portal's own URL) and Botpress requests of `bot` while `step` runs, held to a
+ * budget when one is given.
+ */
+const measure = async <T>(bot: PublisherBot, step: () => Promise<T>, name?: string, budget?: { hubspot: number; botpress: number }) => {
   const hs = stack.app.routed.length
   const bp = bot.standIn.requests.length
   const result = await step()
   for (const portal of stack.app.portals) await portal.settle()
   const hubspot = stack.app.routed.slice(hs).filter((r) => !r.path.startsWith('/_emulator/'))
-  return { result, hubspot, botpress: bot.standIn.requests.slice(bp).map((r) => `${r.method} ${r.path}`) }
+  const botpress = bot.standIn.requests.slice(bp).map((r) => `${r.method} ${r.path}`)
+  if (name) {
+    costs[name] = { hubspot: hubspot.length, botpress: botpress.length }
+    if (budget) {
+      expect(hubspot.length, `${name}: HubSpot ${hubspot.map((r) => `${r.method} ${r.path}`).join(', ')}`).toBeLessThanOrEqual(budget.hubspot)
+      expect(botpress.length, `${name}: Botpress ${botpress.join(', ')}`).toBeLessThanOrEqual(budget.botpress)
+    }
+  }
+  return { result, hubspot, botpress }
 }
 
 /** A bot builder clicks Connect, picks their account, grants access and picks both inboxes (the Help Desk the default). */
@@ -59,7 +74,11 @@ const connect = async (bot: PublisherBot) => {
   const callback = granted.location ?? ''
   expect(callback.startsWith(`${stack.hub.oauthUrl}?`)).toBe(true)
 
-  const exchanged = await measure(bot, () => browser.browse(callback))
+  const exchanged = await measure(bot, () => browser.browse(callback), `${bot.label}: GET /oauth (callback)`, {
+    // HubSpot: the code exchange and the introspection. Botpress: as own-app (4), + configureIntegration.
+    hubspot: 2,
+    botpress: 5,
+  })
   expect(exchanged.result.status).toBe(303)
   expect(exchanged.result.location).toBe(bot.connectUrls.setup)
 
@@ -68,19 +87,37 @@ const connect = async (bot: PublisherBot) => {
   const inboxes = [...portalOf(bot).state.inboxes.values()]
   const helpDesk = inboxes.find((i) => i.type === 'HELP_DESK')!
   const form = new URLSearchParams([['csrf', hiddenField(setup.text, 'csrf')], ...inboxes.map((i) => ['inbox', i.id]), ['default', helpDesk.id]])
-  const saved = await browser.browse(bot.connectUrls.setup, { method: 'POST', form, origin: new URL(stack.hub.url).origin })
+  const { result: saved } = await measure(
+    bot,
+    () => browser.browse(bot.connectUrls.setup, { method: 'POST', form, origin: new URL(stack.hub.url).origin }),
+    `${bot.label}: POST /setup (2 inboxes)`,
+    // As own-app: 1 inbox list, 1 channel list, 1 account list, 1 create per inbox; Botpress reads and writes.
+    { hubspot: 5, botpress: 6 }
+  )
   expect(saved.status).toBe(303)
-  for (const portal of stack.app.portals) await portal.settle()
   return { callbackCost: exchanged }
 }
 
 const escalate = async (bot: PublisherBot, name: string) => {
-  const { userId } = await bot.standIn.callAction<{ userId: string }>('createUser', { name, email: `${name.toLowerCase()}@example.com` })
-  const { conversationId } = await bot.standIn.callAction<{ conversationId: string }>('startHitl', {
-    userId,
-    title: `${name} needs help`,
-    messageHistory: [{ source: { type: 'user', userId }, type: 'text', payload: { text: 'Hello' } }],
-  })
+  const { result: created } = await measure(
+    bot,
+    () => bot.standIn.callAction<{ userId: string }>('createUser', { name, email: `${name.toLowerCase()}@example.com` }),
+    `${bot.label}: createUser`,
+    { hubspot: 2, botpress: 2 }
+  )
+  const { userId } = created
+  const { result: started } = await measure(
+    bot,
+    () =>
+      bot.standIn.callAction<{ conversationId: string }>('startHitl', {
+        userId,
+        title: `${name} needs help`,
+        messageHistory: [{ source: { type: 'user', userId }, type: 'text', payload: { text: 'Hello' } }],
+      }),
+    `${bot.label}: startHitl`,
+    { hubspot: 2, botpress: 4 }
+  )
+  const { conversationId } = started
   const threadId = bot.standIn.store.conversations.get(conversationId)?.tags.hubspotThreadId ?? ''
   return { userId, conversationId, threadId }
 }
@@ -98,17 +135,26 @@ beforeAll(async () => {
   setupTuning.visibilityDelaysMs = [10, 10, 10]
   // An agent acting within this of startHitl waits for the HITL plugin's activation (src/hitl/activation.ts).
   activationTiming.graceMs = 150
-  stack = await startPublisherStack({ integration })
+  stack = await startPublisherStack({ integration, register: false })
   ;[alpha, beta] = stack.bots as [PublisherBot, PublisherBot]
-  for (const portal of stack.app.portals) await portal.settle()
 })
 
 afterAll(async () => {
   await stack?.close()
+  if (Object.keys(costs).length) console.info(`Publisher-mode step costs (requests):\n${JSON.stringify(costs, null, 1)}`)
 })
 
 describe('one publisher app, two bots, two HubSpot accounts', () => {
-  it('both installs share ONE custom channel, at the integration-level URL, with no per-bot connect URL', () => {
+  it('both installs share ONE custom channel, at the integration-level URL, with no per-bot connect URL', async () => {
+    const first = await measure(alpha, () => alpha.standIn.register(), 'Bot Alpha: register (first install, creates the channel)', {
+      // list, create, the re-list that sees it (convergence: it is the oldest, nothing deleted)
+      hubspot: 3,
+      botpress: 4,
+    })
+    expect(first.hubspot.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual(['/conversations/custom-channels/2026-09'])
+    const second = await measure(beta, () => beta.standIn.register(), 'Bot Beta: register (reuses the channel)', { hubspot: 1, botpress: 3 })
+    // Reused: only the developer-key channel list (no account yet: nothing to connect before Connect).
+    expect(second.hubspot.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /conversations/custom-channels/2026-09'])
     const channels = [...stack.app.channels.values()]
     expect(channels).toHaveLength(1)
     expect(channels[0]?.webhookUrl).toBe(stack.hub.integrationWebhookUrl)
@@ -154,7 +200,10 @@ describe('one publisher app, two bots, two HubSpot accounts', () => {
   })
 
   it('each agent’s reply reaches only their own bot’s end user', async () => {
-    await portalOf(alpha).agent.reply(a.threadId, { text: 'Hi Ada, agent of account one here' })
+    await measure(alpha, () => portalOf(alpha).agent.reply(a.threadId, { text: 'Hi Ada, agent of account one here' }), 'Bot Alpha: agent reply', {
+      hubspot: 2,
+      botpress: 4,
+    })
     await portalOf(beta).agent.reply(b.threadId, { text: 'Hi Bob, agent of account two here' })
     expect(agentTexts(alpha, a.conversationId, a.userId)).toEqual(['Hi Ada, agent of account one here'])
     expect(agentTexts(beta, b.conversationId, b.userId)).toEqual(['Hi Bob, agent of account two here'])
@@ -203,7 +252,7 @@ describe('one publisher app, two bots, two HubSpot accounts', () => {
   })
 
   it('uninstalling one bot frees its identifier, switches off only its own accounts and keeps the shared channel', async () => {
-    const { hubspot } = await measure(alpha, () => alpha.standIn.unregister())
+    const { hubspot } = await measure(alpha, () => alpha.standIn.unregister(), 'Bot Alpha: unregister (2 accounts)', { hubspot: 2, botpress: 3 })
     expect(alpha.standIn.identifier()).toBeNull()
     expect(stack.hub.installationFor(String(alpha.portalId))).toBeUndefined()
     expect(beta.standIn.identifier()).toBe(String(beta.portalId))
