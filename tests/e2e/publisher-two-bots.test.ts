@@ -54,7 +54,11 @@ const measure = async <T>(bot: PublisherBot, step: () => Promise<T>, name?: stri
 const connect = async (bot: PublisherBot) => {
   const browser = createHttpBrowser()
   browsers.set(bot, browser)
-  const start = await browser.browse(bot.connectUrls.start)
+  const { result: start } = await measure(bot, () => browser.browse(bot.connectUrls.start), `${bot.label}: GET /oauth/start`, {
+    // Signed state, nothing stored: at most the webhook URL read on a cold instance.
+    hubspot: 0,
+    botpress: 1,
+  })
   expect(start.status).toBe(302)
   const authorize = new URL(start.location ?? '')
   expect(authorize.searchParams.get('redirect_uri')).toBe(stack.hub.oauthUrl)
@@ -197,6 +201,27 @@ describe('one publisher app, two bots, two HubSpot accounts', () => {
     expect(portalOf(alpha).state.threads.get(a.threadId)?.inboxId).toBe('1002')
     expect(portalOf(beta).state.threads.get(b.threadId)?.inboxId).toBe('2002')
     expect(portalOf(alpha).state.threads.has(b.threadId)).toBe(false)
+  })
+
+  it('an end user’s text reaches only their own account’s thread', async () => {
+    const { hubspot } = await measure(
+      alpha,
+      () => alpha.standIn.sendMessage({ conversationId: a.conversationId, userId: a.userId, type: 'text', payload: { text: 'Are you there?' } }),
+      'Bot Alpha: end-user text',
+      // The publish, with alpha's account token (the conversation's tags and the token are warm).
+      { hubspot: 1, botpress: 1 }
+    )
+    expect(hubspot.map((r) => r.portalId)).toEqual([alpha.portalId])
+    expect(
+      portalOf(alpha)
+        .threadMessages(a.threadId)
+        .some((m) => m.direction === 'INCOMING' && m.text === 'Are you there?')
+    ).toBe(true)
+    expect(
+      portalOf(beta)
+        .threadMessages(b.threadId)
+        .some((m) => m.text === 'Are you there?')
+    ).toBe(false)
   })
 
   it('each agent’s reply reaches only their own bot’s end user', async () => {
