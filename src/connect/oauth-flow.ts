@@ -1,4 +1,3 @@
-import * as sdk from '@botpress/sdk'
 import { saveSetupState, loadSetupState } from '../setup/setup-state'
 import { httpTuning } from '../hubspot'
 import { HubspotHttp } from '../hubspot/http'
@@ -170,7 +169,12 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
   // Sessions opened for the previous account end with it: they were granted for that account.
   const sessions = accountChanged ? {} : pruneExpiring(conn.sessions, c.now, MAX_SESSIONS - 1)
   sessions[hashToken(sessionId)] = c.now + SESSION_TTL_MS
-  const identifier = await routeByPortal(c, conn.identifier, hubId)
+  const routed = await routeByPortal(c, hubId)
+  if (routed.refused) {
+    c.props.logger.forBot().error(routed.refused)
+    return messagePage(409, 'HubSpot events cannot reach this bot', routed.refused, restart(c.webhookUrl))
+  }
+  const { identifier } = routed
   await saveConnection(c.props, {
     refreshToken: exchanged.refreshToken,
     hubId,
@@ -197,21 +201,23 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
 
 /**
  * Publisher mode: Botpress routes the app's webhooks (sent to the integration-level URL) to the installation whose
- * identifier the definition's extract.vrl returns, the HubSpot portal id. Set once, and again only when the account
- * changed (the connection state remembers the identifier last set: one Botpress call per new account, none on a
- * reconnect of the same one). A failure throws: without it this bot would receive none of its account's events.
+ * identifier the definition's extract.vrl returns, the HubSpot portal id. Claimed on every successful callback, even
+ * for the account already recorded (one Botpress call per Connect, which is rare): the connection state's record
+ * of it may outlive the routing itself (an uninstall cleared it and the states survived, or Botpress dropped it), and
+ * reconnecting must restore it. A refusal is returned, not thrown: nothing is stored, and the page says what to do.
  */
-const routeByPortal = async (c: ConnectContext, current: string | undefined, hubId: string): Promise<string | undefined> => {
-  if (c.config.mode !== 'publisher' || !hubId) return undefined
-  if (current === hubId) return hubId
+const routeByPortal = async (c: ConnectContext, hubId: string): Promise<{ identifier?: string; refused?: string }> => {
+  if (c.config.mode !== 'publisher' || !hubId) return {}
   try {
     await c.props.client.configureIntegration({ identifier: hubId })
   } catch (err) {
     // Whether Botpress refuses an identifier another installation holds is UNCONFIRMED (docs/hubspot.md, Publisher app).
     const reason = redact(err instanceof Error ? err.message : String(err))
-    throw new sdk.RuntimeError(
-      `Botpress did not route HubSpot account ${hubId}'s events to this bot (${reason}). Open Connect again from the integration's page in Botpress; if it fails again, check that no other bot of this workspace is connected to HubSpot account ${hubId}.`
-    )
+    return {
+      refused:
+        `Botpress did not route HubSpot account ${hubId}'s events to this bot (${reason}), so nothing was connected. ` +
+        `Check that no other bot is connected to HubSpot account ${hubId} through this integration (disconnect it there, or connect another account here), then start again.`,
+    }
   }
-  return hubId
+  return { identifier: hubId }
 }

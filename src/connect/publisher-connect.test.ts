@@ -229,14 +229,15 @@ describe('publisher app: Connect through Botpress’s global OAuth route', () =>
       return send(props, '/oauth', { query: { code: 'code-1', state: 'wh_123' }, cookie: cookieOf(start) })
     }
 
-    it('sets the identifier to the portal id after the callback, once: reconnecting the same account calls nothing more', async () => {
+    it('sets the identifier to the portal id after the callback; reconnecting the same account claims it again (one call), restoring a routing Botpress dropped', async () => {
       const props = unconnected()
       const identifiers = recordIdentifiers(props.fake)
       expect((await connectAs(props, 555)).status).toBe(303)
       expect(identifiers).toEqual(['555'])
       expect(connection(props)).toMatchObject({ hubId: '555', identifier: '555' })
+      // The state still says 555, but an uninstall (whose states survived) or Botpress may have cleared the routing.
       expect((await connectAs(props, 555)).status).toBe(303)
-      expect(identifiers).toEqual(['555'])
+      expect(identifiers).toEqual(['555', '555'])
     })
 
     it('re-sets it when another account connects', async () => {
@@ -252,12 +253,16 @@ describe('publisher app: Connect through Botpress’s global OAuth route', () =>
       const props = unconnected()
       props.fake.failNext = { method: 'configureIntegration', error: new Error('identifier taken') }
       const res = await connectAs(props, 555)
-      expect(res.status).toBe(502)
+      expect(res.status).toBe(409)
       expect(res.body).toContain('identifier taken')
-      expect(res.body).toContain('Open Connect again')
+      expect(res.body).toContain('no other bot is connected to HubSpot account 555')
+      // A way out that works: a new flow (reloading this callback would only find its state spent).
+      expect(res.body).toContain('/oauth/start')
+      expect(res.body).not.toContain('Reload')
       expect(res.body).not.toContain(NEW_REFRESH)
       expect(connection(props).identifier).toBeUndefined()
       expect(connection(props).refreshToken).toBeUndefined()
+      expect(props.lines.some((l) => l.level === 'error' && l.message.includes('did not route HubSpot account 555'))).toBe(true)
     })
   })
 })

@@ -11,7 +11,7 @@ import {
   nockListChannels,
   nockTokenRefresh,
 } from '../../tests/helpers/nock-hubspot'
-import { INTEGRATION_URL, makeProps, makePublisherProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
+import { INTEGRATION_URL, makeProps, makePublisherConfigProps, makePublisherProps, SECRETS, WEBHOOK_URL } from '../../tests/helpers/props'
 import { resetCaches } from '../cache'
 import { CHANNEL_CAPABILITIES } from './capabilities'
 import { register, setupTuning } from './register'
@@ -404,6 +404,21 @@ describe('unregister in publisher mode: the routing identifier (issue 17, point 
     } finally {
       restore()
     }
+  })
+
+  it('a failure before any HubSpot call (the publisher deployed without a secret) never advises deleting the shared channel', async () => {
+    const props = makePublisherConfigProps()
+    stub(props)
+    props.fake.states.set('integration:int_1:setup', {
+      webhookUrl: WEBHOOK_URL,
+      channelId: 'ch1',
+      channelWebhookUrl: INTEGRATION_URL,
+      channelAccounts: { '1001': { id: 'acc1', inboxId: '1001', name: 'Support', authorized: true } },
+    })
+    await expect(unregister(props)).resolves.toBeUndefined()
+    const error = props.lines.find((l) => l.level === 'error')?.message ?? ''
+    expect(error).toContain('do not delete the channel itself')
+    expect(error).not.toContain('DELETE')
   })
 
   it('own-app mode leaves identifiers alone', async () => {

@@ -8,6 +8,7 @@ import { endpoints } from '../hubspot/endpoints'
 import { redact } from '../hubspot/redact'
 import type { HubspotChannel, HubspotChannelAccount } from '../hubspot/schemas'
 import { CHANNEL_CAPABILITIES } from './capabilities'
+import { syncRoutingIdentifier } from './routing-identifier'
 import { loadSetupState, saveSetupState } from './setup-state'
 import type * as bp from '.botpress'
 
@@ -36,8 +37,10 @@ export const register: bp.IntegrationProps['register'] = async (props) => {
     channelAccounts,
     ...kept,
   })
-  // A configured refresh token needs no state read; otherwise the Connect flow may have stored one.
-  const connected = hs.config.refreshToken !== undefined || (await loadConnection(props)).refreshToken !== undefined
+  // Read in every mode: the Connect flow may have stored a refresh token, and the routing identifier follows it.
+  const connection = await loadConnection(props)
+  await syncRoutingIdentifier(props, hs.config.mode, connection)
+  const connected = hs.config.refreshToken !== undefined || connection.refreshToken !== undefined
   const inboxIds = hs.config.inboxIds.length > 0 ? hs.config.inboxIds : (previous?.inboxChoice?.inboxIds ?? [])
 
   if (!connected) {

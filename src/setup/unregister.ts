@@ -1,7 +1,7 @@
 import { modeOf } from '../credentials'
 import { createHubspotClient, isHubspotStatus } from '../hubspot'
 import { endpoints } from '../hubspot/endpoints'
-import { redact } from '../hubspot/redact'
+import { stopRoutingByPortal } from './routing-identifier'
 import { loadSetupState, saveSetupState } from './setup-state'
 import type * as bp from '.botpress'
 
@@ -11,7 +11,7 @@ import type * as bp from '.botpress'
  */
 export const unregister: bp.IntegrationProps['unregister'] = async (props) => {
   const log = props.logger.forBot()
-  await stopRoutingByPortal(props)
+  await stopRoutingByPortal(props, modeOf(props.ctx))
   let shared = false
   try {
     const state = await loadSetupState(props)
@@ -19,8 +19,9 @@ export const unregister: bp.IntegrationProps['unregister'] = async (props) => {
       log.info('No HubSpot channel was set up; nothing to remove.')
       return
     }
-    const hs = createHubspotClient(props)
+    // Known before anything can fail: the advice on failure must never be to delete the channel other bots use.
     shared = state.channelWebhookUrl !== undefined
+    const hs = createHubspotClient(props)
     if (shared) {
       // The publisher app's channel: every installation of the app uses it, so it stays. Only this
       // installation's channel accounts are switched off, with its own HubSpot account's token.
@@ -57,22 +58,5 @@ export const unregister: bp.IntegrationProps['unregister'] = async (props) => {
     log.error(
       `Could not remove the HubSpot custom channel: ${reason}. Remove it by hand (DELETE ${endpoints.customChannels.channels()}/{channelId} with your developer API key).`
     )
-  }
-}
-
-/**
- * Publisher mode: the identifier (our portal id) must not keep routing the app's webhooks to a bot that uninstalled.
- * UNCONFIRMED whether Botpress lets unregister's client call configureIntegration (docs/hubspot.md, Publisher app):
- * a refusal is only a warning, since Botpress drops the installation, and its identifier, anyway.
- */
-const stopRoutingByPortal = async (props: Parameters<bp.IntegrationProps['unregister']>[0]): Promise<void> => {
-  if (modeOf(props.ctx) !== 'publisher') return
-  try {
-    await props.client.configureIntegration({ identifier: null })
-  } catch (err) {
-    const reason = err instanceof Error ? redact(err.message) : 'unknown error'
-    props.logger
-      .forBot()
-      .warn(`Could not clear this installation's HubSpot routing identifier (${reason}); Botpress removes it with the installation.`)
   }
 }
