@@ -63,3 +63,11 @@ export const observeHubId = (ctx: Scope, hubId: string | undefined): void => {
 export const observeTokenHubId = (ctx: Scope, hubId: string | undefined): void => {
   identityEntry(ctx).tokenHubId = hubId || null
 }
+
+/**
+ * The account of a stored access token, if that token was issued for `fingerprint` (the configured credentials):
+ * a token cached for other credentials (the Connect flow's, or a refresh token replaced in the configuration) names
+ * another grant's account, which must not bind this one.
+ */
+export const tokenAccountOf = (token: { hubId?: string; fingerprint?: string } | undefined, fingerprint: string | undefined): string | undefined =>
+  token && fingerprint !== undefined && token.fingerprint === fingerprint ? token.hubId : undefined

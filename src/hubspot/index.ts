@@ -1,7 +1,7 @@
 import { isNotFound } from '../botpress-errors'
 import { connectionScope, loadConnection } from '../connect/connection-state'
 import { secretsOf } from '../config'
-import { observeTokenHubId } from '../installation-identity'
+import { observeTokenHubId, tokenAccountOf } from '../installation-identity'
 import { credentialsOf, type Credentials } from '../credentials'
 import type * as bp from '.botpress'
 import { ChannelsApi } from './channels'
@@ -14,7 +14,7 @@ import { refreshAccessToken } from './oauth'
 import { OwnersApi } from './owners'
 import { registerSecret } from './redact'
 import { TicketsApi } from './tickets'
-import { TokenManager, type CachedToken, type TokenStore } from './token-manager'
+import { credentialsFingerprint, TokenManager, type CachedToken, type TokenStore } from './token-manager'
 
 export { HubspotApiError, isHubspotStatus } from './errors'
 
@@ -35,11 +35,12 @@ export const httpTuning: Pick<HubspotHttpOptions, 'retryPolicy' | 'timeoutMs' | 
 
 type Props = { ctx: bp.Context; client: bp.Client; logger?: bp.Logger }
 
-const stateTokenStore = ({ ctx, client }: Props): TokenStore => ({
+/** `configuredFingerprint`: the configured credentials' fingerprint, whose token's account binds the installation. */
+const stateTokenStore = ({ ctx, client }: Props, configuredFingerprint: string | undefined): TokenStore => ({
   async load(): Promise<CachedToken | undefined> {
     try {
       const { state } = await client.getState({ type: 'integration', name: 'oauth', id: ctx.integrationId })
-      observeTokenHubId(ctx, state.payload?.hubId)
+      observeTokenHubId(ctx, tokenAccountOf(state.payload, configuredFingerprint))
       return state.payload
     } catch (err) {
       if (isNotFound(err)) return undefined
@@ -67,7 +68,7 @@ export const createHubspotClient = (props: Props): HubspotClient => {
       load: async () => (await loadConnection(props)).refreshToken,
       notConnectedHint: "Open the integration's webhook URL (shown in Botpress) followed by /oauth/start to connect HubSpot.",
     },
-    store: stateTokenStore(props),
+    store: stateTokenStore(props, config.refreshToken === undefined ? undefined : credentialsFingerprint(config.clientId, config.refreshToken)),
     refresh: (refreshToken) => refreshAccessToken(oauthHttp, { clientId: config.clientId, clientSecret: config.clientSecret, refreshToken }),
     onCacheError: (message) => props.logger?.forBot().warn(message),
   })

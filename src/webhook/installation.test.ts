@@ -2,11 +2,12 @@ import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { seedEndUser, seedHitlConversation, seedSetup, SETUP } from '../../tests/helpers/hitl-fixtures'
 import { hubspot, nockTokenRefresh } from '../../tests/helpers/nock-hubspot'
-import { makeProps } from '../../tests/helpers/props'
+import { baseConfig, makeProps, SECRETS } from '../../tests/helpers/props'
 import { signedRequest } from '../../tests/helpers/sign'
 import { agentReply, propertyChange as change } from '../../tests/helpers/webhook-events'
 import { resetCaches } from '../cache'
 import { endpoints } from '../hubspot/endpoints'
+import { credentialsFingerprint } from '../hubspot/token-manager'
 import { patchConnection } from '../connect/connection-state'
 import { httpTuning } from '../hubspot'
 import { handler } from './handler'
@@ -93,10 +94,12 @@ describe('app-webhook batches: portal and app', () => {
 
 describe('portal binding with a configured refresh token (issue 17, point 4)', () => {
   const OAUTH = 'integration:int_1:oauth'
+  /** The cached token was issued for the configured client id and refresh token. */
+  const OURS = credentialsFingerprint(baseConfig.clientId, SECRETS.refreshToken)
 
   it("the token's account (hub_id, kept with the cached token) binds: an agent message and a close from portal 99999 do nothing", async () => {
     const { props, deliver, stopped, debug, stateReads } = await setup({ connected: false })
-    props.fake.states.set(OAUTH, { accessToken: 'at-cached-123456', expiresAt: Date.now() + 3_600_000, fingerprint: 'x', hubId: OUR_PORTAL })
+    props.fake.states.set(OAUTH, { accessToken: 'at-cached-123456', expiresAt: Date.now() + 3_600_000, fingerprint: OURS, hubId: OUR_PORTAL })
     expect(await deliver({ ...agentReply('m1'), portalId: '99999' })).toBe(200)
     expect(props.fake.messages.size).toBe(0)
     expect(await deliver([close({ portalId: 99999 })])).toBe(200)
@@ -108,6 +111,32 @@ describe('portal binding with a configured refresh token (issue 17, point 4)', (
     expect(stateReads()).toBe(reads) // warm: the setup and the account are in memory
     expect(await deliver([close({}, 10)])).toBe(200)
     expect(stopped()).toBe(1)
+  })
+
+  it('a token cached for other credentials (an earlier refresh token, or the Connect flow’s) names another grant’s account: it binds nothing', async () => {
+    // The bot builder replaced the refresh token with one of account 243842089; the cache still holds account 555's token.
+    const { props, deliver, stopped } = await setup({ connected: false })
+    props.fake.states.set(OAUTH, { accessToken: 'at-old-account-1', expiresAt: Date.now() + 3_600_000, fingerprint: 'other-grant', hubId: '555' })
+    expect(await deliver([close({ portalId: Number(OUR_PORTAL) })])).toBe(200)
+    // Not dropped as another account's: unknown until the next refresh records this token's account, nothing is compared.
+    expect(stopped()).toBe(1)
+  })
+
+  it('with a configured token, a mismatch re-reads the cached token’s account (another instance refreshed it), not the connection', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const { props, deliver, stopped } = await setup({ connected: false })
+      props.fake.states.set(OAUTH, { accessToken: 'at-cached-123456', expiresAt: Date.now() + 3_600_000, fingerprint: OURS, hubId: '555' })
+      await seedHitlConversation(props.fake, 'user_x', '9002')
+      expect(await deliver([close({ portalId: Number(OUR_PORTAL) })])).toBe(200)
+      expect(stopped()).toBe(0) // 555 recorded: our portal's event looks foreign; the re-read found the same
+      vi.setSystemTime(Date.now() + BINDING_RECHECK_MS)
+      props.fake.states.set(OAUTH, { accessToken: 'at-fresh-7654321', expiresAt: Date.now() + 3_600_000, fingerprint: OURS, hubId: OUR_PORTAL })
+      expect(await deliver([close({ portalId: Number(OUR_PORTAL), objectId: 9002 }, 2)])).toBe(200)
+      expect(stopped()).toBe(1)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('a refresh records hub_id of the token response with the cached token, and binds from then on', async () => {

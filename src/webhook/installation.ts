@@ -1,7 +1,8 @@
 import { loadConnection } from '../connect/connection-state'
 import { tryCredentialsOf } from '../credentials'
 import { isNotFound } from '../botpress-errors'
-import { cachedIdentity, identityEntry, observeTokenHubId, type InstallationIdentity } from '../installation-identity'
+import { credentialsFingerprint } from '../hubspot/token-manager'
+import { cachedIdentity, identityEntry, observeTokenHubId, tokenAccountOf, type InstallationIdentity } from '../installation-identity'
 import { loadSetupState } from '../setup/setup-state'
 import type * as bp from '.botpress'
 
@@ -47,10 +48,17 @@ export const BINDING_RECHECK_MS = 60_000
 
 type Props = { ctx: bp.Context; client: bp.Client }
 
+type BindingConfig = { appId?: string; configuredToken: boolean; tokenFingerprint?: string }
+
 /** Only what binding needs from the credentials; incomplete ones bind nothing (the signature check already passed). */
-const bindingConfigOf = (ctx: bp.Context): { appId?: string; configuredToken: boolean } => {
+const bindingConfigOf = (ctx: bp.Context): BindingConfig => {
   const credentials = tryCredentialsOf(ctx)
-  return { appId: credentials?.appId || undefined, configuredToken: !!credentials?.refreshToken }
+  const refreshToken = credentials?.refreshToken
+  return {
+    appId: credentials?.appId || undefined,
+    configuredToken: !!refreshToken,
+    ...(credentials && refreshToken ? { tokenFingerprint: credentialsFingerprint(credentials.clientId, refreshToken) } : {}),
+  }
 }
 
 /**
@@ -59,17 +67,21 @@ const bindingConfigOf = (ctx: bp.Context): { appId?: string; configuredToken: bo
  * response, kept with the cached token in the `oauth` state). When HubSpot's token response omitted it (the specs
  * make it optional, docs/hubspot.md) nothing is compared, as before.
  */
-const oursOf = (identity: InstallationIdentity | undefined, config: { appId?: string; configuredToken: boolean }): OurIdentity => ({
+const oursOf = (identity: InstallationIdentity | undefined, config: BindingConfig): OurIdentity => ({
   channelId: identity?.channelId,
   hubId: config.configuredToken ? identity?.tokenHubId : identity?.hubId,
   appId: config.appId,
 })
 
-/** The account of the cached access token, on a cold process with a configured refresh token (one Botpress read). */
-const loadTokenHubId = async ({ ctx, client }: Props): Promise<void> => {
+/**
+ * The account of the cached access token, on a cold process with a configured refresh token (one Botpress read).
+ * Only a token issued for the configured credentials counts (tokenAccountOf): one cached for an earlier refresh token
+ * or the Connect flow's names another grant's account, and binds nothing until the next refresh records this one's.
+ */
+const loadTokenHubId = async ({ ctx, client }: Props, fingerprint: string | undefined): Promise<void> => {
   try {
     const { state } = await client.getState({ type: 'integration', name: 'oauth', id: ctx.integrationId })
-    observeTokenHubId(ctx, state.payload?.hubId)
+    observeTokenHubId(ctx, tokenAccountOf(state.payload, fingerprint))
   } catch (err) {
     if (!isNotFound(err)) throw err
     observeTokenHubId(ctx, undefined)
@@ -97,12 +109,13 @@ export const partitionByInstallation = async <T>(
   if (!cachedIdentity(props.ctx)?.webhookUrl) await loadSetupState(props)
   const namesPortal = claims.some((c) => c.portalId)
   if (!config.configuredToken && cachedIdentity(props.ctx)?.hubId === undefined && namesPortal) await loadConnection(props)
-  if (config.configuredToken && cachedIdentity(props.ctx)?.tokenHubId === undefined && namesPortal) await loadTokenHubId(props)
+  if (config.configuredToken && cachedIdentity(props.ctx)?.tokenHubId === undefined && namesPortal)
+    await loadTokenHubId(props, config.tokenFingerprint)
 
   let verdicts = claims.map((c) => mismatchOf(oursOf(cachedIdentity(props.ctx), config), c))
   const channelOff = verdicts.some((v) => v?.field === 'channel')
   const portalOff = verdicts.some((v) => v?.field === 'portal')
-  if ((channelOff || portalOff) && (await recheck(props, { setup: channelOff, connection: portalOff }, now))) {
+  if ((channelOff || portalOff) && (await recheck(props, config, { setup: channelOff, connection: portalOff }, now))) {
     verdicts = claims.map((c) => mismatchOf(oursOf(cachedIdentity(props.ctx), config), c))
   }
   const ours: T[] = []
@@ -115,12 +128,17 @@ export const partitionByInstallation = async <T>(
   return { ours, foreign }
 }
 
-/** Re-reads each mismatching state unless that was done within the minute; true when the identity may have changed. */
-const recheck = async (props: Props, what: { setup: boolean; connection: boolean }, now: number): Promise<boolean> => {
+/**
+ * Re-reads each mismatching state unless that was done within the minute; true when the identity may have changed.
+ * The account is the connection's, or with a configured refresh token the cached token's (`oauth` state), which
+ * another instance's refresh may have rewritten.
+ */
+const recheck = async (props: Props, config: BindingConfig, what: { setup: boolean; connection: boolean }, now: number): Promise<boolean> => {
   const entry = identityEntry(props.ctx)
+  const account = () => (config.configuredToken ? loadTokenHubId(props, config.tokenFingerprint) : loadConnection(props))
   const reads = await Promise.all([
     what.setup ? recheckOne(entry, 'setup', () => loadSetupState(props), now) : false,
-    what.connection ? recheckOne(entry, 'connection', () => loadConnection(props), now) : false,
+    what.connection ? recheckOne(entry, 'connection', account, now) : false,
   ])
   return reads.some(Boolean)
 }
