@@ -1,5 +1,5 @@
 import { saveSetupState, loadSetupState } from '../setup/setup-state'
-import { httpTuning } from '../hubspot'
+import { appOwnerOf, httpTuning } from '../hubspot'
 import { HubspotHttp } from '../hubspot/http'
 import { exchangeAuthorizationCode, getAccessTokenInfo, type ExchangedCode } from '../hubspot/oauth'
 import { redact, registerSecret } from '../hubspot/redact'
@@ -129,7 +129,7 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
   // entry; replaying that state still needs its browser's cookie, and HubSpot's code is single use.
   await patchConnection(c.props, conn, { spentStates })
 
-  const http = new HubspotHttp({ baseUrl: c.config.apiBaseUrl, ...httpTuning })
+  const http = new HubspotHttp({ baseUrl: c.config.apiBaseUrl, appOwner: appOwnerOf(c.config), ...httpTuning })
   let exchanged: ExchangedCode
   let info: { hubId: string; hubDomain?: string } | undefined
   try {
@@ -153,7 +153,9 @@ export const handleOAuthCallback = async (c: ConnectContext): Promise<Reply> => 
     return messagePage(
       400,
       'HubSpot refused the connection',
-      'HubSpot did not accept the authorization (the code expired, or the client ID/secret in the configuration do not match the app). Check them, then start again. Nothing was changed.',
+      c.config.mode === 'publisher'
+        ? "HubSpot did not accept the authorization (the code expired, or the app's credentials deployed by the integration's publisher do not match the app). Start again; if it keeps failing, ask the integration's publisher. Nothing was changed."
+        : 'HubSpot did not accept the authorization (the code expired, or the client ID/secret in the configuration do not match the app). Check them, then start again. Nothing was changed.',
       restart(c.webhookUrl)
     )
   }

@@ -221,6 +221,16 @@ describe('publisher app: Connect through Botpress’s global OAuth route', () =>
     expect(nock.pendingMocks()).toEqual([])
   })
 
+  it('a refused code exchange points to the publisher, not to configuration fields the bot builder does not have', async () => {
+    const props = unconnected()
+    const start = await send(props, '/oauth/start')
+    hubspot().post('/oauth/2026-03/token').reply(400, { status: 'error', message: 'invalid code', category: 'BAD_AUTH_CODE', correlationId: 'c-1' })
+    const res = await send(props, '/oauth', { query: { code: 'code-1', state: 'wh_123' }, cookie: cookieOf(start) })
+    expect(res.status).toBe(400)
+    expect(res.body).toContain('publisher')
+    expect(res.body).not.toContain('in the configuration')
+  })
+
   describe('routing by portal (issue 17, point 2)', () => {
     const connectAs = async (props: Props, hubId: number): Promise<Res> => {
       const start = await send(props, '/oauth/start')

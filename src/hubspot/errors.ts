@@ -26,17 +26,36 @@ export type HubspotErrorDetails = {
   networkCode?: string
   /** Which credential the call used, so a 401 hint names the right one. */
   auth?: 'oauth' | 'developer' | 'none'
+  /** Whose HubSpot app it is: a hint must not send the bot builder to fields only the publisher has. */
+  appOwner?: AppOwner
+}
+
+/**
+ * `builder`: the bot builder's own app, its keys in the configuration. `publisher`: the integration publisher's app,
+ * its keys deployed as the integration's secrets; the bot builder has only Connect.
+ */
+export type AppOwner = 'builder' | 'publisher'
+
+const unauthorizedHint = (d: HubspotErrorDetails): string => {
+  if (d.appOwner === 'publisher') {
+    return d.auth === 'developer'
+      ? "The HubSpot app's developer API key or app ID was refused: ask the integration's publisher to check the secrets DEVELOPER_API_KEY and APP_ID it deployed with."
+      : "HubSpot refused this bot's connection: open Connect again (the integration's webhook URL followed by /oauth/start); if it keeps failing, ask the integration's publisher to check the app's secrets."
+  }
+  return d.auth === 'developer'
+    ? 'Check the developer API key and the app ID.'
+    : 'Check the client ID, client secret and refresh token, or reinstall the HubSpot app.'
 }
 
 const hintFor = (d: HubspotErrorDetails): string => {
   if (d.networkCode) return 'HubSpot could not be reached; try again later.'
   switch (d.status) {
     case 401:
-      return d.auth === 'developer'
-        ? 'Check the developer API key and the app ID.'
-        : 'Check the client ID, client secret and refresh token, or reinstall the HubSpot app.'
+      return unauthorizedHint(d)
     case 403:
-      return 'The HubSpot app lacks a required scope or plan feature: reinstall it with the scopes listed in the integration README.'
+      return d.appOwner === 'publisher'
+        ? 'The HubSpot app lacks a required scope or plan feature: open Connect again so HubSpot asks for the scopes the app needs (custom channels need Sales Hub or Service Hub Professional or higher).'
+        : 'The HubSpot app lacks a required scope or plan feature: reinstall it with the scopes listed in the integration README.'
     case 404:
       return 'Check that the id exists in this HubSpot account.'
     case 429:

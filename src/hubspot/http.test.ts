@@ -148,6 +148,49 @@ describe('authentication', () => {
   })
 })
 
+describe('publisher app: hints name what the bot builder can do (they have no credential fields)', () => {
+  it('a 401 on a developer-key call asks the publisher to check its deployed secrets', async () => {
+    nock(BASE)
+      .get('/conversations/custom-channels/2026-09')
+      .query(true)
+      .reply(401, fakeError({ message: 'The API key provided is invalid.', category: 'INVALID_AUTHENTICATION' }))
+    const { http } = makeHttp({ appOwner: 'publisher' })
+    const err = await caught(listChannels(http))
+    expect(err).toBeInstanceOf(sdk.RuntimeError)
+    expect(err.message).toContain("ask the integration's publisher")
+    expect(err.message).toContain('DEVELOPER_API_KEY')
+    expect(err.message).not.toContain('Check the developer API key')
+  })
+
+  it('a 401 on an OAuth call says to Connect again, and a 403 says Connect grants the scopes', async () => {
+    nock(BASE)
+      .get(PATH)
+      .reply(401, fakeError({ message: 'expired', category: 'EXPIRED_AUTHENTICATION' }))
+    nock(BASE)
+      .get(PATH)
+      .reply(403, fakeError({ message: 'missing scope', category: 'MISSING_SCOPES' }))
+    const http = new HubspotHttp({ baseUrl: BASE, appOwner: 'publisher', sleep: async () => {} })
+    const get = () => caught(http.request({ method: 'GET', path: PATH, auth: 'none', schema: threadSchema, operation: 'read the thread' }))
+    const unauthorized = await get()
+    expect(unauthorized.message).toContain('open Connect again')
+    expect(unauthorized.message).not.toContain('client ID, client secret and refresh token')
+    const forbidden = await get()
+    expect(forbidden.message).toContain('open Connect again')
+    expect(forbidden.message).not.toContain('README')
+  })
+
+  it('a refused token refresh says to Connect again, never to update a "Refresh token" field', async () => {
+    nock(BASE)
+      .post('/oauth/2026-03/token')
+      .reply(400, fakeError({ message: 'BAD_REFRESH_TOKEN', category: 'BAD_REFRESH_TOKEN' }))
+    const http = new HubspotHttp({ baseUrl: BASE, appOwner: 'publisher', sleep: async () => {} })
+    const err = await caught(refreshAccessToken(http, { clientId: 'client-1', clientSecret: 'secret-1', refreshToken: 'refresh-1' }))
+    expect(err).toBeInstanceOf(sdk.RuntimeError)
+    expect(err.message).toContain('/oauth/start')
+    expect(err.message).not.toContain('"Refresh token"')
+  })
+})
+
 describe('developer key secrecy', () => {
   const assertNoKey = (err: Error, key = DEV_KEY) => {
     for (const text of renderings(err)) expect(text).not.toContain(key)

@@ -1,6 +1,6 @@
 import type * as sdk from '@botpress/sdk'
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios'
-import { HubspotApiError, hubspotErrorBodySchema } from './errors'
+import { HubspotApiError, hubspotErrorBodySchema, type AppOwner } from './errors'
 import { registerSecret } from './redact'
 import { DEFAULT_RETRY_POLICY, retryDelay, type AttemptOutcome, type RetryPolicy } from './retry'
 
@@ -29,6 +29,8 @@ export type AccessTokenProvider = {
 
 export type HubspotHttpOptions = {
   baseUrl: string
+  /** Whose app the credentials belong to; default the bot builder's (errors' hints name what they can fix). */
+  appOwner?: AppOwner
   developerApiKey?: string
   appId?: string
   tokens?: AccessTokenProvider
@@ -51,6 +53,11 @@ export class HubspotHttp {
   private readonly _policy: RetryPolicy
   private readonly _sleep: (ms: number) => Promise<void>
   private readonly _now: () => number
+
+  /** Whose app the credentials belong to (see HubspotHttpOptions.appOwner). */
+  public get appOwner(): AppOwner {
+    return this._opts.appOwner ?? 'builder'
+  }
 
   public constructor(private readonly _opts: HubspotHttpOptions) {
     this._axios = axios.create({
@@ -109,6 +116,7 @@ export class HubspotHttp {
           throw new HubspotApiError({
             operation: req.operation,
             auth: req.auth,
+            ...(this._opts.appOwner ? { appOwner: this._opts.appOwner } : {}),
             status: response.status,
             category: body.success ? (body.data.category ?? body.data.errorType) : undefined,
             subCategory: body.success ? body.data.subCategory : undefined,

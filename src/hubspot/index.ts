@@ -9,6 +9,7 @@ import { ContactsApi } from './contacts'
 import { ConversationsApi } from './conversations'
 import { FilesApi } from './files'
 import { HubspotHttp, type HubspotHttpOptions } from './http'
+import type { AppOwner } from './errors'
 import { MessagesApi } from './messages'
 import { refreshAccessToken } from './oauth'
 import { OwnersApi } from './owners'
@@ -53,11 +54,14 @@ const stateTokenStore = ({ ctx, client }: Props, configuredFingerprint: string |
   },
 })
 
+/** Whose app the credentials are, for error hints (hubspot/errors.ts). */
+export const appOwnerOf = (config: Pick<Credentials, 'mode'>): AppOwner => (config.mode === 'publisher' ? 'publisher' : 'builder')
+
 export const createHubspotClient = (props: Props): HubspotClient => {
   const config = credentialsOf(props.ctx)
   for (const secret of secretsOf(config)) registerSecret(secret)
 
-  const base = { baseUrl: config.apiBaseUrl, ...httpTuning }
+  const base = { baseUrl: config.apiBaseUrl, appOwner: appOwnerOf(config), ...httpTuning }
   const oauthHttp = new HubspotHttp(base)
   const tokens = new TokenManager({
     clientId: config.clientId,

@@ -33,8 +33,12 @@ export const refreshAccessToken = async (http: HubspotHttp, creds: OAuthCredenti
   } catch (err) {
     if (err instanceof HubspotApiError && (err.status === 400 || err.status === 401)) {
       throw new sdk.RuntimeError(
-        'HubSpot rejected the OAuth credentials (refresh token revoked or expired, or wrong client ID/secret). ' +
-          'Re-authorize the HubSpot app: update "Refresh token" (and the client ID/secret) in the integration configuration, or, without a configured refresh token, open the integration webhook URL (shown in Botpress) followed by /oauth/start to connect again.'
+        http.appOwner === 'publisher'
+          ? // The bot builder has no credential fields with the publisher's app: Connect is what they can redo.
+            "HubSpot rejected this bot's connection (access revoked, for example by uninstalling the app in HubSpot, or expired). " +
+              "Connect again: open the integration webhook URL (shown in Botpress) followed by /oauth/start. If it keeps failing, ask the integration's publisher to check the app's client ID and secret."
+          : 'HubSpot rejected the OAuth credentials (refresh token revoked or expired, or wrong client ID/secret). ' +
+              'Re-authorize the HubSpot app: update "Refresh token" (and the client ID/secret) in the integration configuration, or, without a configured refresh token, open the integration webhook URL (shown in Botpress) followed by /oauth/start to connect again.'
       )
     }
     throw err
