@@ -20,8 +20,14 @@ export const readConnectCookie = (headers: Record<string, string | undefined>): 
 
 /**
  * HttpOnly (no script reads it), SameSite=Lax (sent on HubSpot's top-level redirect back, not on
- * cross-site POSTs), Path = the webhook URL's path (the webhook host serves many integrations:
- * the cookie must not reach the others), Secure whenever the webhook URL is https.
+ * cross-site POSTs), Path = the given URL's path, Secure whenever it is https. The webhook host serves
+ * many integrations, so the path keeps the cookie from the others: under the installation's webhook
+ * URL (the own-app flow and every session cookie), it reaches only this installation. The publisher
+ * app's flow cookie is scoped to Botpress's global `/oauth` route, which every integration's OAuth
+ * callback shares: it reaches those callbacks too, for its 10 minutes (the reply can carry one
+ * Set-Cookie, the session's, so the callback cannot also clear it). What it holds is only worth
+ * something at this installation's callback, with a HubSpot code for this app (docs/hubspot.md,
+ * "Publisher app", what the state no longer does).
  */
 export const connectCookie = (webhookUrl: string, cookie: ConnectCookie, maxAgeSeconds: number): string => {
   const url = new URL(webhookUrl)
