@@ -86,58 +86,59 @@ export const startPublisherStack = async (opts: PublisherStackOptions): Promise<
       },
     ],
   })
-  const running = await startIntegrationOnLoopback(opts.integration)
-  const hub = await startBotpressHub({ integrationUrl: running.url })
-  // What the publisher deploys with; INTEGRATION_WEBHOOK_URL is known only now that the hub listens,
-  // and the integration reads its secrets per request.
-  const secrets = {
-    SECRET_CLIENT_ID: SANDBOX_APP.clientId,
-    SECRET_CLIENT_SECRET: SANDBOX_APP.clientSecret,
-    SECRET_APP_ID: SANDBOX_APP.appId,
-    SECRET_DEVELOPER_API_KEY: SANDBOX_APP.developerApiKey,
-    SECRET_INTEGRATION_WEBHOOK_URL: hub.integrationWebhookUrl,
+  // Whatever started is stopped again if a later step fails (a register that throws, a busy port), env included.
+  const undo: (() => Promise<void> | void)[] = [() => app.close()]
+  const closeAll = async () => {
+    while (undo.length) await undo.pop()?.()
   }
-  const restoreEnv = setEnv({
-    ...secrets,
-    // The SDK builds its Botpress client per request from these; the hub routes by x-bot-id.
-    BP_API_URL: hub.url,
-    BP_TOKEN: 'sandbox-bot-token',
-    // Botpress's webhook host: the global OAuth route {BP_WEBHOOK_URL}/oauth (src/app-urls.ts).
-    BP_WEBHOOK_URL: hub.url,
-    // Publisher mode has no apiBaseUrl field: the emulator is given by env.
-    HUBSPOT_API_BASE_URL: app.url,
-    HUBSPOT_HITL_ALLOW_PRIVATE_MEDIA: 'true',
-  })
-  // The app as the publisher configures it once: its webhook target and redirect URL are Botpress's global ones.
-  app.setAppWebhookUrl(hub.integrationWebhookUrl)
-  app.setRedirectUrls([hub.oauthUrl])
+  try {
+    const running = await startIntegrationOnLoopback(opts.integration)
+    undo.push(() => running.close())
+    const hub = await startBotpressHub({ integrationUrl: running.url })
+    undo.push(() => hub.close())
+    // What the publisher deploys with; INTEGRATION_WEBHOOK_URL is known only now that the hub listens,
+    // and the integration reads its secrets per request.
+    const secrets = {
+      SECRET_CLIENT_ID: SANDBOX_APP.clientId,
+      SECRET_CLIENT_SECRET: SANDBOX_APP.clientSecret,
+      SECRET_APP_ID: SANDBOX_APP.appId,
+      SECRET_DEVELOPER_API_KEY: SANDBOX_APP.developerApiKey,
+      SECRET_INTEGRATION_WEBHOOK_URL: hub.integrationWebhookUrl,
+    }
+    undo.push(
+      setEnv({
+        ...secrets,
+        // The SDK builds its Botpress client per request from these; the hub routes by x-bot-id.
+        BP_API_URL: hub.url,
+        BP_TOKEN: 'sandbox-bot-token',
+        // Botpress's webhook host: the global OAuth route {BP_WEBHOOK_URL}/oauth (src/app-urls.ts).
+        BP_WEBHOOK_URL: hub.url,
+        // Publisher mode has no apiBaseUrl field: the emulator is given by env.
+        HUBSPOT_API_BASE_URL: app.url,
+        HUBSPOT_HITL_ALLOW_PRIVATE_MEDIA: 'true',
+      })
+    )
+    // The app as the publisher configures it once: its webhook target and redirect URL are Botpress's global ones.
+    app.setAppWebhookUrl(hub.integrationWebhookUrl)
+    app.setRedirectUrls([hub.oauthUrl])
 
-  const bots: PublisherBot[] = []
-  for (const [index, portalId] of [first, second].entries()) {
-    const name = index === 0 ? 'alpha' : 'beta'
-    const standIn = hub.install({ botId: `bot_${name}`, configuration: BOT_CONFIGURATION })
-    if (opts.register !== false) await standIn.register()
-    bots.push({
-      label: `Bot ${name[0]!.toUpperCase()}${name.slice(1)}`,
-      standIn,
-      portalId,
-      connectUrls: { start: `${standIn.webhookUrl}/oauth/start`, setup: `${standIn.webhookUrl}/setup` },
-    })
-  }
-
-  return {
-    app,
-    hub,
-    integrationUrl: running.url,
-    bots,
-    secrets,
-    close: async () => {
-      for (const bot of bots) await bot.standIn.close()
-      await hub.close()
-      await running.close()
-      await app.close()
-      restoreEnv()
-    },
+    const bots: PublisherBot[] = []
+    for (const [index, portalId] of [first, second].entries()) {
+      const name = index === 0 ? 'alpha' : 'beta'
+      const standIn = hub.install({ botId: `bot_${name}`, configuration: BOT_CONFIGURATION })
+      undo.push(() => standIn.close())
+      if (opts.register !== false) await standIn.register()
+      bots.push({
+        label: `Bot ${name[0]!.toUpperCase()}${name.slice(1)}`,
+        standIn,
+        portalId,
+        connectUrls: { start: `${standIn.webhookUrl}/oauth/start`, setup: `${standIn.webhookUrl}/setup` },
+      })
+    }
+    return { app, hub, integrationUrl: running.url, bots, secrets, close: closeAll }
+  } catch (err) {
+    await closeAll()
+    throw err
   }
 }
 

@@ -76,8 +76,13 @@ export const wantsConnectedSandbox = (env: NodeJS.ProcessEnv = process.env, argv
 export const sandboxModeOf = (env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): 'publisher' | 'own-app' => {
   const asked = (env.SANDBOX_MODE ?? '').trim().toLowerCase()
   if (asked && asked !== 'publisher' && asked !== 'own-app') throw new Error(`SANDBOX_MODE must be "publisher" or "own-app", not "${asked}"`)
-  if (asked === 'own-app' || argv.includes('--own-app') || wantsConnectedSandbox(env, argv)) return 'own-app'
-  return 'publisher'
+  const ownApp = argv.includes('--own-app') || wantsConnectedSandbox(env, argv)
+  if (asked === 'publisher' && ownApp) {
+    throw new Error(
+      'SANDBOX_MODE=publisher cannot start connected (SANDBOX_CONNECTED=1, --connected) or with --own-app: a publisher app is connected through Connect only.'
+    )
+  }
+  return asked === 'own-app' || ownApp ? 'own-app' : 'publisher'
 }
 
 /**

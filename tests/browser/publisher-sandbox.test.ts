@@ -65,6 +65,8 @@ describe('npm start: two bots sharing one publisher HubSpot app, in Chromium', (
     expect(sandboxModeOf({}, ['node', 'main.ts', '--own-app'])).toBe('own-app')
     expect(sandboxModeOf({ SANDBOX_CONNECTED: '1' }, [])).toBe('own-app')
     expect(() => sandboxModeOf({ SANDBOX_MODE: 'shared' }, [])).toThrow(/publisher" or "own-app/)
+    expect(() => sandboxModeOf({ SANDBOX_MODE: 'publisher', SANDBOX_CONNECTED: '1' }, [])).toThrow(/Connect only/)
+    expect(sandboxModeOf({ SANDBOX_MODE: 'publisher' }, [])).toBe('publisher')
   })
 
   it('each page names its bot and the account to pick, and offers no "Connect channel" (the shared channel has no connect URL)', async () => {
@@ -109,6 +111,15 @@ describe('npm start: two bots sharing one publisher HubSpot app, in Chromium', (
     }
     for (const { bot, page } of sides) {
       const other = sides.find((s) => s.bot !== bot)!.bot
+      // What HubSpot holds, not only what a page polled last: one thread per account, with only its own bot's text.
+      const threads = [...stack!.app.portal(bot.portalId).state.threads.values()]
+      expect(threads).toHaveLength(1)
+      const texts = stack!.app
+        .portal(bot.portalId)
+        .threadMessages(threads[0]!.id)
+        .map((m) => m.text ?? '')
+      expect(texts.some((t) => t.includes(`Hello from ${bot.label}`))).toBe(true)
+      expect(texts.some((t) => t.includes(`Hello from ${other.label}`))).toBe(false)
       expect(await page.locator('#agent-messages li', { hasText: `Hello from ${other.label}` }).count()).toBe(0)
     }
   })
@@ -123,6 +134,10 @@ describe('npm start: two bots sharing one publisher HubSpot app, in Chromium', (
     }
     for (const { bot, page } of sides) {
       const other = sides.find((s) => s.bot !== bot)!.bot
+      // What Botpress holds for this bot (the replies were delivered before the agent's send returned).
+      const texts = [...bot.standIn.store.messages.values()].map((m) => String((m.payload as { text?: unknown }).text ?? ''))
+      expect(texts).toContain(`Agent of account ${bot.portalId} here`)
+      expect(texts).not.toContain(`Agent of account ${other.portalId} here`)
       expect(await page.locator('#user-messages li', { hasText: `Agent of account ${other.portalId} here` }).count()).toBe(0)
     }
   })

@@ -47,7 +47,7 @@ afterAll(async () => {
 })
 
 describe('a configured refresh token binds the installation to its HubSpot account', () => {
-  it('an agent message naming another account is answered 200 and reaches nobody; the same from our account does', async () => {
+  it('an agent message naming another account is answered 200 and reaches nobody; the same naming ours arrives', async () => {
     await stack.emulator.agent.reply(threadId, { text: 'Hi from our account' })
     expect(endUserSees('Hi from our account')).toBe(true)
 
@@ -66,9 +66,21 @@ describe('a configured refresh token binds the installation to its HubSpot accou
     expect(status).toBe(200)
     expect(endUserSees('Hi from portal 99999')).toBe(false)
     expect(agentMessages()).toBe(before)
+
+    // The control: the same edited event naming our account is delivered (so it was the account that stopped it).
+    const ours = await redeliverEdited('channel', (raw) => {
+      const event = raw as ChannelEvent
+      return {
+        ...event,
+        eventId: `${event.eventId}-ours`,
+        message: { ...event.message, id: `${event.message.id}-ours`, text: 'Hi again, our account', richText: '<p>Hi again, our account</p>' },
+      }
+    })
+    expect(ours).toBe(200)
+    expect(endUserSees('Hi again, our account')).toBe(true)
   })
 
-  it('a close naming another account leaves the session open; our account’s close ends it', async () => {
+  it('a close naming another account leaves the session open; the same close naming ours ends it', async () => {
     await stack.emulator.agent.assign(threadId, { id: '555', name: 'Sam Agent' })
     type AppEvent = { portalId: number; eventId: number; propertyName?: string; propertyValue?: string }
     const status = await redeliverEdited('app', (raw) =>
@@ -83,7 +95,11 @@ describe('a configured refresh token binds the installation to its HubSpot accou
     expect(status).toBe(200)
     expect(stack.standIn.eventsOf('hitlStopped')).toHaveLength(0)
 
-    await stack.emulator.agent.close(threadId)
+    // The control: the same edited batch naming our account ends the session (so it was the account that stopped it).
+    const ours = await redeliverEdited('app', (raw) =>
+      (raw as AppEvent[]).map((e) => ({ ...e, eventId: e.eventId + 2_000_000, propertyName: 'status', propertyValue: 'CLOSED' }))
+    )
+    expect(ours).toBe(200)
     expect(stack.standIn.eventsOf('hitlStopped').map((e) => (e.payload as { conversationId?: string }).conversationId)).toEqual([conversationId])
   })
 })

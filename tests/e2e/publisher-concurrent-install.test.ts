@@ -40,7 +40,12 @@ describe('concurrent first installs of a publisher app', () => {
     expect(channels[0]?.webhookUrl).toBe(stack.hub.integrationWebhookUrl)
     expect(setupOf(stack, 0)?.channelId).toBe(channels[0]?.id)
     expect(setupOf(stack, 1)?.channelId).toBe(channels[0]?.id)
+    // Both created before either saw the other's; then exactly the younger (the higher id: HubSpot's ids, like the
+    // emulator's, grow with time, and both carry createdAt) was deleted, and the oldest survives.
     expect(creates).toHaveLength(2)
     expect(deletes).toHaveLength(1)
+    const deletedId = deletes[0]!.path.split('/').pop() ?? ''
+    expect(stack.app.channels.has(deletedId)).toBe(false)
+    expect(Number(deletedId)).toBeGreaterThan(Number(channels[0]!.id))
   })
 })

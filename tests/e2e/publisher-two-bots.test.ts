@@ -250,9 +250,11 @@ describe('one publisher app, two bots, two HubSpot accounts', () => {
     // event and ignores alpha's: no bot acts on another account's thread.
     await waitFor('beta’s hitlAssigned', () => assigned(beta).length === before.beta + 1)
     expect(assigned(beta).at(-1)).toBe(b.conversationId)
+    // The price of that rule: alpha's event in this batch is lost for alpha (answered 200, HubSpot does not send it
+    // again). Whether HubSpot ever mixes accounts in one batch is UNCONFIRMED (README, "One app, many bots").
     expect(assigned(alpha)).toHaveLength(before.alpha)
 
-    // Alpha's assignment, in a batch of its own account (HubSpot redelivers, or the next change names it), reaches alpha.
+    // The next change of alpha's thread, in a batch of alpha's account, reaches alpha.
     await portalOf(alpha).agent.assign(a.threadId, { id: '7001', name: 'Alan' })
     await waitFor('alpha’s hitlAssigned', () => assigned(alpha).length === before.alpha + 1)
     expect(assigned(alpha).at(-1)).toBe(a.conversationId)
@@ -265,7 +267,7 @@ describe('one publisher app, two bots, two HubSpot accounts', () => {
     const alphaBefore = JSON.stringify(setupOf(alpha)?.channelAccounts)
     const statuses = await portalOf(beta).purgeChannelAccount(betaAccount!.id)
     await portalOf(beta).settle()
-    expect(statuses.every((s) => s === 200)).toBe(true)
+    expect(statuses).toEqual([200])
     expect(setupOf(beta)?.channelAccounts['2001']?.authorized ?? false).toBe(false)
     expect(JSON.stringify(setupOf(alpha)?.channelAccounts)).toBe(alphaBefore)
   })
@@ -297,11 +299,15 @@ describe('one publisher app, two bots, two HubSpot accounts', () => {
   it('the other bot keeps working: a reply and a close reach it, and events of the uninstalled account reach nobody', async () => {
     await portalOf(beta).agent.reply(b.threadId, { text: 'Still here, Bob' })
     expect(agentTexts(beta, b.conversationId, b.userId)).toContain('Still here, Bob')
-    const alphaMessages = alpha.standIn.store.messages.size
-    const statuses = await portalOf(alpha).agent.assign(a.threadId, { name: 'Alan' })
+    const messages = () => alpha.standIn.store.messages.size + beta.standIn.store.messages.size
+    const assignedEvents = () => eventsOf(alpha, 'hitlAssigned').length + eventsOf(beta, 'hitlAssigned').length
+    const before = { messages: messages(), assigned: assignedEvents() }
     // Botpress holds no installation for that portal any more (the stand-in answers 404, UNCONFIRMED for the cloud).
-    expect(statuses.every((s) => s === 404)).toBe(true)
-    expect(alpha.standIn.store.messages.size).toBe(alphaMessages)
+    const reply = await portalOf(alpha).agent.reply(a.threadId, { text: 'Anyone there, Ada?' })
+    expect(reply.statuses).toEqual([404])
+    expect(await portalOf(alpha).agent.assign(a.threadId, { id: '7003', name: 'Alice' })).toEqual([404])
+    expect(messages()).toBe(before.messages)
+    expect(assignedEvents()).toBe(before.assigned)
     await portalOf(beta).agent.close(b.threadId)
     expect(eventsOf(beta, 'hitlStopped').map((e) => (e.payload as { conversationId?: string }).conversationId)).toEqual([b.conversationId])
   })

@@ -1,7 +1,8 @@
 /**
  * A browser made of plain HTTP requests, for walking Connect step by step: it never follows a
  * redirect by itself (each hop is a step to look at), and keeps cookies the way a browser does:
- * per origin, sent back to URLs under the cookie's path, dropped on `Max-Age=0`.
+ * per origin, path and name, sent back to URLs under the cookie's path (more specific paths first),
+ * dropped on `Max-Age=0` for the same path.
  */
 export type Page = { status: number; location?: string; text: string }
 
@@ -18,7 +19,8 @@ type Cookie = { origin: string; name: string; value: string; path: string }
 export const createHttpBrowser = (): HttpBrowser => {
   const jar = new Map<string, Cookie>()
   const pages: string[] = []
-  const keyOf = (origin: string, name: string) => `${origin} ${name}`
+  // As a browser keys them: a cookie of the same name under another path is another cookie.
+  const keyOf = (origin: string, path: string, name: string) => `${origin} ${path} ${name}`
 
   const remember = (res: Response, origin: string) => {
     for (const line of res.headers.getSetCookie()) {
@@ -27,13 +29,14 @@ export const createHttpBrowser = (): HttpBrowser => {
       const name = pair.slice(0, eq)
       const path = attrs.find((a) => a.toLowerCase().startsWith('path='))?.slice(5) ?? '/'
       const maxAge = attrs.find((a) => a.toLowerCase().startsWith('max-age='))
-      if (maxAge && Number(maxAge.slice(8)) <= 0) jar.delete(keyOf(origin, name))
-      else jar.set(keyOf(origin, name), { origin, name, value: pair.slice(eq + 1), path })
+      if (maxAge && Number(maxAge.slice(8)) <= 0) jar.delete(keyOf(origin, path, name))
+      else jar.set(keyOf(origin, path, name), { origin, name, value: pair.slice(eq + 1), path })
     }
   }
   const cookieFor = (url: URL): string | undefined => {
     const pairs = [...jar.values()]
       .filter((c) => c.origin === url.origin && (url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)))
+      .sort((a, b) => b.path.length - a.path.length)
       .map((c) => `${c.name}=${c.value}`)
     return pairs.length ? pairs.join('; ') : undefined
   }

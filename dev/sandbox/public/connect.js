@@ -35,6 +35,11 @@
       text.textContent = v.publisher
         ? `${who}HubSpot is not connected yet. Click "Connect HubSpot", choose account ${v.publisher.portalId} (the other bot connects the other one), allow the app, then pick the inboxes that receive escalations.`
         : 'HubSpot is not connected yet. Click "Connect HubSpot": you allow the app on HubSpot\'s consent page, then pick the inboxes that receive escalations. Then chat and escalate.'
+    } else if (v.publisher && v.hubId && v.hubId !== String(v.publisher.portalId)) {
+      // The account picker lists both sandbox accounts: this bot took the other bot's, whose agent view is the other page.
+      key = 'start'
+      banner.className = 'connect-banner todo'
+      text.textContent = `${who}connected to HubSpot account ${v.hubId}, the other bot's account in this sandbox, so its escalations show on the other page. Click "Connect HubSpot" again and choose account ${v.publisher.portalId}.`
     } else if (routable.length === 0) {
       key = 'setup'
       banner.className = 'connect-banner todo'
