@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startStack, type Stack } from '../../dev/sandbox/stack'
 import { startWebServer } from '../../dev/sandbox/web'
@@ -8,6 +8,7 @@ import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
 import { launchLoopbackBrowser, type LoopbackBrowser } from '../helpers/loopback-browser'
+import { connectionStateOf } from '../helpers/installation-states'
 
 /**
  * `npm start` as a newcomer sees it, in headless Chromium: the sandbox starts with HubSpot not
@@ -21,18 +22,13 @@ const WAIT_MS = 10_000
 
 let stack: Stack | undefined
 let web: Awaited<ReturnType<typeof startWebServer>> | undefined
-let context: BrowserContext | undefined
 let browserSession: LoopbackBrowser | undefined
 let page: Page
 let pageErrors: string[] = []
 /** Every page the browser showed (sandbox, consent, setup, settings), to check none carries a secret. */
 const seen: string[] = []
 
-const newTabFrom = async (click: () => Promise<void>): Promise<Page> => {
-  const [tab] = await Promise.all([context!.waitForEvent('page'), click()])
-  tab.on('pageerror', (err) => pageErrors.push(`tab error: ${err.message}`))
-  return tab
-}
+const newTabFrom = (click: () => Promise<void>): Promise<Page> => browserSession!.newTabFrom(click)
 const keep = async (p: Page) => seen.push(await p.content())
 
 beforeAll(async () => {
@@ -42,7 +38,7 @@ beforeAll(async () => {
   web = await startWebServer(stack, 0)
   // Only the sandbox and its siblings on the loopback (the emulator's consent page included).
   browserSession = await launchLoopbackBrowser({ profilePrefix: 'sandbox-connect-chromium-', waitMs: WAIT_MS })
-  ;({ context, page, pageErrors } = browserSession)
+  ;({ page, pageErrors } = browserSession)
 }, 60_000)
 
 afterAll(async () => {
@@ -135,8 +131,7 @@ describe('Connect in the sandbox, in Chromium', () => {
   it('no page showed a token or secret, and the page raised no errors', async () => {
     await keep(page)
     await page.screenshot({ path: SCREENSHOT, fullPage: true })
-    const connection = stack!.standIn.store.findState({ type: 'integration', id: stack!.standIn.integrationId, name: 'connection' })
-    const refreshToken = (connection?.payload as { refreshToken?: string } | undefined)?.refreshToken ?? ''
+    const refreshToken = connectionStateOf(stack!.standIn)?.refreshToken ?? ''
     expect(refreshToken).not.toBe('')
     const everything = seen.join('\n')
     for (const secret of [refreshToken, String(stack!.configuration.clientSecret), String(stack!.configuration.developerApiKey)]) {

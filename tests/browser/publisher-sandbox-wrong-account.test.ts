@@ -32,9 +32,9 @@ afterAll(async () => {
 describe('the publisher sandbox, a bot connected to the other bot’s account', () => {
   it('says so on its page, and which account to choose instead', async () => {
     const [alpha, beta] = stack!.bots as [PublisherBot, PublisherBot]
-    const { page, context } = session!
+    const { page } = session!
     await page.goto(web!.url)
-    const [tab] = await Promise.all([context.waitForEvent('page'), page.locator('#connect-hubspot').click()])
+    const tab = await session!.newTabFrom(() => page.locator('#connect-hubspot').click())
     await tab.locator('a', { hasText: `Account ${beta.portalId}` }).click()
     await tab.locator('button', { hasText: 'Grant access' }).click()
     await tab.waitForURL(alpha.connectUrls.setup)

@@ -10,6 +10,7 @@ import { httpTuning } from '../../src/hubspot'
 import { activationTiming } from '../../src/hitl/activation'
 import { setupTuning } from '../../src/setup/register'
 import { launchLoopbackBrowser, type LoopbackBrowser } from '../helpers/loopback-browser'
+import { connectionStateOf } from '../helpers/installation-states'
 
 /**
  * `npm start`'s default in headless Chromium (issue 17, point 6): one publisher HubSpot app, two
@@ -30,11 +31,7 @@ const seen: string[] = []
 type Side = { bot: PublisherBot; web: SandboxWeb; page: Page }
 const sides: Side[] = []
 
-const newTabFrom = async (click: () => Promise<void>): Promise<Page> => {
-  const [tab] = await Promise.all([context!.waitForEvent('page'), click()])
-  tab.on('pageerror', (err) => pageErrors.push(`tab error: ${err.message}`))
-  return tab
-}
+const newTabFrom = (click: () => Promise<void>): Promise<Page> => browserSession!.newTabFrom(click)
 const keep = async (p: Page) => seen.push(await p.content())
 
 beforeAll(async () => {
@@ -146,10 +143,7 @@ describe('npm start: two bots sharing one publisher HubSpot app, in Chromium', (
     for (const { page } of sides) await keep(page)
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true })
     await sides[0]!.page.screenshot({ path: SCREENSHOT, fullPage: true })
-    const tokens = sides.map(({ bot }) => {
-      const connection = bot.standIn.store.findState({ type: 'integration', id: bot.standIn.integrationId, name: 'connection' })
-      return (connection?.payload as { refreshToken?: string } | undefined)?.refreshToken ?? ''
-    })
+    const tokens = sides.map(({ bot }) => connectionStateOf(bot.standIn)?.refreshToken ?? '')
     expect(tokens.every((t) => t !== '')).toBe(true)
     const everything = seen.join('\n')
     for (const secret of [...tokens, stack!.secrets.SECRET_CLIENT_SECRET, stack!.secrets.SECRET_DEVELOPER_API_KEY]) {

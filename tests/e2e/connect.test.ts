@@ -4,6 +4,7 @@ import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
 import { createHttpBrowser, hiddenField } from '../helpers/http-browser'
+import { connectionStateOf, setupStateOf } from '../helpers/installation-states'
 
 /**
  * The Connect flow end to end over 127.0.0.1, as a newcomer's browser goes through it: the real
@@ -49,14 +50,8 @@ const record = (name: string, cost: Cost, budget: { hubspot: number; botpress: n
   expect(cost.botpress.length, `${name}: Botpress ${cost.botpress.join(', ')}`).toBeLessThanOrEqual(budget.botpress)
 }
 
-const connectionState = () =>
-  stack.standIn.store.findState({ type: 'integration', id: stack.standIn.integrationId, name: 'connection' })?.payload as
-    | { refreshToken?: string; hubId?: string }
-    | undefined
-const setupState = () =>
-  stack.standIn.store.findState({ type: 'integration', id: stack.standIn.integrationId, name: 'setup' })?.payload as
-    | { channelId: string; channelAccounts: Record<string, { authorized: boolean; name: string }>; inboxChoice?: { inboxIds: string[] } }
-    | undefined
+const connectionState = () => connectionStateOf(stack.standIn)
+const setupState = () => setupStateOf(stack.standIn)
 
 const escalate = async (name: string, hitlSession?: { inboxId: string }) => {
   const { userId } = await stack.standIn.callAction<{ userId: string }>('createUser', { name, email: `${name.toLowerCase()}@example.com` })

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startPublisherStack, type PublisherStack } from '../../dev/sandbox/publisher-stack'
-import type { SetupState } from '../../definitions/states'
 import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { setupTuning } from '../../src/setup/register'
+import { setupStateOf } from '../helpers/installation-states'
 
 /**
  * Issue 17, point 3, end to end: two bots install the publisher app's integration at the same
@@ -18,10 +18,7 @@ afterEach(async () => {
   stack = undefined
 })
 
-const setupOf = (s: PublisherStack, index: number): SetupState | undefined => {
-  const bot = s.bots[index]!
-  return bot.standIn.store.findState({ type: 'integration', id: bot.standIn.integrationId, name: 'setup' })?.payload as SetupState | undefined
-}
+const setupOf = (s: PublisherStack, index: number) => setupStateOf(s.bots[index]!.standIn)
 
 describe('concurrent first installs of a publisher app', () => {
   it('leave one channel, used by both installations; the younger one was deleted by the install that made it', async () => {

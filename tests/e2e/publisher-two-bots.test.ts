@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPublisherStack, type PublisherBot, type PublisherStack } from '../../dev/sandbox/publisher-stack'
-import type { ConnectionState, SetupState } from '../../definitions/states'
 import integration from '../../src/index'
 import { httpTuning } from '../../src/hubspot'
 import { activationTiming } from '../../src/hitl/activation'
 import { setupTuning } from '../../src/setup/register'
 import { createHttpBrowser, hiddenField, type HttpBrowser } from '../helpers/http-browser'
+import { connectionStateOf, setupStateOf } from '../helpers/installation-states'
 import { waitFor } from '../helpers/plugin-bots'
 
 /**
@@ -21,8 +21,7 @@ let alpha: PublisherBot
 let beta: PublisherBot
 const browsers = new Map<PublisherBot, HttpBrowser>()
 
-const setupOf = (bot: PublisherBot): SetupState | undefined =>
-  bot.standIn.store.findState({ type: 'integration', id: bot.standIn.integrationId, name: 'setup' })?.payload as SetupState | undefined
+const setupOf = (bot: PublisherBot) => setupStateOf(bot.standIn)
 const portalOf = (bot: PublisherBot) => stack.app.portal(bot.portalId)
 
 /** Requests per step, printed after the file (the closing note of issue 17 quotes them). */
@@ -313,14 +312,7 @@ describe('one publisher app, two bots, two HubSpot accounts', () => {
   })
 
   it('no page showed a token or a secret', () => {
-    const tokens = [alpha, beta].map(
-      (bot) =>
-        (
-          bot.standIn.store.findState({ type: 'integration', id: bot.standIn.integrationId, name: 'connection' })?.payload as
-            | ConnectionState
-            | undefined
-        )?.refreshToken ?? ''
-    )
+    const tokens = [alpha, beta].map((bot) => connectionStateOf(bot.standIn)?.refreshToken ?? '')
     expect(tokens.every((t) => t.length > 0)).toBe(true)
     const secrets = [stack.secrets.SECRET_CLIENT_SECRET, stack.secrets.SECRET_DEVELOPER_API_KEY, ...tokens]
     const pages = [...browsers.values()].flatMap((b) => b.pages).join('\n')

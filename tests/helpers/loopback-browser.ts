@@ -24,6 +24,8 @@ export type LoopbackBrowser = {
   page: Page
   /** Page errors and console errors, in order; a test removes the ones it expects and asserts the rest is empty. */
   pageErrors: string[]
+  /** The tab `click` opens (a link with target=_blank, window.open); its page errors join `pageErrors`. */
+  newTabFrom: (click: () => Promise<void>) => Promise<Page>
   close: () => Promise<void>
 }
 
@@ -55,6 +57,11 @@ export const launchLoopbackBrowser = async (opts: { profilePrefix: string; waitM
     context,
     page,
     pageErrors,
+    newTabFrom: async (click) => {
+      const [tab] = await Promise.all([context.waitForEvent('page'), click()])
+      tab.on('pageerror', (err) => pageErrors.push(`tab error: ${err.message}`))
+      return tab
+    },
     close: async () => {
       await context.close().catch(() => undefined)
       fs.rmSync(profileDir, { recursive: true, force: true })
